@@ -1,0 +1,104 @@
+"""Reading the CSV files organisers and chip readers hand us.
+
+UTF-8 with or without a byte-order mark (Excel writes one), a header row, and line numbers
+as an editor shows them so a message can say exactly where to look.
+"""
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from races.problems import InputProblems
+
+
+@dataclass(frozen=True)
+class Row:
+    line: int
+    values: dict[str, str]
+
+    def __getitem__(self, column: str) -> str:
+        return self.values.get(column, "")
+
+
+def decode_upload(raw: bytes, filename: str = "the file") -> str:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputProblems(
+            [
+                _(
+                    "line %(line)d: %(file)s is not UTF-8 text (byte 0x%(byte)02x); save it as "
+                    "'CSV UTF-8' and import it again."
+                )
+                % {"line": line, "file": filename, "byte": raw[exc.start]}
+            ]
+        ) from None
+    return text
+
+
+def read_rows(
+    raw: bytes,
+    *,
+    required: Iterable[str],
+    optional: Iterable[str] = (),
+    filename: str = "the file",
+) -> list[Row]:
+    """The data rows, or InputProblems naming the header's missing or unknown columns."""
+    text = decode_upload(raw, filename)
+    required, optional = list(required), list(optional)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise InputProblems([_("line 1: the header cannot be read (%s).") % exc]) from None
+    if header is None or not any(h.strip() for h in header):
+        raise InputProblems(
+            [
+                _("%(file)s is empty; it needs a header row: %(cols)s.")
+                % {"file": filename, "cols": ",".join(required)}
+            ]
+        )
+    columns = [h.strip().lower() for h in header]
+    problems = []
+    missing = [c for c in required if c not in columns]
+    if missing:
+        problems.append(_("line 1: missing column(s) %s.") % ", ".join(missing))
+    unknown = [c for c in columns if c and c not in required and c not in optional]
+    if unknown:
+        problems.append(
+            _("line 1: unknown column(s) %(unknown)s; the columns are %(known)s.")
+            % {"unknown": ", ".join(unknown), "known": ", ".join(required + optional)}
+        )
+    duplicated = sorted({c for c in columns if c and columns.count(c) > 1})
+    if duplicated:
+        problems.append(_("line 1: column(s) %s appear more than once.") % ", ".join(duplicated))
+    if problems:
+        raise InputProblems(problems)
+
+    rows: list[Row] = []
+    line = reader.line_num
+    try:
+        for fields in reader:
+            start, line = line + 1, reader.line_num
+            if not any(f.strip() for f in fields):
+                continue  # a blank line, as spreadsheets leave at the end
+            if len(fields) != len(columns):
+                problems.append(
+                    _(
+                        "line %(line)d: %(have)d fields where the header has %(want)d; check for a stray comma or quote."
+                    )
+                    % {"line": start, "have": len(fields), "want": len(columns)}
+                )
+                continue
+            rows.append(Row(start, {c: f.strip() for c, f in zip(columns, fields, strict=False) if c}))
+    except csv.Error as exc:
+        problems.append(_("line %(line)d: %(error)s.") % {"line": line + 1, "error": exc})
+    if problems:
+        raise InputProblems(problems)
+    if not rows:
+        raise InputProblems([_("%s has a header but no rows.") % filename])
+    return rows

@@ -1,0 +1,110 @@
+"""Category eligibility: who may run in Men Open, Mixed Senior and the rest.
+
+One service used by the entries import, the admin and the registration form, so a rule is
+written once and every screen explains a refusal in the same words.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from django.utils.translation import gettext as _
+
+
+@dataclass(frozen=True)
+class RunnerFacts:
+    leg: int
+    name: str
+    gender: str
+    birth_date: date
+
+
+@dataclass(frozen=True)
+class CategoryRules:
+    code: str
+    name: str
+    min_women: int | None = None
+    min_men: int | None = None
+    min_age: int | None = None
+    max_age: int | None = None
+    min_age_sum: int | None = None
+
+    @classmethod
+    def of(cls, category) -> "CategoryRules":
+        return cls(
+            code=category.code,
+            name=category.name,
+            min_women=category.min_women,
+            min_men=category.min_men,
+            min_age=category.min_age,
+            max_age=category.max_age,
+            min_age_sum=category.min_age_sum,
+        )
+
+
+def age_on(birth_date: date, day: date) -> int:
+    """Age in whole years on `day`: a runner born on that date 40 years earlier is 40.
+
+    Someone born on 29 February has their birthday on 1 March in a common year.
+    """
+    had_birthday = (day.month, day.day) >= (birth_date.month, birth_date.day)
+    return day.year - birth_date.year - (0 if had_birthday else 1)
+
+
+def eligibility_problems(rules: CategoryRules, runners: Sequence[RunnerFacts], race_date: date) -> list[str]:
+    """Every rule of the category the team breaks, each naming the rule and the runner."""
+    problems: list[str] = []
+    label = f"{rules.code} ({rules.name})"
+    women = sum(1 for r in runners if r.gender == "F")
+    men = sum(1 for r in runners if r.gender == "M")
+    if rules.min_women is not None and women < rules.min_women:
+        problems.append(
+            _("category %(cat)s needs at least %(n)d women; the team has %(have)d.")
+            % {"cat": label, "n": rules.min_women, "have": women}
+        )
+    if rules.min_men is not None and men < rules.min_men:
+        problems.append(
+            _("category %(cat)s needs at least %(n)d men; the team has %(have)d.")
+            % {"cat": label, "n": rules.min_men, "have": men}
+        )
+    ages = {r.leg: age_on(r.birth_date, race_date) for r in runners}
+    for runner in sorted(runners, key=lambda r: r.leg):
+        age = ages[runner.leg]
+        if rules.min_age is not None and age < rules.min_age:
+            problems.append(
+                _(
+                    "category %(cat)s needs every runner to be at least %(n)d on race day "
+                    "(%(day)s); leg %(leg)d runner %(name)s will be %(age)d."
+                )
+                % {
+                    "cat": label,
+                    "n": rules.min_age,
+                    "day": race_date.isoformat(),
+                    "leg": runner.leg,
+                    "name": runner.name,
+                    "age": age,
+                }
+            )
+        if rules.max_age is not None and age > rules.max_age:
+            problems.append(
+                _(
+                    "category %(cat)s allows runners up to %(n)d on race day (%(day)s); "
+                    "leg %(leg)d runner %(name)s will be %(age)d."
+                )
+                % {
+                    "cat": label,
+                    "n": rules.max_age,
+                    "day": race_date.isoformat(),
+                    "leg": runner.leg,
+                    "name": runner.name,
+                    "age": age,
+                }
+            )
+    if rules.min_age_sum is not None and sum(ages.values()) < rules.min_age_sum:
+        problems.append(
+            _(
+                "category %(cat)s needs the runners' ages to add up to at least %(n)d; they add up to %(have)d."
+            )
+            % {"cat": label, "n": rules.min_age_sum, "have": sum(ages.values())}
+        )
+    return problems

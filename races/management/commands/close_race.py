@@ -1,0 +1,16 @@
+from django.utils.translation import gettext as _
+
+from races.management.contract import ContractCommand
+from races.services import command_line_actor, race_close
+
+
+class Command(ContractCommand):
+    help = _("Mark the race final (teams still out become DNF), or --reopen it.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("race_slug")
+        parser.add_argument("--reopen", action="store_true")
+
+    def handle(self, *args, race_slug, reopen, **options):
+        race = race_close(race=self.race(race_slug), reopen=reopen, actor=command_line_actor())
+        self.stdout.write(_("race %s is closed.") % race.slug if race.is_closed else _("race %s is open.") % race.slug)

@@ -1,0 +1,17 @@
+from django.utils.translation import gettext as _
+
+from races.management.contract import ContractCommand
+from races.services import command_line_actor, entries_import
+
+
+class Command(ContractCommand):
+    help = _("Register or update teams from an entries CSV (one row per runner).")
+
+    def add_arguments(self, parser):
+        parser.add_argument("race_slug")
+        parser.add_argument("file", help=_("entries CSV (DESIGN.md, import_entries)"))
+
+    def handle(self, *args, race_slug, file, **options):
+        race = self.race(race_slug)
+        summary = entries_import(race=race, raw=self.read_file(file), filename=file, actor=command_line_actor())
+        self.stdout.write(str(summary))

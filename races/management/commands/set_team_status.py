@@ -1,0 +1,21 @@
+from django.utils.translation import gettext as _
+
+from races.management.contract import ContractCommand
+from races.services import command_line_actor, team_status_set
+
+
+class Command(ContractCommand):
+    help = _("Set a team's status (DQ, DNS, DNF) or AUTO to derive it from the splits again.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("race_slug")
+        parser.add_argument("bib")
+        parser.add_argument("status", help="DQ, DNS, DNF or AUTO")
+        parser.add_argument("--reason", default="", help=_("why, for the audit trail"))
+
+    def handle(self, *args, race_slug, bib, status, reason, **options):
+        team = team_status_set(
+            race=self.race(race_slug), bib=bib, status=status, reason=reason, actor=command_line_actor()
+        )
+        shown = team.official_status or "AUTO"
+        self.stdout.write(_("team %(bib)s: status %(status)s.") % {"bib": team.bib, "status": shown})

@@ -1,0 +1,315 @@
+"""The race as the organisers set it up: course, categories, teams and their runners."""
+
+import itertools
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from functools import cached_property
+from zoneinfo import ZoneInfo, available_timezones
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from races.signals import standings_changed
+
+
+def validate_timezone(value: str) -> None:
+    if value not in available_timezones():
+        raise ValidationError(
+            _("%(value)s is not a time zone name; use an IANA name such as Asia/Kuala_Lumpur."),
+            params={"value": value},
+        )
+
+
+class Gender(models.TextChoices):
+    FEMALE = "F", _("Female")
+    MALE = "M", _("Male")
+    OTHER = "X", _("Non-binary / not stated")
+
+
+class OfficialStatus(models.TextChoices):
+    """A status an official sets by hand; it wins over the status derived from the splits."""
+
+    NONE = "", _("Derived from timing")
+    DQ = "DQ", _("Disqualified")
+    DNS = "DNS", _("Did not start")
+    DNF = "DNF", _("Did not finish")
+
+
+class Race(models.Model):
+    slug = models.SlugField(_("slug"), unique=True, help_text=_("Short name used in URLs."))
+    name = models.CharField(_("name"), max_length=200)
+    date = models.DateField(_("race date"))
+    timezone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default="Asia/Kuala_Lumpur",
+        validators=[validate_timezone],
+        help_text=_("Local times of day in timing files are read in this zone."),
+    )
+    start_time = models.TimeField(_("gun time"), help_text=_("Local time of the start gun."))
+    kuriage_minutes = models.PositiveSmallIntegerField(
+        _("carry-over cutoff (minutes)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Kuriage: a team arriving at a relay station this many minutes after the leader "
+            "sends its next runner off at the cutoff. Empty = no carry-over start."
+        ),
+    )
+    is_closed = models.BooleanField(
+        _("closed"),
+        default=False,
+        help_text=_("Final results: teams still out count as DNF."),
+    )
+    registration_open = models.BooleanField(
+        _("registration open"),
+        default=False,
+        help_text=_("Team captains may register teams on the public form."),
+    )
+    standings_version = models.PositiveBigIntegerField(
+        _("standings version"),
+        default=0,
+        editable=False,
+        help_text=_("Bumped on every change that can move the standings."),
+    )
+
+    class Meta:
+        ordering = ["-date", "name"]
+        verbose_name = _("race")
+        verbose_name_plural = _("races")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("results:standings", kwargs={"slug": self.slug})
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def gun(self) -> datetime:
+        return datetime.combine(self.date, self.start_time, tzinfo=self.zone)
+
+    @cached_property
+    def course(self) -> list["Station"]:
+        return list(self.stations.order_by("position"))
+
+    @cached_property
+    def legs(self) -> list["Leg"]:
+        return legs_of(self.course)
+
+    def bump_standings_version(self) -> None:
+        """Mark the cached standings stale; call inside the transaction that changes them.
+
+        Listeners hear of it only after the commit, so a worker never computes standings from
+        rows it cannot see yet.
+        """
+        Race.objects.filter(pk=self.pk).update(standings_version=F("standings_version") + 1)
+        race_id = self.pk
+        transaction.on_commit(lambda: standings_changed.send(sender=Race, race_id=race_id))
+
+
+class Station(models.Model):
+    race = models.ForeignKey(Race, on_delete=models.CASCADE, related_name="stations")
+    position = models.PositiveSmallIntegerField(_("position"), help_text=_("Order on the course."))
+    code = models.CharField(_("code"), max_length=20, help_text=_("As on timing files: R1, FINISH."))
+    name = models.CharField(_("name"), max_length=100)
+    km = models.DecimalField(_("km"), max_digits=8, decimal_places=4)
+    handoff = models.BooleanField(
+        _("relay station"),
+        default=True,
+        help_text=_("The tasuki is handed over here. Off for a timing-only checkpoint."),
+    )
+    kuriage_minutes = models.PositiveSmallIntegerField(
+        _("carry-over cutoff here (minutes)"),
+        null=True,
+        blank=True,
+        help_text=_("Overrides the race's cutoff at this station (Hakone: 10 at the first relay)."),
+    )
+
+    class Meta:
+        ordering = ["race", "position"]
+        verbose_name = _("station")
+        verbose_name_plural = _("stations")
+        constraints = [
+            models.UniqueConstraint(fields=["race", "code"], name="station_code_unique_in_race"),
+            models.UniqueConstraint(fields=["race", "position"], name="station_position_unique"),
+            models.CheckConstraint(condition=Q(km__gte=0), name="station_km_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.km} km)"
+
+
+@dataclass(frozen=True)
+class Leg:
+    """A leg runs between two consecutive relay stations; it is derived, never stored."""
+
+    number: int
+    start: Station
+    end: Station
+
+    @property
+    def km(self) -> Decimal:
+        return self.end.km - self.start.km
+
+    def __str__(self) -> str:
+        return f"{self.number}: {self.start.code}–{self.end.code}"
+
+
+def legs_of(course: list[Station]) -> list[Leg]:
+    # The start and the finish always count as handoff points, whatever the flag says.
+    points = [s for i, s in enumerate(course) if s.handoff or i in (0, len(course) - 1)]
+    return [Leg(number=i, start=a, end=b) for i, (a, b) in enumerate(itertools.pairwise(points), 1)]
+
+
+class Category(models.Model):
+    race = models.ForeignKey(Race, on_delete=models.CASCADE, related_name="categories")
+    code = models.CharField(_("code"), max_length=20)
+    name = models.CharField(_("name"), max_length=100)
+    min_women = models.PositiveSmallIntegerField(_("at least this many women"), null=True, blank=True)
+    min_men = models.PositiveSmallIntegerField(_("at least this many men"), null=True, blank=True)
+    min_age = models.PositiveSmallIntegerField(
+        _("minimum age"),
+        null=True,
+        blank=True,
+        help_text=_("Every runner, in whole years on race day."),
+    )
+    max_age = models.PositiveSmallIntegerField(
+        _("maximum age"),
+        null=True,
+        blank=True,
+        help_text=_("Every runner, in whole years on race day."),
+    )
+    min_age_sum = models.PositiveSmallIntegerField(
+        _("minimum sum of ages"),
+        null=True,
+        blank=True,
+        help_text=_("All the team's runners together."),
+    )
+
+    class Meta:
+        ordering = ["race", "code"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        constraints = [
+            models.UniqueConstraint(fields=["race", "code"], name="category_code_unique_in_race"),
+            models.CheckConstraint(
+                condition=Q(min_age__isnull=True) | Q(max_age__isnull=True) | Q(min_age__lte=F("max_age")),
+                name="category_min_age_not_above_max_age",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} – {self.name}"
+
+
+class Team(models.Model):
+    race = models.ForeignKey(Race, on_delete=models.CASCADE, related_name="teams")
+    bib = models.CharField(_("bib"), max_length=20)
+    name = models.CharField(_("team name"), max_length=200)
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.PROTECT,
+        related_name="teams",
+        verbose_name=_("category"),
+    )
+    club = models.CharField(_("club"), max_length=200, blank=True)
+    official_status = models.CharField(
+        _("status set by an official"),
+        max_length=3,
+        choices=OfficialStatus.choices,
+        blank=True,
+        default=OfficialStatus.NONE,
+    )
+    status_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["race", "bib"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        constraints = [
+            models.UniqueConstraint(fields=["race", "bib"], name="team_bib_unique_in_race"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bib} {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("results:team", kwargs={"slug": self.race.slug, "bib": self.bib})
+
+
+class Runner(models.Model):
+    # Denormalised from the team so the database itself can keep chip ids unique per race.
+    race = models.ForeignKey(Race, on_delete=models.CASCADE, related_name="runners")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="runners")
+    leg = models.PositiveSmallIntegerField(_("leg"))
+    name = models.CharField(_("name"), max_length=200)
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
+    birth_date = models.DateField(_("birth date"))
+    club = models.CharField(_("club"), max_length=200, blank=True)
+    runner_bib = models.CharField(_("runner bib"), max_length=20, blank=True)
+    chip_id = models.CharField(_("chip id"), max_length=64, blank=True)
+    nationality = models.CharField(_("nationality"), max_length=3, blank=True)
+
+    class Meta:
+        ordering = ["team", "leg"]
+        verbose_name = _("runner")
+        verbose_name_plural = _("runners")
+        constraints = [
+            models.UniqueConstraint(fields=["team", "leg"], name="runner_one_per_leg"),
+            models.UniqueConstraint(
+                fields=["race", "chip_id"],
+                condition=~Q(chip_id=""),
+                name="runner_chip_unique_in_race",
+            ),
+            models.UniqueConstraint(
+                fields=["race", "runner_bib"],
+                condition=~Q(runner_bib=""),
+                name="runner_bib_unique_in_race",
+            ),
+            models.CheckConstraint(condition=Q(leg__gte=1), name="runner_leg_from_one"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} (leg {self.leg})"
+
+
+class AuditEntry(models.Model):
+    """Who changed what on race day, and why: the trail an appeal is decided on."""
+
+    class Action(models.TextChoices):
+        TEAM_STATUS = "team_status", _("Team status set")
+        RACE_CLOSED = "race_closed", _("Race closed")
+        RACE_REOPENED = "race_reopened", _("Race reopened")
+        TIMING_ADDED = "timing_added", _("Split added by hand")
+        TIMING_VOIDED = "timing_voided", _("Split voided")
+        TIMING_RESTORED = "timing_restored", _("Split restored")
+        TIMING_IMPORTED = "timing_imported", _("Timing file imported")
+        ENTRIES_IMPORTED = "entries_imported", _("Entries imported")
+
+    race = models.ForeignKey(Race, on_delete=models.CASCADE, related_name="audit_entries")
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    actor = models.CharField(_("who"), max_length=150, help_text=_("User, device or 'command line'."))
+    action = models.CharField(_("action"), max_length=32, choices=Action.choices)
+    team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit trail")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor}: {self.get_action_display()}"

@@ -1,0 +1,788 @@
+"""Write operations on the race set-up. Each is one transaction with its validation inside."""
+
+import getpass
+import itertools
+import json
+import re
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo, available_timezones
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from races.csv_rows import Row, decode_upload, read_rows
+from races.eligibility import CategoryRules, RunnerFacts, eligibility_problems
+from races.models import (
+    AuditEntry,
+    Category,
+    Gender,
+    OfficialStatus,
+    Race,
+    Runner,
+    Station,
+    Team,
+    legs_of,
+)
+from races.problems import InputProblems, at_line
+
+COMMAND_LINE = "command line"
+
+SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]+$")
+CATEGORY_RULES = ("min_women", "min_men", "min_age", "max_age", "min_age_sum")
+
+
+def command_line_actor() -> str:
+    try:
+        return f"{COMMAND_LINE} ({getpass.getuser()})"
+    except (KeyError, OSError):
+        return COMMAND_LINE
+
+
+# --- race set-up --------------------------------------------------------------------------
+
+
+def _parse_race_payload(payload: object) -> tuple[dict, list[dict], list[dict]]:
+    """Check a race JSON document; returns (race fields, stations, categories) or raises."""
+    problems: list[str] = []
+    if not isinstance(payload, Mapping):
+        raise InputProblems([_("the race file must be a JSON object with slug, name, date, ...")])
+
+    known = {
+        "slug",
+        "name",
+        "date",
+        "timezone",
+        "start_time",
+        "kuriage_minutes",
+        "stations",
+        "categories",
+    }
+    for key in payload:
+        if key not in known:
+            problems.append(
+                _("%(key)s: unknown field; the fields are %(known)s.")
+                % {"key": key, "known": ", ".join(sorted(known))}
+            )
+
+    def required_text(key: str) -> str:
+        value = payload.get(key)
+        if not isinstance(value, str) or not value.strip():
+            problems.append(_("%s: required, as text.") % key)
+            return ""
+        return value.strip()
+
+    fields_: dict = {}
+    slug = required_text("slug")
+    if slug and not SLUG_RE.match(slug):
+        problems.append(_("slug: %r may only hold letters, digits, '-' and '_'.") % slug)
+    fields_["slug"] = slug
+    fields_["name"] = required_text("name")
+    raw_date = required_text("date")
+    try:
+        fields_["date"] = date.fromisoformat(raw_date) if raw_date else None
+    except ValueError:
+        problems.append(_("date: %r is not a date; write it as YYYY-MM-DD.") % raw_date)
+    zone = required_text("timezone")
+    if zone and zone not in available_timezones():
+        problems.append(_("timezone: %r is not a time zone name; use one such as Asia/Kuala_Lumpur.") % zone)
+    fields_["timezone"] = zone
+    raw_start = required_text("start_time")
+    try:
+        fields_["start_time"] = time.fromisoformat(raw_start) if raw_start else None
+    except ValueError:
+        problems.append(_("start_time: %r is not a time of day; write it as HH:MM:SS.") % raw_start)
+    fields_["kuriage_minutes"] = _minutes(payload.get("kuriage_minutes"), "kuriage_minutes", problems)
+
+    stations = _parse_stations(payload.get("stations"), problems)
+    categories = _parse_categories(payload.get("categories"), problems, legs=_count_legs(stations))
+    if problems:
+        raise InputProblems(problems)
+    return fields_, stations, categories
+
+
+def _minutes(value: object, where: str, problems: list[str]) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        problems.append(
+            _("%(where)s: %(value)r must be a whole number of minutes, or null for none.")
+            % {"where": where, "value": value}
+        )
+        return None
+    return value
+
+
+def _count_legs(stations: list[dict]) -> int:
+    return max(0, len([s for s in stations if s["handoff"]]) - 1)
+
+
+def _parse_stations(raw: object, problems: list[str]) -> list[dict]:
+    if not isinstance(raw, list) or len(raw) < 2:
+        problems.append(
+            _("stations: a list of at least two stations (the start and the finish) is required.")
+        )
+        return []
+    stations: list[dict] = []
+    known = {"code", "name", "km", "handoff", "kuriage_minutes"}
+    for i, item in enumerate(raw):
+        where = f"stations[{i}]"
+        if not isinstance(item, Mapping):
+            problems.append(_("%s: each station is an object with code, name and km.") % where)
+            continue
+        for key in item:
+            if key not in known:
+                problems.append(
+                    _("%(where)s.%(key)s: unknown field; a station has %(known)s.")
+                    % {"where": where, "key": key, "known": ", ".join(sorted(known))}
+                )
+        code = item.get("code")
+        if not isinstance(code, str) or not code.strip() or len(code.strip()) > 20:
+            problems.append(_("%s.code: required, text of at most 20 characters (R1, FINISH).") % where)
+            code = ""
+        name = item.get("name")
+        if not isinstance(name, str) or not name.strip():
+            problems.append(_("%s.name: required, as text.") % where)
+            name = ""
+        km_raw = item.get("km")
+        km = None
+        if isinstance(km_raw, bool) or not isinstance(km_raw, (int, float)):
+            problems.append(
+                _("%(where)s.km: %(value)r must be a number of kilometres.")
+                % {"where": where, "value": km_raw}
+            )
+        else:
+            try:
+                km = Decimal(str(km_raw)).quantize(Decimal("0.0001"))
+            except InvalidOperation:
+                problems.append(
+                    _("%(where)s.km: %(value)r is not a usable distance.") % {"where": where, "value": km_raw}
+                )
+            else:
+                if km < 0:
+                    problems.append(_("%s.km: cannot be negative.") % where)
+        handoff = item.get("handoff", True)
+        if not isinstance(handoff, bool):
+            problems.append(_("%s.handoff: must be true or false.") % where)
+            handoff = True
+        if i in (0, len(raw) - 1):
+            handoff = True  # the start and the finish always count as handoff points
+        stations.append(
+            {
+                "code": code.strip(),
+                "name": name.strip(),
+                "km": km,
+                "handoff": handoff,
+                "kuriage_minutes": _minutes(
+                    item.get("kuriage_minutes"), f"{where}.kuriage_minutes", problems
+                ),
+            }
+        )
+    for code, n in Counter(s["code"] for s in stations if s["code"]).items():
+        if n > 1:
+            problems.append(
+                _("stations: code %s is used %d times; each station needs its own code.") % (code, n)
+            )
+    for before, after in itertools.pairwise(stations):
+        if before["km"] is not None and after["km"] is not None and after["km"] <= before["km"]:
+            problems.append(
+                _(
+                    "stations: %(after)s at %(akm)s km must be further than %(before)s at %(bkm)s km; list stations in course order."
+                )
+                % {
+                    "after": after["code"],
+                    "akm": after["km"],
+                    "before": before["code"],
+                    "bkm": before["km"],
+                }
+            )
+    return stations
+
+
+def _parse_categories(raw: object, problems: list[str], *, legs: int) -> list[dict]:
+    if not isinstance(raw, list) or not raw:
+        problems.append(_("categories: a list of at least one category is required."))
+        return []
+    categories: list[dict] = []
+    known = {"code", "name", *CATEGORY_RULES}
+    for i, item in enumerate(raw):
+        where = f"categories[{i}]"
+        if not isinstance(item, Mapping):
+            problems.append(_("%s: each category is an object with code and name.") % where)
+            continue
+        for key in item:
+            if key not in known:
+                problems.append(
+                    _("%(where)s.%(key)s: unknown field; a category has %(known)s.")
+                    % {"where": where, "key": key, "known": ", ".join(sorted(known))}
+                )
+        code, name = item.get("code"), item.get("name")
+        if not isinstance(code, str) or not code.strip() or len(code.strip()) > 20:
+            problems.append(_("%s.code: required, text of at most 20 characters (MXS).") % where)
+            code = ""
+        if not isinstance(name, str) or not name.strip():
+            problems.append(_("%s.name: required, as text.") % where)
+            name = ""
+        category = {"code": code.strip(), "name": name.strip()}
+        for rule in CATEGORY_RULES:
+            value = item.get(rule)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+                problems.append(
+                    _("%(where)s.%(rule)s: %(value)r must be a whole number or null.")
+                    % {"where": where, "rule": rule, "value": value}
+                )
+                value = None
+            category[rule] = value
+        if (
+            category["min_age"] is not None
+            and category["max_age"] is not None
+            and category["min_age"] > category["max_age"]
+        ):
+            problems.append(_("%s: min_age is above max_age, so no runner could be eligible.") % where)
+        counted = (category["min_women"] or 0) + (category["min_men"] or 0)
+        if legs and counted > legs:
+            problems.append(
+                _("%(where)s: min_women + min_men = %(n)d, but a team has only %(legs)d runners.")
+                % {"where": where, "n": counted, "legs": legs}
+            )
+        categories.append(category)
+    for code, n in Counter(c["code"] for c in categories if c["code"]).items():
+        if n > 1:
+            problems.append(_("categories: code %s is used %d times.") % (code, n))
+    return categories
+
+
+def race_import_json(*, raw: bytes, filename: str = "the race file") -> tuple[Race, bool]:
+    text = decode_upload(raw, filename)
+    try:
+        payload = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputProblems(
+            [
+                _("line %(line)d, column %(col)d: %(file)s is not valid JSON (%(msg)s).")
+                % {
+                    "line": exc.lineno,
+                    "col": exc.colno,
+                    "file": filename,
+                    "msg": exc.msg,
+                }
+            ]
+        ) from None
+    return race_import(payload=payload)
+
+
+@transaction.atomic
+def race_import(*, payload: object) -> tuple[Race, bool]:
+    """Create the race, or update it if no recorded timing or registered team forbids the change.
+
+    Returns (race, created).
+    """
+    fields_, stations, categories = _parse_race_payload(payload)
+    race = Race.objects.select_for_update().filter(slug=fields_["slug"]).first()
+    created = race is None
+    if race is None:
+        race = Race.objects.create(**fields_)
+    else:
+        _check_race_update(race, fields_, stations, categories)
+        for key, value in fields_.items():
+            setattr(race, key, value)
+        race.save()
+        race.bump_standings_version()
+    _store_stations(race, stations)
+    _store_categories(race, categories)
+    return race, created
+
+
+def _check_race_update(race: Race, fields_: dict, stations: list[dict], categories: list[dict]) -> None:
+    problems: list[str] = []
+    old_course = list(race.stations.order_by("position"))
+    old_legs = [(leg.start.code, leg.end.code) for leg in legs_of(old_course)]
+    new_points = [s["code"] for s in stations if s["handoff"]]
+    new_legs = list(itertools.pairwise(new_points))
+    records = race.timing_records.all()
+    if records.exists():
+        timed_codes = set(records.values_list("station__code", flat=True).distinct())
+        for code in sorted(timed_codes - {s["code"] for s in stations}):
+            problems.append(_("stations: %s has timing records and cannot be removed.") % code)
+        if old_legs != new_legs:
+            problems.append(
+                _(
+                    "stations: the relay stations cannot change once timing has been recorded; the legs would no longer match the splits."
+                )
+            )
+        gun = datetime.combine(fields_["date"], fields_["start_time"], tzinfo=ZoneInfo(fields_["timezone"]))
+        early = records.filter(at__lt=gun).count()
+        if early:
+            problems.append(
+                _("date/start_time: %d timing records would fall before the new gun time.") % early
+            )
+    teams = race.teams.select_related("category").prefetch_related("runners")
+    if teams.exists() and len(new_legs) != len(old_legs):
+        problems.append(
+            _("stations: teams are registered with %(old)d runners; the new course has %(new)d legs.")
+            % {"old": len(old_legs), "new": len(new_legs)}
+        )
+    new_rules = {c["code"]: CategoryRules(**c) for c in categories}
+    for team in teams:
+        rules = new_rules.get(team.category.code)
+        if rules is None:
+            problems.append(
+                _("categories: %(code)s cannot be removed; team %(bib)s is registered in it.")
+                % {"code": team.category.code, "bib": team.bib}
+            )
+            continue
+        runners = [RunnerFacts(r.leg, r.name, r.gender, r.birth_date) for r in team.runners.all()]
+        for problem in eligibility_problems(rules, runners, fields_["date"]):
+            problems.append(_("team %(bib)s: %(problem)s") % {"bib": team.bib, "problem": problem})
+    if problems:
+        raise InputProblems(problems)
+
+
+def _store_stations(race: Race, stations: list[dict]) -> None:
+    existing = {s.code: s for s in race.stations.all()}
+    race.stations.exclude(code__in=[s["code"] for s in stations]).delete()
+    # Park positions out of the way first so a reordering never collides with itself.
+    for station in existing.values():
+        Station.objects.filter(pk=station.pk).update(position=10_000 + station.position)
+    for position, values in enumerate(stations):
+        station = existing.get(values["code"]) or Station(race=race)
+        for key, value in values.items():
+            setattr(station, key, value)
+        station.position = position
+        station.save()
+    race.__dict__.pop("course", None)
+    race.__dict__.pop("legs", None)
+
+
+def _store_categories(race: Race, categories: list[dict]) -> None:
+    race.categories.exclude(code__in=[c["code"] for c in categories]).delete()
+    for values in categories:
+        Category.objects.update_or_create(race=race, code=values["code"], defaults=values)
+
+
+# --- entries ------------------------------------------------------------------------------
+
+ENTRY_COLUMNS = (
+    "team_bib",
+    "team_name",
+    "category",
+    "leg",
+    "runner_name",
+    "gender",
+    "birth_date",
+)
+ENTRY_OPTIONAL = ("club", "runner_bib", "chip_id", "nationality")
+TEAM_FIELDS = ("name", "category_id", "club")
+RUNNER_FIELDS = (
+    "name",
+    "gender",
+    "birth_date",
+    "club",
+    "runner_bib",
+    "chip_id",
+    "nationality",
+)
+
+
+@dataclass
+class EntriesSummary:
+    teams_created: int = 0
+    teams_updated: int = 0
+    runners_created: int = 0
+    runners_updated: int = 0
+    unchanged: int = 0
+
+    def __str__(self) -> str:
+        return _(
+            "%(tc)d teams created, %(tu)d updated; %(rc)d runners created, %(ru)d updated; "
+            "%(same)d rows unchanged."
+        ) % {
+            "tc": self.teams_created,
+            "tu": self.teams_updated,
+            "rc": self.runners_created,
+            "ru": self.runners_updated,
+            "same": self.unchanged,
+        }
+
+
+@dataclass
+class TeamEntry:
+    """One team as a file or a form gives it, before anything is stored."""
+
+    bib: str
+    name: str
+    category: Category
+    runners: dict[int, dict] = field(default_factory=dict)  # leg -> runner fields
+    lines: dict[int, int] = field(default_factory=dict)  # leg -> line number, for messages
+
+    @property
+    def club(self) -> str:
+        clubs = Counter(r["club"] for r in self.runners.values() if r["club"])
+        return clubs.most_common(1)[0][0] if clubs else ""
+
+
+def _parse_entry_row(
+    row: Row,
+    race: Race,
+    categories: dict[str, Category],
+    legs: int,
+    problems: list[str],
+) -> dict | None:
+    before = len(problems)
+
+    def bad(column: str, message: str) -> None:
+        problems.append(at_line(row.line, column, message))
+
+    values: dict = {"line": row.line}
+    for column, limit in (("team_bib", 20), ("team_name", 200), ("runner_name", 200)):
+        if not row[column]:
+            bad(column, _("required; it is empty."))
+        elif len(row[column]) > limit:
+            bad(column, _("longer than %d characters.") % limit)
+    values["bib"], values["team_name"], values["name"] = (
+        row["team_bib"],
+        row["team_name"],
+        row["runner_name"],
+    )
+
+    category = categories.get(row["category"])
+    if category is None:
+        bad(
+            "category",
+            _("%(value)r is not a category of this race; use one of %(codes)s.")
+            % {"value": row["category"], "codes": ", ".join(sorted(categories))},
+        )
+    values["category"] = category
+
+    try:
+        values["leg"] = int(row["leg"])
+        if not 1 <= values["leg"] <= legs:
+            raise ValueError
+    except ValueError:
+        bad(
+            "leg",
+            _("%(value)r is not a leg; this race has legs 1 to %(legs)d.")
+            % {"value": row["leg"], "legs": legs},
+        )
+
+    values["gender"] = row["gender"].upper()
+    if values["gender"] not in Gender.values:
+        bad("gender", _("%r is not a gender; use F, M or X.") % row["gender"])
+
+    try:
+        values["birth_date"] = date.fromisoformat(row["birth_date"])
+        if values["birth_date"] >= race.date:
+            bad(
+                "birth_date",
+                _("%s is not before the race date; check the year.") % row["birth_date"],
+            )
+    except ValueError:
+        bad(
+            "birth_date",
+            _("%r is not a date; write it as YYYY-MM-DD (e.g. 1984-02-29).") % row["birth_date"],
+        )
+
+    for column, limit in (
+        ("club", 200),
+        ("runner_bib", 20),
+        ("chip_id", 64),
+        ("nationality", 3),
+    ):
+        if len(row[column]) > limit:
+            bad(column, _("longer than %d characters.") % limit)
+        values[column] = row[column]
+    values["nationality"] = values["nationality"].upper()
+    return values if len(problems) == before else None
+
+
+def _collect_teams(rows: list[dict], race: Race, legs: int, problems: list[str]) -> dict[str, TeamEntry]:
+    teams: dict[str, TeamEntry] = {}
+    for values in rows:
+        entry = teams.get(values["bib"])
+        if entry is None:
+            entry = teams[values["bib"]] = TeamEntry(values["bib"], values["team_name"], values["category"])
+        else:
+            if values["team_name"] != entry.name:
+                problems.append(
+                    at_line(
+                        values["line"],
+                        "team_name",
+                        _("%(new)r differs from %(old)r on line %(first)d for team %(bib)s.")
+                        % {
+                            "new": values["team_name"],
+                            "old": entry.name,
+                            "first": min(entry.lines.values()),
+                            "bib": entry.bib,
+                        },
+                    )
+                )
+            if values["category"] != entry.category:
+                problems.append(
+                    at_line(
+                        values["line"],
+                        "category",
+                        _("%(new)s differs from %(old)s on line %(first)d for team %(bib)s.")
+                        % {
+                            "new": values["category"].code,
+                            "old": entry.category.code,
+                            "first": min(entry.lines.values()),
+                            "bib": entry.bib,
+                        },
+                    )
+                )
+        leg = values["leg"]
+        if leg in entry.runners:
+            problems.append(
+                at_line(
+                    values["line"],
+                    "leg",
+                    _("team %(bib)s already has a runner for leg %(leg)d on line %(first)d.")
+                    % {"bib": entry.bib, "leg": leg, "first": entry.lines[leg]},
+                )
+            )
+            continue
+        entry.lines[leg] = values["line"]
+        entry.runners[leg] = {k: values[k] for k in RUNNER_FIELDS}
+    return teams
+
+
+def team_entry_problems(entry: TeamEntry, race: Race, legs: int) -> list[str]:
+    """What stops this team from starting: a missing leg or a category rule it breaks."""
+    problems = []
+    missing = [leg for leg in range(1, legs + 1) if leg not in entry.runners]
+    if missing:
+        problems.append(
+            _(
+                "team %(bib)s: no runner for leg %(legs)s; every team needs one runner for each of legs 1 to %(n)d."
+            )
+            % {"bib": entry.bib, "legs": ", ".join(map(str, missing)), "n": legs}
+        )
+    facts = [RunnerFacts(leg, r["name"], r["gender"], r["birth_date"]) for leg, r in entry.runners.items()]
+    for problem in eligibility_problems(CategoryRules.of(entry.category), facts, race.date):
+        problems.append(_("team %(bib)s: %(problem)s") % {"bib": entry.bib, "problem": problem})
+    return problems
+
+
+def _identifier_problems(race: Race, entries: dict[str, TeamEntry]) -> list[str]:
+    """Runner bibs and chip ids must name one runner; a timing read resolves through them."""
+    problems = []
+    team_bibs = set(race.teams.values_list("bib", flat=True)) | set(entries)
+    taken: dict[tuple[str, str], str] = {}
+    for team_bib, leg, chip, runner_bib in race.runners.exclude(team__bib__in=list(entries)).values_list(
+        "team__bib", "leg", "chip_id", "runner_bib"
+    ):
+        if chip:
+            taken[("chip_id", chip)] = _("team %(bib)s leg %(leg)d") % {
+                "bib": team_bib,
+                "leg": leg,
+            }
+        if runner_bib:
+            taken[("runner_bib", runner_bib)] = _("team %(bib)s leg %(leg)d") % {
+                "bib": team_bib,
+                "leg": leg,
+            }
+    for entry in entries.values():
+        for leg, runner in sorted(entry.runners.items()):
+            line = entry.lines[leg]
+            for column in ("chip_id", "runner_bib"):
+                value = runner[column]
+                if not value:
+                    continue
+                owner = taken.get((column, value)) or taken.get(
+                    (("chip_id" if column == "runner_bib" else "runner_bib"), value)
+                )
+                if owner:
+                    problems.append(
+                        at_line(
+                            line,
+                            column,
+                            _("%(value)s is already used by %(owner)s.") % {"value": value, "owner": owner},
+                        )
+                    )
+                elif value in team_bibs and value != entry.bib:
+                    problems.append(
+                        at_line(
+                            line,
+                            column,
+                            _("%s is also a team bib; timing reads would be ambiguous.") % value,
+                        )
+                    )
+                taken[(column, value)] = _("line %d") % line
+    return problems
+
+
+@transaction.atomic
+def entries_import(
+    *,
+    race: Race,
+    raw: bytes,
+    filename: str = "the entries file",
+    actor: str = COMMAND_LINE,
+    user=None,
+) -> EntriesSummary:
+    """Register or update the teams in an entries CSV; all or nothing.
+
+    Teams not in the file are left alone, so a file of late entries can be imported on its own.
+    """
+    rows = read_rows(raw, required=ENTRY_COLUMNS, optional=ENTRY_OPTIONAL, filename=filename)
+    categories = {c.code: c for c in race.categories.all()}
+    legs = len(race.legs)
+    problems: list[str] = []
+    parsed = [v for row in rows if (v := _parse_entry_row(row, race, categories, legs, problems))]
+    entries = _collect_teams(parsed, race, legs, problems)
+    if not problems:
+        for entry in entries.values():
+            problems.extend(team_entry_problems(entry, race, legs))
+        problems.extend(_identifier_problems(race, entries))
+    if problems:
+        raise InputProblems(problems)
+    summary = _store_entries(race, list(entries.values()))
+    if summary.teams_created or summary.teams_updated or summary.runners_created or summary.runners_updated:
+        AuditEntry.objects.create(
+            race=race,
+            user=user,
+            actor=actor,
+            action=AuditEntry.Action.ENTRIES_IMPORTED,
+            details={"file": filename, "summary": str(summary)},
+        )
+        race.bump_standings_version()
+    return summary
+
+
+def _store_entries(race: Race, entries: list[TeamEntry]) -> EntriesSummary:
+    summary = EntriesSummary()
+    teams = {t.bib: t for t in race.teams.filter(bib__in=[e.bib for e in entries])}
+    new_teams = []
+    for entry in entries:
+        team = teams.get(entry.bib)
+        values = {
+            "name": entry.name,
+            "category_id": entry.category.pk,
+            "club": entry.club,
+        }
+        if team is None:
+            team = Team(race=race, bib=entry.bib, **values)
+            new_teams.append(team)
+            teams[entry.bib] = team
+            summary.teams_created += 1
+        elif any(getattr(team, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(team, k, v)
+            team.save(update_fields=[*TEAM_FIELDS, "updated_at"])
+            summary.teams_updated += 1
+    # SQLite and PostgreSQL both hand back the new primary keys from a bulk insert.
+    Team.objects.bulk_create(new_teams, batch_size=2000)
+
+    existing = {(r.team_id, r.leg): r for r in race.runners.filter(team__in=list(teams.values()))}
+    new_runners, changed = [], []
+    for entry in entries:
+        team = teams[entry.bib]
+        for leg, values in sorted(entry.runners.items()):
+            runner = existing.get((team.pk, leg))
+            if runner is None:
+                new_runners.append(Runner(race=race, team=team, leg=leg, **values))
+            elif any(getattr(runner, k) != v for k, v in values.items()):
+                for k, v in values.items():
+                    setattr(runner, k, v)
+                changed.append(runner)
+            else:
+                summary.unchanged += 1
+    # Chip ids may move between runners in one file: clear them first so no update collides.
+    Runner.objects.filter(pk__in=[r.pk for r in changed]).update(chip_id="", runner_bib="")
+    Runner.objects.bulk_update(changed, RUNNER_FIELDS, batch_size=2000)
+    Runner.objects.bulk_create(new_runners, batch_size=2000)
+    summary.runners_created = len(new_runners)
+    summary.runners_updated = len(changed)
+    return summary
+
+
+def next_free_bib(race: Race) -> str:
+    numbers = [int(b) for b in race.teams.values_list("bib", flat=True) if b.isdigit()]
+    return str(max(numbers, default=100) + 1)
+
+
+@transaction.atomic
+def team_register(
+    *,
+    race: Race,
+    name: str,
+    category: Category,
+    runners: list[dict],
+    actor: str,
+    user=None,
+) -> Team:
+    """A team captain's registration on the public form: checked as an entries row is."""
+    Race.objects.select_for_update().filter(pk=race.pk).first()  # one bib per concurrent captain
+    legs = len(race.legs)
+    entry = TeamEntry(bib=next_free_bib(race), name=name.strip(), category=category)
+    for leg, runner in enumerate(runners, 1):
+        entry.runners[leg] = {k: runner.get(k, "") for k in RUNNER_FIELDS}
+        entry.lines[leg] = leg
+    problems = team_entry_problems(entry, race, legs)
+    if problems:
+        raise InputProblems(problems)
+    _store_entries(race, [entry])
+    race.bump_standings_version()
+    team = race.teams.get(bib=entry.bib)
+    AuditEntry.objects.create(
+        race=race,
+        user=user,
+        actor=actor,
+        action=AuditEntry.Action.ENTRIES_IMPORTED,
+        team=team,
+        details={"registered": team.bib},
+    )
+    return team
+
+
+# --- race day -----------------------------------------------------------------------------
+
+
+def team_for_bib(race: Race, bib: str) -> Team:
+    team = race.teams.filter(bib=bib).first()
+    if team is None:
+        raise InputProblems([_("team %(bib)s: no such team in %(race)s.") % {"bib": bib, "race": race.slug}])
+    return team
+
+
+@transaction.atomic
+def team_status_set(*, race: Race, bib: str, status: str, reason: str = "", actor: str, user=None) -> Team:
+    """DQ, DNS, DNF by an official, or AUTO to go back to the status the splits give."""
+    status = status.upper()
+    allowed = [OfficialStatus.DQ, OfficialStatus.DNS, OfficialStatus.DNF]
+    if status != "AUTO" and status not in allowed:
+        raise InputProblems([_("status: %r is not a status; use DQ, DNS, DNF or AUTO.") % status])
+    team = team_for_bib(race, bib)
+    previous = team.official_status or "AUTO"
+    team.official_status = "" if status == "AUTO" else status
+    team.status_reason = reason if status != "AUTO" else ""
+    team.save(update_fields=["official_status", "status_reason", "updated_at"])
+    AuditEntry.objects.create(
+        race=race,
+        user=user,
+        actor=actor,
+        action=AuditEntry.Action.TEAM_STATUS,
+        team=team,
+        reason=reason,
+        details={"from": previous, "to": status},
+    )
+    race.bump_standings_version()
+    return team
+
+
+@transaction.atomic
+def race_close(*, race: Race, reopen: bool = False, actor: str, user=None) -> Race:
+    """Close the race (teams still out become DNF) or open it again."""
+    race.is_closed = not reopen
+    race.save(update_fields=["is_closed"])
+    AuditEntry.objects.create(
+        race=race,
+        user=user,
+        actor=actor,
+        action=AuditEntry.Action.RACE_REOPENED if reopen else AuditEntry.Action.RACE_CLOSED,
+    )
+    race.bump_standings_version()
+    return race

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ResultsConfig(AppConfig):
+    name = "results"
+    verbose_name = _("Timing and results")
+
+    def ready(self) -> None:
+        from results import receivers  # noqa: F401  (connects the signal)

@@ -1,0 +1,18 @@
+from django.utils.translation import gettext as _
+
+from races.management.contract import ContractCommand
+from races.services import command_line_actor
+from results.services import timing_import
+
+
+class Command(ContractCommand):
+    help = _("Store the reads of a timing CSV (bib,station,time[,source,read_id]); all or nothing.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("race_slug")
+        parser.add_argument("file", help=_("timing CSV (DESIGN.md, import_timing)"))
+
+    def handle(self, *args, race_slug, file, **options):
+        race = self.race(race_slug)
+        summary = timing_import(race=race, raw=self.read_file(file), filename=file, actor=command_line_actor())
+        self.stdout.write(str(summary))

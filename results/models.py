@@ -1,0 +1,70 @@
+"""Timing records: every read of a tasuki passing a station, as it arrived."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from races.models import Race, Station, Team
+
+
+class Source(models.TextChoices):
+    TABLET = "tablet", _("Officials' tablet")
+    CHIP = "chip", _("Chip reader")
+    IMPORT = "import", _("Imported file")
+    API = "api", _("Device API")
+    MANUAL = "manual", _("Entered by hand")
+
+
+class TimingRecord(models.Model):
+    """One read. Never deleted or edited: a correction voids it and adds another.
+
+    The effective time at a station is the earliest read there that is not voided, so a late
+    duplicate (a chip read twice, a tablet tap after the chip) changes nothing.
+    """
+
+    # Denormalised from the team so the database can keep read ids unique per race.
+    race = models.ForeignKey(Race, on_delete=models.CASCADE, related_name="timing_records")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="timing_records")
+    station = models.ForeignKey(Station, on_delete=models.PROTECT, related_name="timing_records")
+    at = models.DateTimeField(_("time"), help_text=_("When the tasuki passed, to the millisecond."))
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.IMPORT)
+    read_id = models.CharField(
+        _("read id"),
+        max_length=100,
+        blank=True,
+        help_text=_("The reader's or device's own id for this read; a re-sent read is stored once."),
+    )
+    bib_as_read = models.CharField(
+        _("bib as read"), max_length=64, blank=True, help_text=_("Team bib, runner bib or chip id.")
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    device = models.CharField(_("device"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("received"), auto_now_add=True)
+    voided = models.BooleanField(_("voided"), default=False)
+    void_reason = models.CharField(_("why voided"), max_length=300, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("timing record")
+        verbose_name_plural = _("timing records")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["race", "read_id"], condition=~Q(read_id=""), name="timing_read_id_unique_in_race"
+            ),
+            models.UniqueConstraint(
+                fields=["team", "station", "at", "source"],
+                condition=Q(read_id=""),
+                name="timing_read_unique_without_id",
+            ),
+        ]
+        indexes = [models.Index(fields=["race", "station", "at"], name="timing_station_time")]
+
+    def __str__(self) -> str:
+        return f"{self.team.bib} @ {self.station.code} {self.at.isoformat()}"

@@ -1,0 +1,73 @@
+"""Times at the edges: parsing what readers and officials write, showing what runners read.
+
+Inside, a time is integer milliseconds (epoch ms for a moment, plain ms for a duration); the
+race's time zone is used only here, to read a time of day and to show one.
+"""
+
+import re
+from datetime import UTC, datetime, time, timedelta
+
+from django.utils.translation import gettext as _
+
+TIME_OF_DAY = re.compile(r"^(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$")
+
+
+class TimeFormatError(ValueError):
+    pass
+
+
+def parse_split_time(text: str, race) -> datetime:
+    """`HH:MM:SS[.fff]` on the race date in its zone, or ISO 8601 with an offset (or Z).
+
+    Kept to the millisecond: finer digits, which no reader in the field has, are dropped so the
+    stored time and the standings agree exactly.
+    """
+    text = text.strip()
+    match = TIME_OF_DAY.match(text)
+    if match:
+        hours, minutes, seconds, fraction = match.groups()
+        micro = int((fraction or "0").ljust(6, "0"))
+        try:
+            clock = time(int(hours), int(minutes), int(seconds), micro - micro % 1000)
+        except ValueError:
+            raise TimeFormatError(_("%r is not a time of day (HH:MM:SS, hours 0-23).") % text) from None
+        return datetime.combine(race.date, clock, tzinfo=race.zone)
+    if "T" in text or " " in text:
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise TimeFormatError(
+                _("%r is not a time; write HH:MM:SS[.fff] or an ISO 8601 timestamp with an offset.") % text
+            ) from None
+        if moment.tzinfo is None:
+            raise TimeFormatError(
+                _("%r has no offset; add one (e.g. +08:00 or Z) or write the local time of day HH:MM:SS.")
+                % text
+            )
+        return moment.replace(microsecond=moment.microsecond - moment.microsecond % 1000)
+    raise TimeFormatError(
+        _("%r is not a time; write HH:MM:SS[.fff] or an ISO 8601 timestamp with an offset.") % text
+    )
+
+
+def epoch_ms(moment: datetime) -> int:
+    delta = moment - datetime(1970, 1, 1, tzinfo=UTC)
+    return delta.days * 86_400_000 + delta.seconds * 1000 + delta.microseconds // 1000
+
+
+def from_epoch_ms(ms: int) -> datetime:
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=ms)
+
+
+def format_duration(ms: int | None) -> str:
+    """H:MM:SS with any fraction rounded up: 1:10:00.001 shows as 1:10:01 (road-running practice)."""
+    if ms is None:
+        return ""
+    seconds = -(-ms // 1000)
+    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+def format_clock(moment: datetime, race) -> str:
+    """A moment as the race's local time of day, to the millisecond."""
+    local = moment.astimezone(race.zone)
+    return local.strftime("%H:%M:%S.") + f"{local.microsecond // 1000:03d}"

@@ -1,0 +1,331 @@
+"""Write operations on timing: splits in, corrections with an audit trail."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from races.csv_rows import read_rows
+from races.models import AuditEntry, Race, Station
+from races.problems import InputProblems, at_line
+from results.models import Source, TimingRecord
+from results.race_time import TimeFormatError, format_clock, parse_split_time
+
+TIMING_COLUMNS = ("bib", "station", "time")
+TIMING_OPTIONAL = ("source", "read_id")
+CHUNK = 2000
+
+
+class BibResolver:
+    """Team bib, runner bib or chip id to the team: readers see chips, officials see bibs."""
+
+    def __init__(self, race: Race):
+        self.teams: dict[str, int] = dict(race.teams.values_list("bib", "pk"))
+        self.aliases: dict[str, int] = {}
+        for team_id, runner_bib, chip_id in race.runners.values_list("team_id", "runner_bib", "chip_id"):
+            if runner_bib:
+                self.aliases[runner_bib] = team_id
+            if chip_id:
+                self.aliases[chip_id] = team_id
+
+    def team_id(self, bib: str) -> int | None:
+        return self.teams.get(bib) or self.aliases.get(bib)
+
+
+@dataclass(frozen=True)
+class SplitRead:
+    """A read as it arrives, before it is stored."""
+
+    team_id: int
+    station_id: int
+    at: datetime
+    source: str
+    read_id: str
+    bib_as_read: str
+
+    def same_content(self, record: "TimingRecord") -> bool:
+        return (record.team_id, record.station_id, record.at, record.source) == (
+            self.team_id,
+            self.station_id,
+            self.at,
+            self.source,
+        )
+
+
+@dataclass
+class TimingImportSummary:
+    added: int = 0
+    already_stored: int = 0
+
+    def __str__(self) -> str:
+        return _("%(added)d timing records added, %(same)d already stored.") % {
+            "added": self.added,
+            "same": self.already_stored,
+        }
+
+
+def _station_codes(race: Race) -> dict[str, Station]:
+    return {s.code: s for s in race.course}
+
+
+def _conflict_message(read: SplitRead, record: TimingRecord, race: Race) -> str:
+    return _(
+        "read id %(id)s is already stored for team %(bib)s at %(station)s %(time)s (%(source)s); "
+        "a re-sent read must carry the same content, a new read a new id."
+    ) % {
+        "id": read.read_id,
+        "bib": record.team.bib,
+        "station": record.station.code,
+        "time": format_clock(record.at, race),
+        "source": record.source,
+    }
+
+
+@transaction.atomic
+def timing_record_create(
+    *,
+    race: Race,
+    bib: str,
+    station: str,
+    time: str | datetime,
+    source: str = Source.MANUAL,
+    read_id: str = "",
+    device: str = "",
+    user=None,
+) -> tuple[TimingRecord, bool]:
+    """Store one split; returns (record, created). The same read again adds nothing."""
+    problems: list[str] = []
+    team_id = BibResolver(race).team_id(bib)
+    if team_id is None:
+        problems.append(_("bib: %r is not a team bib, runner bib or chip id of this race.") % bib)
+    stations = _station_codes(race)
+    station_obj = stations.get(station)
+    if station_obj is None:
+        problems.append(
+            _("station: %(code)r is not a station of this race; use one of %(codes)s.")
+            % {"code": station, "codes": ", ".join(stations)}
+        )
+    at = time
+    if isinstance(time, str):
+        try:
+            at = parse_split_time(time, race)
+        except TimeFormatError as exc:
+            problems.append(_("time: %s") % exc)
+            at = None
+    if at is not None and at < race.gun:
+        problems.append(_("time: %s is before the start gun.") % format_clock(at, race))
+    if source not in Source.values:
+        problems.append(_("source: %(value)r is not a source; use one of %(known)s.") % {"value": source, "known": ", ".join(Source.values)})
+    if problems:
+        raise InputProblems(problems)
+
+    read = SplitRead(team_id, station_obj.pk, at, source, read_id, bib)
+    existing = _existing_record(race, read)
+    if existing is not None:
+        if read.read_id and not read.same_content(existing):
+            raise InputProblems([_conflict_message(read, existing, race)])
+        return existing, False
+    record = TimingRecord.objects.create(
+        race=race,
+        team_id=team_id,
+        station=station_obj,
+        at=at,
+        source=source,
+        read_id=read_id,
+        bib_as_read=bib,
+        device=device,
+        recorded_by=user,
+    )
+    if source == Source.MANUAL:
+        AuditEntry.objects.create(
+            race=race,
+            user=user,
+            actor=_actor(user, device),
+            action=AuditEntry.Action.TIMING_ADDED,
+            team_id=team_id,
+            details={"record": record.pk, "station": station, "time": at.isoformat()},
+        )
+    race.bump_standings_version()
+    return record, True
+
+
+def _actor(user, device: str = "") -> str:
+    if user is not None:
+        return user.get_username()
+    return device or "command line"
+
+
+def _existing_record(race: Race, read: SplitRead) -> TimingRecord | None:
+    records = TimingRecord.objects.select_related("team", "station")
+    if read.read_id:
+        return records.filter(race=race, read_id=read.read_id).first()
+    return records.filter(
+        team_id=read.team_id, station_id=read.station_id, at=read.at, source=read.source, read_id=""
+    ).first()
+
+
+@transaction.atomic
+def timing_import(
+    *, race: Race, raw: bytes, filename: str = "the timing file", actor: str = "command line", user=None
+) -> TimingImportSummary:
+    """Store every read of a timing CSV, or none of them if any line is wrong."""
+    rows = read_rows(raw, required=TIMING_COLUMNS, optional=TIMING_OPTIONAL, filename=filename)
+    resolver = BibResolver(race)
+    stations = _station_codes(race)
+    gun = race.gun
+    problems: list[str] = []
+    reads: list[tuple[int, SplitRead]] = []
+    for row in rows:
+        before = len(problems)
+        team_id = resolver.team_id(row["bib"])
+        if team_id is None:
+            problems.append(at_line(row.line, "bib", _("%r is not a team bib, runner bib or chip id of this race.") % row["bib"]))
+        station = stations.get(row["station"])
+        if station is None:
+            problems.append(
+                at_line(row.line, "station", _("%(code)r is not a station of this race; use one of %(codes)s.") % {"code": row["station"], "codes": ", ".join(stations)})
+            )
+        at = None
+        try:
+            at = parse_split_time(row["time"], race)
+        except TimeFormatError as exc:
+            problems.append(at_line(row.line, "time", str(exc)))
+        if at is not None and at < gun:
+            problems.append(at_line(row.line, "time", _("%(time)s is before the start gun at %(gun)s.") % {"time": row["time"], "gun": format_clock(gun, race)}))
+        source = row["source"].lower() or Source.IMPORT
+        if source not in Source.values:
+            problems.append(at_line(row.line, "source", _("%(value)r is not a source; use one of %(known)s, or leave it empty.") % {"value": row["source"], "known": ", ".join(Source.values)}))
+        if len(row["read_id"]) > 100:
+            problems.append(at_line(row.line, "read_id", _("longer than 100 characters.")))
+        if len(problems) == before:
+            reads.append((row.line, SplitRead(team_id, station.pk, at, source, row["read_id"], row["bib"])))
+    if problems:
+        raise InputProblems(problems)
+
+    fresh, summary = _new_reads(race, reads, problems)
+    if problems:
+        raise InputProblems(problems)
+    TimingRecord.objects.bulk_create(
+        [
+            TimingRecord(
+                race=race,
+                team_id=r.team_id,
+                station_id=r.station_id,
+                at=r.at,
+                source=r.source,
+                read_id=r.read_id,
+                bib_as_read=r.bib_as_read,
+                recorded_by=user,
+            )
+            for r in fresh
+        ],
+        batch_size=CHUNK,
+    )
+    summary.added = len(fresh)
+    if fresh:
+        AuditEntry.objects.create(
+            race=race, user=user, actor=actor, action=AuditEntry.Action.TIMING_IMPORTED,
+            details={"file": filename, "added": summary.added, "already_stored": summary.already_stored},
+        )
+        race.bump_standings_version()
+    return summary
+
+
+def _new_reads(
+    race: Race, reads: list[tuple[int, SplitRead]], problems: list[str]
+) -> tuple[list[SplitRead], TimingImportSummary]:
+    """The reads not stored yet; a read id re-used with other content is a problem."""
+    summary = TimingImportSummary()
+    by_id: dict[str, tuple[int, SplitRead]] = {}
+    keyless: set[tuple] = set()
+    candidates: list[tuple[int, SplitRead]] = []
+    for line, read in reads:
+        if read.read_id:
+            seen = by_id.get(read.read_id)
+            if seen is None:
+                by_id[read.read_id] = (line, read)
+                candidates.append((line, read))
+            elif (seen[1].team_id, seen[1].station_id, seen[1].at, seen[1].source) != (read.team_id, read.station_id, read.at, read.source):
+                problems.append(at_line(line, "read_id", _("%(id)s is used on line %(first)d for another read; each read needs its own id.") % {"id": read.read_id, "first": seen[0]}))
+            else:
+                summary.already_stored += 1
+        else:
+            key = (read.team_id, read.station_id, read.at, read.source)
+            if key in keyless:
+                summary.already_stored += 1
+                continue
+            keyless.add(key)
+            candidates.append((line, read))
+
+    stored_by_id: dict[str, TimingRecord] = {}
+    ids = list(by_id)
+    for start in range(0, len(ids), CHUNK):
+        for record in TimingRecord.objects.filter(race=race, read_id__in=ids[start : start + CHUNK]).select_related("team", "station"):
+            stored_by_id[record.read_id] = record
+    stored_keyless: set[tuple] = set()
+    if keyless:
+        team_ids = sorted({k[0] for k in keyless})
+        for start in range(0, len(team_ids), CHUNK):
+            stored_keyless.update(
+                TimingRecord.objects.filter(race=race, read_id="", team_id__in=team_ids[start : start + CHUNK]).values_list("team_id", "station_id", "at", "source")
+            )
+
+    fresh: list[SplitRead] = []
+    for line, read in candidates:
+        if read.read_id:
+            record = stored_by_id.get(read.read_id)
+            if record is None:
+                fresh.append(read)
+            elif read.same_content(record):
+                summary.already_stored += 1
+            else:
+                problems.append(at_line(line, "read_id", _conflict_message(read, record, race)))
+        elif (read.team_id, read.station_id, read.at, read.source) in stored_keyless:
+            summary.already_stored += 1
+        else:
+            fresh.append(read)
+    return fresh, summary
+
+
+@transaction.atomic
+def timing_record_void(*, record: TimingRecord, reason: str, user=None, actor: str = "") -> TimingRecord:
+    """Take a read out of the standings; it stays on file, with who, when and why."""
+    if not reason.strip():
+        raise InputProblems([_("reason: say why this split is voided (e.g. 'chip read by a spectator').")])
+    record = TimingRecord.objects.select_for_update().select_related("race", "team", "station").get(pk=record.pk)
+    if record.voided:
+        raise InputProblems([_("this split is already voided.")])
+    record.voided, record.void_reason = True, reason.strip()
+    record.voided_by, record.voided_at = user, timezone.now()
+    record.save(update_fields=["voided", "void_reason", "voided_by", "voided_at"])
+    _audit_correction(record, AuditEntry.Action.TIMING_VOIDED, reason, user, actor)
+    return record
+
+
+@transaction.atomic
+def timing_record_restore(*, record: TimingRecord, reason: str, user=None, actor: str = "") -> TimingRecord:
+    """Put a voided read back into the standings."""
+    if not reason.strip():
+        raise InputProblems([_("reason: say why this split is restored.")])
+    record = TimingRecord.objects.select_for_update().select_related("race", "team", "station").get(pk=record.pk)
+    if not record.voided:
+        raise InputProblems([_("this split is not voided.")])
+    record.voided, record.void_reason, record.voided_by, record.voided_at = False, "", None, None
+    record.save(update_fields=["voided", "void_reason", "voided_by", "voided_at"])
+    _audit_correction(record, AuditEntry.Action.TIMING_RESTORED, reason, user, actor)
+    return record
+
+
+def _audit_correction(record: TimingRecord, action: str, reason: str, user, actor: str) -> None:
+    AuditEntry.objects.create(
+        race=record.race,
+        user=user,
+        actor=actor or _actor(user),
+        action=action,
+        team=record.team,
+        reason=reason.strip(),
+        details={"record": record.pk, "station": record.station.code, "time": record.at.isoformat()},
+    )
+    record.race.bump_standings_version()

@@ -1,0 +1,97 @@
+"""Standings computed once per change and shared by every reader.
+
+Race day has thousands of phones refreshing the standings and a few tablets adding splits. The
+results are computed after each committed change (debounced on a worker in production), kept
+in the cache with the race's standings version, and served from there:
+
+- a reader compares the cached version with the race's current one, so a stale cache never
+  survives a change, whatever happened to the task that should have refreshed it;
+- one process computes at a time per race (a cache lock); the others wait for its result
+  instead of piling the same work onto the database ("single flight").
+"""
+
+import time
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+
+from races.models import Race
+
+POLL_SECONDS = 0.02
+
+
+def results_key(race_id: int) -> str:
+    return f"standings:results:{race_id}"
+
+
+def lock_key(race_id: int) -> str:
+    return f"standings:lock:{race_id}"
+
+
+def pending_key(race_id: int) -> str:
+    return f"standings:pending:{race_id}"
+
+
+def current_version(race_id: int) -> int:
+    return Race.objects.values_list("standings_version", flat=True).get(pk=race_id)
+
+
+def cached_entry(race_id: int) -> dict | None:
+    return cache.get(results_key(race_id))
+
+
+def fresh_results(race_id: int) -> dict:
+    wanted = current_version(race_id)
+    entry = cached_entry(race_id)
+    if entry is not None and entry["version"] >= wanted:
+        return entry["results"]
+    return refresh(race_id, wanted)["results"]
+
+
+def refresh(race_id: int, wanted: int | None = None) -> dict:
+    """Make the cache hold results at least as new as version `wanted` (default: current)."""
+    if wanted is None:
+        wanted = current_version(race_id)
+    token = uuid.uuid4().hex
+    wait = settings.STANDINGS_RECOMPUTE_WAIT_SECONDS
+    while True:
+        if cache.add(lock_key(race_id), token, timeout=wait):
+            try:
+                entry = cached_entry(race_id)
+                if entry is not None and entry["version"] >= wanted:
+                    return entry
+                return _compute_and_store(race_id)
+            finally:
+                if cache.get(lock_key(race_id)) == token:
+                    cache.delete(lock_key(race_id))
+        # Another process is computing: its result will do. The lock expires by itself if
+        # that process dies, and then this one takes over.
+        time.sleep(POLL_SECONDS)
+        entry = cached_entry(race_id)
+        if entry is not None and entry["version"] >= wanted:
+            return entry
+
+
+def _compute_and_store(race_id: int) -> dict:
+    from results.selectors import compute_results
+
+    # Read the version before the rows: a change committed meanwhile bumps the version past
+    # this one, so newer rows under an older label get recomputed, never the reverse.
+    version = current_version(race_id)
+    race = Race.objects.get(pk=race_id)
+    entry = {"version": version, "results": compute_results(race)}
+    cache.set(results_key(race_id), entry, timeout=None)
+    return entry
+
+
+def schedule_refresh(race_id: int) -> None:
+    """After a committed change: one debounced recompute for a burst of changes."""
+    from results.tasks import refresh_standings
+
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        refresh_standings.apply(args=(race_id,))
+        return
+    # The first change of a burst enqueues the task; the others find it pending and ride along.
+    if cache.add(pending_key(race_id), 1, timeout=60):
+        refresh_standings.apply_async(args=(race_id,), countdown=settings.STANDINGS_DEBOUNCE_SECONDS)
