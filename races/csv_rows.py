@@ -46,8 +46,13 @@ def read_rows(
     required: Iterable[str],
     optional: Iterable[str] = (),
     filename: str = "the file",
+    problems: list[str],
 ) -> list[Row]:
-    """The data rows, or InputProblems naming the header's missing or unknown columns."""
+    """The well-formed data rows; InputProblems if the header or the whole file is unusable.
+
+    A malformed row is added to `problems` and left out, so the caller reports it beside the
+    problems it finds in the other rows' values, all in one go.
+    """
     text = decode_upload(raw, filename)
     required, optional = list(required), list(optional)
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -63,21 +68,21 @@ def read_rows(
             ]
         )
     columns = [h.strip().lower() for h in header]
-    problems = []
+    header_problems = []
     missing = [c for c in required if c not in columns]
     if missing:
-        problems.append(_("line 1: missing column(s) %s.") % ", ".join(missing))
+        header_problems.append(_("line 1: missing column(s) %s.") % ", ".join(missing))
     unknown = [c for c in columns if c and c not in required and c not in optional]
     if unknown:
-        problems.append(
+        header_problems.append(
             _("line 1: unknown column(s) %(unknown)s; the columns are %(known)s.")
             % {"unknown": ", ".join(unknown), "known": ", ".join(required + optional)}
         )
     duplicated = sorted({c for c in columns if c and columns.count(c) > 1})
     if duplicated:
-        problems.append(_("line 1: column(s) %s appear more than once.") % ", ".join(duplicated))
-    if problems:
-        raise InputProblems(problems)
+        header_problems.append(_("line 1: column(s) %s appear more than once.") % ", ".join(duplicated))
+    if header_problems:
+        raise InputProblems(header_problems)
 
     rows: list[Row] = []
     line = reader.line_num
@@ -89,16 +94,15 @@ def read_rows(
             if len(fields) != len(columns):
                 problems.append(
                     _(
-                        "line %(line)d: %(have)d fields where the header has %(want)d; check for a stray comma or quote."
+                        "line %(line)d: %(have)d fields where the header has %(want)d; "
+                        "check for a stray comma or quote."
                     )
                     % {"line": start, "have": len(fields), "want": len(columns)}
                 )
                 continue
-            rows.append(Row(start, {c: f.strip() for c, f in zip(columns, fields, strict=False) if c}))
+            rows.append(Row(start, {c: f.strip() for c, f in zip(columns, fields, strict=True) if c}))
     except csv.Error as exc:
         problems.append(_("line %(line)d: %(error)s.") % {"line": line + 1, "error": exc})
-    if problems:
-        raise InputProblems(problems)
-    if not rows:
+    if not rows and not problems:
         raise InputProblems([_("%s has a header but no rows.") % filename])
     return rows

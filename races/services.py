@@ -627,10 +627,12 @@ def entries_import(
 
     Teams not in the file are left alone, so a file of late entries can be imported on its own.
     """
-    rows = read_rows(raw, required=ENTRY_COLUMNS, optional=ENTRY_OPTIONAL, filename=filename)
+    problems: list[str] = []
+    rows = read_rows(
+        raw, required=ENTRY_COLUMNS, optional=ENTRY_OPTIONAL, filename=filename, problems=problems
+    )
     categories = {c.code: c for c in race.categories.all()}
     legs = len(race.legs)
-    problems: list[str] = []
     parsed = [v for row in rows if (v := _parse_entry_row(row, race, categories, legs, problems))]
     entries = _collect_teams(parsed, race, legs, problems)
     if not problems:

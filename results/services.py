@@ -117,7 +117,10 @@ def timing_record_create(
     if at is not None and at < race.gun:
         problems.append(_("time: %s is before the start gun.") % format_clock(at, race))
     if source not in Source.values:
-        problems.append(_("source: %(value)r is not a source; use one of %(known)s.") % {"value": source, "known": ", ".join(Source.values)})
+        problems.append(
+            _("source: %(value)r is not a source; use one of %(known)s.")
+            % {"value": source, "known": ", ".join(Source.values)}
+        )
     if problems:
         raise InputProblems(problems)
 
@@ -171,21 +174,34 @@ def timing_import(
     *, race: Race, raw: bytes, filename: str = "the timing file", actor: str = "command line", user=None
 ) -> TimingImportSummary:
     """Store every read of a timing CSV, or none of them if any line is wrong."""
-    rows = read_rows(raw, required=TIMING_COLUMNS, optional=TIMING_OPTIONAL, filename=filename)
+    problems: list[str] = []
+    rows = read_rows(
+        raw, required=TIMING_COLUMNS, optional=TIMING_OPTIONAL, filename=filename, problems=problems
+    )
     resolver = BibResolver(race)
     stations = _station_codes(race)
     gun = race.gun
-    problems: list[str] = []
     reads: list[tuple[int, SplitRead]] = []
     for row in rows:
         before = len(problems)
         team_id = resolver.team_id(row["bib"])
         if team_id is None:
-            problems.append(at_line(row.line, "bib", _("%r is not a team bib, runner bib or chip id of this race.") % row["bib"]))
+            problems.append(
+                at_line(
+                    row.line,
+                    "bib",
+                    _("%r is not a team bib, runner bib or chip id of this race.") % row["bib"],
+                )
+            )
         station = stations.get(row["station"])
         if station is None:
             problems.append(
-                at_line(row.line, "station", _("%(code)r is not a station of this race; use one of %(codes)s.") % {"code": row["station"], "codes": ", ".join(stations)})
+                at_line(
+                    row.line,
+                    "station",
+                    _("%(code)r is not a station of this race; use one of %(codes)s.")
+                    % {"code": row["station"], "codes": ", ".join(stations)},
+                )
             )
         at = None
         try:
@@ -193,10 +209,24 @@ def timing_import(
         except TimeFormatError as exc:
             problems.append(at_line(row.line, "time", str(exc)))
         if at is not None and at < gun:
-            problems.append(at_line(row.line, "time", _("%(time)s is before the start gun at %(gun)s.") % {"time": row["time"], "gun": format_clock(gun, race)}))
+            problems.append(
+                at_line(
+                    row.line,
+                    "time",
+                    _("%(time)s is before the start gun at %(gun)s.")
+                    % {"time": row["time"], "gun": format_clock(gun, race)},
+                )
+            )
         source = row["source"].lower() or Source.IMPORT
         if source not in Source.values:
-            problems.append(at_line(row.line, "source", _("%(value)r is not a source; use one of %(known)s, or leave it empty.") % {"value": row["source"], "known": ", ".join(Source.values)}))
+            problems.append(
+                at_line(
+                    row.line,
+                    "source",
+                    _("%(value)r is not a source; use one of %(known)s, or leave it empty.")
+                    % {"value": row["source"], "known": ", ".join(Source.values)},
+                )
+            )
         if len(row["read_id"]) > 100:
             problems.append(at_line(row.line, "read_id", _("longer than 100 characters.")))
         if len(problems) == before:
@@ -226,7 +256,10 @@ def timing_import(
     summary.added = len(fresh)
     if fresh:
         AuditEntry.objects.create(
-            race=race, user=user, actor=actor, action=AuditEntry.Action.TIMING_IMPORTED,
+            race=race,
+            user=user,
+            actor=actor,
+            action=AuditEntry.Action.TIMING_IMPORTED,
             details={"file": filename, "added": summary.added, "already_stored": summary.already_stored},
         )
         race.bump_standings_version()
@@ -247,8 +280,20 @@ def _new_reads(
             if seen is None:
                 by_id[read.read_id] = (line, read)
                 candidates.append((line, read))
-            elif (seen[1].team_id, seen[1].station_id, seen[1].at, seen[1].source) != (read.team_id, read.station_id, read.at, read.source):
-                problems.append(at_line(line, "read_id", _("%(id)s is used on line %(first)d for another read; each read needs its own id.") % {"id": read.read_id, "first": seen[0]}))
+            elif (seen[1].team_id, seen[1].station_id, seen[1].at, seen[1].source) != (
+                read.team_id,
+                read.station_id,
+                read.at,
+                read.source,
+            ):
+                problems.append(
+                    at_line(
+                        line,
+                        "read_id",
+                        _("%(id)s is used on line %(first)d for another read; each read needs its own id.")
+                        % {"id": read.read_id, "first": seen[0]},
+                    )
+                )
             else:
                 summary.already_stored += 1
         else:
@@ -262,14 +307,18 @@ def _new_reads(
     stored_by_id: dict[str, TimingRecord] = {}
     ids = list(by_id)
     for start in range(0, len(ids), CHUNK):
-        for record in TimingRecord.objects.filter(race=race, read_id__in=ids[start : start + CHUNK]).select_related("team", "station"):
+        for record in TimingRecord.objects.filter(
+            race=race, read_id__in=ids[start : start + CHUNK]
+        ).select_related("team", "station"):
             stored_by_id[record.read_id] = record
     stored_keyless: set[tuple] = set()
     if keyless:
         team_ids = sorted({k[0] for k in keyless})
         for start in range(0, len(team_ids), CHUNK):
             stored_keyless.update(
-                TimingRecord.objects.filter(race=race, read_id="", team_id__in=team_ids[start : start + CHUNK]).values_list("team_id", "station_id", "at", "source")
+                TimingRecord.objects.filter(
+                    race=race, read_id="", team_id__in=team_ids[start : start + CHUNK]
+                ).values_list("team_id", "station_id", "at", "source")
             )
 
     fresh: list[SplitRead] = []
@@ -294,7 +343,9 @@ def timing_record_void(*, record: TimingRecord, reason: str, user=None, actor: s
     """Take a read out of the standings; it stays on file, with who, when and why."""
     if not reason.strip():
         raise InputProblems([_("reason: say why this split is voided (e.g. 'chip read by a spectator').")])
-    record = TimingRecord.objects.select_for_update().select_related("race", "team", "station").get(pk=record.pk)
+    record = (
+        TimingRecord.objects.select_for_update().select_related("race", "team", "station").get(pk=record.pk)
+    )
     if record.voided:
         raise InputProblems([_("this split is already voided.")])
     record.voided, record.void_reason = True, reason.strip()
@@ -309,7 +360,9 @@ def timing_record_restore(*, record: TimingRecord, reason: str, user=None, actor
     """Put a voided read back into the standings."""
     if not reason.strip():
         raise InputProblems([_("reason: say why this split is restored.")])
-    record = TimingRecord.objects.select_for_update().select_related("race", "team", "station").get(pk=record.pk)
+    record = (
+        TimingRecord.objects.select_for_update().select_related("race", "team", "station").get(pk=record.pk)
+    )
     if not record.voided:
         raise InputProblems([_("this split is not voided.")])
     record.voided, record.void_reason, record.voided_by, record.voided_at = False, "", None, None

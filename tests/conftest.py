@@ -1,0 +1,18 @@
+import os
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+
+EXAMPLES = Path(
+    os.environ.get("TASUKI_EXAMPLES", Path(__file__).resolve().parents[2] / "shared" / "examples")
+)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # Cached standings are keyed by race id, and SQLite may hand out an id again after a
+    # rolled-back test: start every test from an empty cache.
+    cache.clear()
+    yield
+    cache.clear()
