@@ -33,6 +33,15 @@ def pending_key(race_id: int) -> str:
     return f"standings:pending:{race_id}"
 
 
+def computations_key(race_id: int) -> str:
+    return f"standings:computations:{race_id}"
+
+
+def computations(race_id: int) -> int:
+    """How many times this race's standings were computed: the debounce at work, for ops."""
+    return cache.get(computations_key(race_id), 0)
+
+
 def current_version(race_id: int) -> int:
     return Race.objects.values_list("standings_version", flat=True).get(pk=race_id)
 
@@ -82,6 +91,8 @@ def _compute_and_store(race_id: int) -> dict:
     race = Race.objects.get(pk=race_id)
     entry = {"version": version, "results": compute_results(race)}
     cache.set(results_key(race_id), entry, timeout=None)
+    if not cache.add(computations_key(race_id), 1, timeout=None):
+        cache.incr(computations_key(race_id))
     return entry
 
 

@@ -3,12 +3,15 @@
 from celery import shared_task
 from django.core.cache import cache
 
+from races.models import Race
 from results.standings_cache import pending_key, refresh
 
 
 @shared_task(acks_late=True, soft_time_limit=120, time_limit=180, max_retries=3, default_retry_delay=1)
-def refresh_standings(race_id: int) -> int:
+def refresh_standings(race_id: int) -> int | None:
     """Recompute a race's cached standings; returns the version now cached."""
     # Cleared before computing: a change that lands during the computation schedules another.
     cache.delete(pending_key(race_id))
+    if not Race.objects.filter(pk=race_id).exists():
+        return None  # deleted since the change was made: nothing to show
     return refresh(race_id)["version"]

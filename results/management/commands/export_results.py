@@ -26,5 +26,7 @@ class Command(ContractCommand):
         try:
             Path(output).write_text(text, encoding="utf-8")
         except OSError as exc:
-            raise InputProblems([_("%(path)s: cannot be written (%(error)s).") % {"path": output, "error": exc.strerror}]) from None
+            raise InputProblems(
+                [_("%(path)s: cannot be written (%(error)s).") % {"path": output, "error": exc.strerror}]
+            ) from None
         self.stdout.write(_("wrote %s") % output)

@@ -1,0 +1,91 @@
+"""The production path: a real Celery worker on Redis recomputes the standings after commits."""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from ekiden.celery import app
+from races.models import Race
+from results import standings_cache
+from results.services import timing_record_create
+from tests.commands import run
+from tests.conftest import EXAMPLES
+
+pytestmark = [
+    pytest.mark.worker,
+    pytest.mark.skipif(
+        not settings.REDIS_URL or settings.CELERY_TASK_ALWAYS_EAGER or connection.vendor != "postgresql",
+        reason="needs REDIS_URL and DATABASE_URL (PostgreSQL) for a real worker",
+    ),
+]
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def worker(transactional_db, tmp_path):
+    """One real worker process on the test database, started and stopped for the test."""
+    app.control.purge()  # tasks left by earlier tests name races that no longer exist
+    log = tmp_path / "worker.log"
+    env = {**os.environ, "DATABASE_URL": database_url(), "CELERY_TASK_ALWAYS_EAGER": "0"}
+    command = [
+        sys.executable, "-m", "celery", "-A", "ekiden", "worker", "--pool", "solo",
+        "--queues", settings.CELERY_TASK_DEFAULT_QUEUE, "--hostname", f"test-{os.getpid()}@%h",
+        "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "info",
+    ]  # fmt: skip
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            command, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=Path(__file__).parents[1]
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while not app.control.ping(timeout=0.5):
+            assert process.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, "worker did not start:\n" + log.read_text()
+        yield log
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def wait_for_cached_version(race: Race, timeout: float = 15) -> dict:
+    wanted = Race.objects.get(pk=race.pk).standings_version
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        entry = standings_cache.cached_entry(race.pk)
+        if entry is not None and entry["version"] >= wanted:
+            return entry
+        time.sleep(0.05)
+    raise AssertionError(f"the worker did not cache version {wanted}")
+
+
+def test_a_burst_of_splits_is_recomputed_a_few_times_not_once_per_split(worker):
+    folder = EXAMPLES / "hand-worked"
+    assert run("import_race", str(folder / "race.json")).ok
+    assert run("import_entries", "hand", str(folder / "entries.csv")).ok
+    race = Race.objects.get(slug="hand")
+    wait_for_cached_version(race)
+    before = standings_cache.computations(race.pk)
+
+    # 200 tablet taps, each its own commit; every tap is a little earlier than the one before,
+    # so only a recompute that saw the very last commit shows the final time.
+    for i in range(200):
+        timing_record_create(
+            race=race, bib="101", station="R1", time=f"07:00:{59 - i // 4:02d}.{(3 - i % 4) * 100:03d}"
+        )
+
+    entry = wait_for_cached_version(race)
+    team = next(t for t in entry["results"]["teams"] if t["bib"] == "101")
+    assert team["stations"][0]["cumulative_ms"] == 30 * 60_000 + 10_000  # 07:00:10.000
+    recomputes = standings_cache.computations(race.pk) - before
+    assert 1 <= recomputes <= 20, f"{recomputes} recomputes for 200 splits"
+    assert "refresh_standings" in worker.read_text()

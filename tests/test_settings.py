@@ -1,0 +1,55 @@
+"""Settings come from the environment; a misconfigured production start fails loudly."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PROBE = (
+    "import json, django; from django.conf import settings; django.setup(); "
+    "print(json.dumps({'db': settings.DATABASES['default']['ENGINE'], 'eager': settings.CELERY_TASK_ALWAYS_EAGER, "
+    "'cache': settings.CACHES['default']['BACKEND'], 'tz': settings.TIME_ZONE, 'use_tz': settings.USE_TZ}))"
+)
+
+
+def start(**env: str) -> subprocess.CompletedProcess:
+    clean = {
+        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG"}
+    }
+    clean.update(env, DJANGO_SETTINGS_MODULE="ekiden.settings")
+    return subprocess.run([sys.executable, "-c", PROBE], env=clean, cwd=ROOT, capture_output=True, text=True)
+
+
+def test_nothing_set_gives_the_embedded_mode():
+    started = start()
+    assert started.returncode == 0, started.stderr
+    assert json.loads(started.stdout) == {
+        "db": "django.db.backends.sqlite3",
+        "eager": True,
+        "cache": "django.core.cache.backends.locmem.LocMemCache",
+        "tz": "UTC",
+        "use_tz": True,
+    }
+
+
+def test_urls_switch_to_postgresql_redis_and_a_real_broker():
+    started = start(
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/test", REDIS_URL="redis://127.0.0.1:6379/0"
+    )
+    assert started.returncode == 0, started.stderr
+    assert json.loads(started.stdout)["db"] == "django.db.backends.postgresql"
+    assert json.loads(started.stdout)["eager"] is False
+    assert json.loads(started.stdout)["cache"] == "django.core.cache.backends.redis.RedisCache"
+
+
+def test_production_without_a_secret_key_refuses_to_start():
+    started = start(DEBUG="off")
+    assert started.returncode != 0
+    assert "SECRET_KEY is not set. With DEBUG off, set SECRET_KEY" in started.stderr
+
+
+def test_production_with_a_secret_key_starts():
+    started = start(DEBUG="off", SECRET_KEY="x" * 50, ALLOWED_HOSTS="results.example.org")
+    assert started.returncode == 0, started.stderr
