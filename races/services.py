@@ -285,6 +285,8 @@ def race_import(*, payload: object) -> tuple[Race, bool]:
     created = race is None
     if race is None:
         race = Race.objects.create(**fields_)
+    elif _race_as_stored(race) == (fields_, stations, sorted(categories, key=lambda c: c["code"])):
+        return race, False  # the same file again: nothing to store, the standings stay cached
     else:
         _check_race_update(race, fields_, stations, categories)
         for key, value in fields_.items():
@@ -294,6 +296,18 @@ def race_import(*, payload: object) -> tuple[Race, bool]:
     _store_stations(race, stations)
     _store_categories(race, categories)
     return race, created
+
+
+def _race_as_stored(race: Race) -> tuple[dict, list[dict], list[dict]]:
+    """The race in the parsed payload's shape, to tell a re-import from a change."""
+    fields_ = {
+        k: getattr(race, k) for k in ("slug", "name", "date", "timezone", "start_time", "kuriage_minutes")
+    }
+    stations = list(
+        race.stations.order_by("position").values("code", "name", "km", "handoff", "kuriage_minutes")
+    )
+    categories = list(race.categories.order_by("code").values("code", "name", *CATEGORY_RULES))
+    return fields_, stations, categories
 
 
 def _check_race_update(race: Race, fields_: dict, stations: list[dict], categories: list[dict]) -> None:

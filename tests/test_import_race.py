@@ -160,3 +160,11 @@ class TestUpdatingARace:
         assert import_payload(tmp_path, payload).ok
         race = Race.objects.get()
         assert [s.code for s in race.course] == ["START", "R1", "R2", "CP1", "R3", "FINISH"]
+
+
+def test_importing_the_same_race_file_again_keeps_the_cached_standings(tmp_path):
+    assert import_payload(tmp_path, ALEPS).ok
+    version = Race.objects.get().standings_version
+    outcome = import_payload(tmp_path, ALEPS)
+    assert outcome.ok and outcome.stdout.startswith("updated race aleps-2025")
+    assert Race.objects.get().standings_version == version

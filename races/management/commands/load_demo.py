@@ -14,7 +14,7 @@ DEMO_PASSWORD = "ekiden-demo"  # published on purpose: a login for a local demo
 
 class Command(ContractCommand):
     help = _(
-        "Load the ALEPS EKIDEN demo race (slug aleps-demo: about 300 teams, timing up to mid-race) "
+        "Load the ALEPS EKIDEN demo race (slug aleps-demo: about 300 teams, live, the last still out) "
         "through the same import services as an organiser's files. Running it again changes nothing. "
         "Unless a user 'organiser' exists, also creates the superuser organiser / ekiden-demo: "
         "for a local demo only, never on a server others can reach (skip it with --no-user)."
