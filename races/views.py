@@ -1,7 +1,62 @@
-from django.shortcuts import render
+"""Public race pages: the list of races and a team captain's registration."""
 
+from django.shortcuts import get_object_or_404, redirect, render
+
+from races.forms import TeamRegistrationForm, runner_formset_class
 from races.models import Race
+from races.problems import InputProblems
+from races.services import team_register
+
+REGISTRATION_FORM = "registration form"  # the audit trail's actor for a captain's own entry
 
 
 def race_list(request):
     return render(request, "races/race_list.html", {"races": Race.objects.all()})
+
+
+def register(request, slug: str):
+    race = get_object_or_404(Race, slug=slug)
+    if not race.registration_open:
+        # 403, not 404: the race exists, but the organisers are not taking entries now.
+        return render(request, "races/registration_closed.html", {"race": race}, status=403)
+    RunnerFormSet = runner_formset_class(len(race.legs))
+    team_form = TeamRegistrationForm(request.POST or None, race=race)
+    runner_forms = RunnerFormSet(request.POST or None, race=race, prefix="runner")
+    problems: list[str] = []
+    if request.method == "POST" and team_form.is_valid() and runner_forms.is_valid():
+        try:
+            team = team_register(
+                race=race,
+                name=team_form.cleaned_data["name"],
+                category=team_form.cleaned_data["category"],
+                runners=runner_forms.runners(),
+                actor=_registration_actor(request),
+                user=request.user if request.user.is_authenticated else None,
+            )
+        except InputProblems as refusal:
+            problems = refusal.problems
+        else:
+            # Redirect, so a reload of the success page cannot register the team twice.
+            return redirect("races:registered", slug=race.slug, bib=team.bib)
+    context = {
+        "race": race,
+        "team_form": team_form,
+        "runner_forms": runner_forms,
+        "legs": race.legs,
+        "leg_forms": list(zip(race.legs, runner_forms, strict=False)),
+        "problems": problems,
+        "categories": race.categories.order_by("code"),
+    }
+    return render(request, "races/register.html", context)
+
+
+def registered(request, slug: str, bib: str):
+    race = get_object_or_404(Race, slug=slug)
+    team = get_object_or_404(race.teams.select_related("category"), bib=bib)
+    return render(request, "races/registered.html", {"race": race, "team": team})
+
+
+def _registration_actor(request) -> str:
+    if request.user.is_authenticated:
+        return f"{REGISTRATION_FORM} ({request.user.get_username()})"
+    return REGISTRATION_FORM

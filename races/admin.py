@@ -1,0 +1,522 @@
+"""The organisers' first screen: set up the race, import the entries, fix a team by hand.
+
+The admin holds no rules of its own. A team saved here is checked by the same eligibility
+service as the entries file and the registration form; a status goes through the audited
+service; the course of a race that already has teams or splits is changed with `import_race`,
+which knows what a change would break.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, F
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from races.forms import EntriesUploadForm
+from races.models import AuditEntry, Category, OfficialStatus, Race, Runner, Station, Team
+from races.problems import InputProblems
+from races.services import TeamEntry, entries_import, race_close, team_entry_problems, team_status_set
+
+# --- eligibility, through the service -----------------------------------------------------
+
+
+def team_problems(team: Team, category: Category, runners: dict[int, dict]) -> list[str]:
+    """What the eligibility service says about this team with these runners (leg -> fields)."""
+    race = team.race
+    entry = TeamEntry(bib=team.bib, name=team.name, category=category, runners=runners)
+    return team_entry_problems(entry, race, len(race.legs))
+
+
+def stored_runners(team: Team) -> dict[int, dict]:
+    return {
+        r.leg: {"name": r.name, "gender": r.gender, "birth_date": r.birth_date} for r in team.runners.all()
+    }
+
+
+def _identifier_taken(race: Race, column: str, value: str, team: Team) -> Runner | None:
+    """Another team's runner with this chip id or runner bib (a read must name one runner)."""
+    others = race.runners.filter(**{column: value})
+    if team.pk:
+        others = others.exclude(team=team)
+    return others.select_related("team").first()
+
+
+class RunnerInlineFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        team = self.instance
+        if any(self.errors) or not team.race_id or not team.category_id:
+            return
+        if team.category.race_id != team.race_id:
+            return  # the team form says so; the runners cannot be judged against another race
+        legs = len(team.race.legs)
+        problems: list[str] = []
+        runners: dict[int, dict] = {}
+        for form in self.forms:
+            if not form.cleaned_data or self._should_delete_form(form):
+                continue
+            leg = form.cleaned_data["leg"]
+            if not 1 <= leg <= legs:
+                problems.append(
+                    _("leg %(leg)d: this race has legs 1 to %(legs)d.") % {"leg": leg, "legs": legs}
+                )
+            runners[leg] = form.cleaned_data
+            problems += self._identifier_problems(team, form.cleaned_data)
+        problems += team_problems(team, team.category, runners)
+        if problems:
+            raise ValidationError(problems)
+
+    @staticmethod
+    def _identifier_problems(team: Team, runner: dict) -> list[str]:
+        problems = []
+        for column, label in (("chip_id", _("chip id")), ("runner_bib", _("runner bib"))):
+            value = runner.get(column)
+            owner = value and _identifier_taken(team.race, column, value, team)
+            if owner:
+                problems.append(
+                    _("leg %(leg)d: %(label)s %(value)s is already used by team %(bib)s leg %(other)d.")
+                    % {
+                        "leg": runner["leg"],
+                        "label": label,
+                        "value": value,
+                        "bib": owner.team.bib,
+                        "other": owner.leg,
+                    }
+                )
+        return problems
+
+
+class RunnerInline(admin.TabularInline):
+    model = Runner
+    formset = RunnerInlineFormSet
+    fields = ("leg", "name", "gender", "birth_date", "club", "runner_bib", "chip_id", "nationality")
+    ordering = ("leg",)
+
+    def get_extra(self, request, obj=None, **kwargs):
+        if obj is None:
+            return max((len(race.legs) for race in Race.objects.all()), default=4)
+        return max(0, len(obj.race.legs) - obj.runners.count())
+
+
+class TeamAdminForm(forms.ModelForm):
+    class Meta:
+        model = Team
+        fields = ("race", "bib", "name", "category", "club", "official_status", "status_reason")
+
+    def clean(self):
+        cleaned = super().clean()
+        race = cleaned.get("race") or (self.instance.race if self.instance.race_id else None)
+        category = cleaned.get("category")
+        if race and category and category.race_id != race.pk:
+            self.add_error(
+                "category",
+                _("%(category)s is a category of another race; choose one of %(race)s.")
+                % {"category": category.code, "race": race.name},
+            )
+        bib = cleaned.get("bib")
+        if race and bib and race.teams.filter(bib=bib).exclude(pk=self.instance.pk).exists():
+            self.add_error("bib", _("Bib %s is already taken in this race.") % bib)
+        return cleaned
+
+
+class CategoryListFilter(admin.SimpleListFilter):
+    """The categories of the race being looked at: every race has its own MO and WO."""
+
+    title = gettext_lazy("category")
+    parameter_name = "category"
+
+    def lookups(self, request, model_admin):
+        categories = Category.objects.select_related("race")
+        race_id = request.GET.get("race__id__exact")
+        if race_id and race_id.isdigit():
+            return [(c.pk, c.name) for c in categories.filter(race_id=race_id)]
+        return [(c.pk, f"{c.race.slug}: {c.code}") for c in categories.order_by("race__slug", "code")]
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.filter(category_id=self.value())
+        return queryset
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    form = TeamAdminForm
+    inlines = [RunnerInline]
+    list_display = (
+        "bib",
+        "name",
+        "category_code",
+        "race",
+        "club",
+        "runner_count",
+        "official_status",
+        "updated_at",
+    )
+    list_display_links = ("bib", "name")
+    list_filter = ("race", CategoryListFilter, "official_status")
+    list_select_related = ("race", "category")
+    search_fields = ("bib", "name", "runners__name", "runners__runner_bib", "runners__chip_id")
+    ordering = ("race", "bib")
+    list_per_page = 100
+    fieldsets = (
+        (None, {"fields": ("race", "bib", "name", "category", "club")}),
+        (
+            gettext_lazy("Status set by an official"),
+            {
+                "fields": ("official_status", "status_reason"),
+                "description": gettext_lazy(
+                    "DQ, DNS or DNF win over the status the splits give. Every change is kept in the audit trail."
+                ),
+            },
+        ),
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(runners_total=Count("runners"))
+
+    def get_readonly_fields(self, request, obj=None):
+        # A team keeps its race: its bib, splits and category belong to that race.
+        return ("race",) if obj else ()
+
+    @admin.display(description=gettext_lazy("category"), ordering="category__code")
+    def category_code(self, team: Team) -> str:
+        return team.category.code
+
+    @admin.display(description=gettext_lazy("runners"), ordering="runners_total")
+    def runner_count(self, team: Team) -> int:
+        return team.runners_total
+
+    def save_model(self, request, obj, form, change):
+        status_fields = {"official_status", "status_reason"}
+        if not status_fields & set(form.changed_data):
+            super().save_model(request, obj, form, change)
+            return
+        # The status goes through the audited service, so the trail says who and why.
+        wanted, reason = obj.official_status, obj.status_reason
+        obj.official_status = form.initial.get("official_status", OfficialStatus.NONE)
+        obj.status_reason = form.initial.get("status_reason", "")
+        super().save_model(request, obj, form, change)
+        updated = team_status_set(
+            race=obj.race,
+            bib=obj.bib,
+            status=wanted or "AUTO",
+            reason=reason,
+            actor=request.user.get_username(),
+            user=request.user,
+        )
+        obj.official_status, obj.status_reason = updated.official_status, updated.status_reason
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is Runner:
+            changed = []
+            for runner_form in formset.forms:
+                runner_form.instance.race_id = form.instance.race_id
+                if runner_form.instance.pk and runner_form.has_changed():
+                    changed.append(runner_form.instance.pk)
+            # Park the changed rows first, so swapping two legs or two chips never collides midway.
+            Runner.objects.filter(pk__in=changed).update(leg=F("leg") + 1000, chip_id="", runner_bib="")
+        super().save_formset(request, form, formset, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        form.instance.race.bump_standings_version()
+
+
+# --- categories ---------------------------------------------------------------------------
+
+
+class CategoryForm(forms.ModelForm):
+    """A rule changed after teams registered must not leave a registered team ineligible."""
+
+    class Meta:
+        model = Category
+        fields = ("race", "code", "name", "min_women", "min_men", "min_age", "max_age", "min_age_sum")
+
+    def _post_clean(self):
+        super()._post_clean()
+        category = self.instance
+        if not category.pk or self.errors:
+            return
+        problems = []
+        for team in category.teams.select_related("race").prefetch_related("runners"):
+            problems += team_problems(team, category, stored_runners(team))
+        if problems:
+            self.add_error(None, problems)
+
+
+class CategoryInline(admin.TabularInline):
+    model = Category
+    form = CategoryForm
+    fields = ("code", "name", "min_women", "min_men", "min_age", "max_age", "min_age_sum")
+    ordering = ("code",)
+    extra = 0
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    form = CategoryForm
+    list_display = ("code", "name", "race", "min_women", "min_men", "min_age", "max_age", "min_age_sum")
+    list_filter = ("race",)
+    search_fields = ("code", "name")
+    list_select_related = ("race",)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        obj.race.bump_standings_version()
+
+
+# --- races --------------------------------------------------------------------------------
+
+
+def course_is_fixed(race: Race | None) -> bool:
+    """Teams are registered with one runner per leg and splits name stations: keep both valid."""
+    return bool(race and race.pk and (race.teams.exists() or race.timing_records.exists()))
+
+
+class StationInline(admin.TabularInline):
+    model = Station
+    fields = ("position", "code", "name", "km", "handoff", "kuriage_minutes")
+    ordering = ("position",)
+    extra = 0
+
+    def get_readonly_fields(self, request, obj=None):
+        if course_is_fixed(obj):
+            return ("position", "code", "km", "handoff")
+        return ()
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and not course_is_fixed(obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not course_is_fixed(obj)
+
+
+class RaceAdminForm(forms.ModelForm):
+    class Meta:
+        model = Race
+        fields = (
+            "name",
+            "slug",
+            "date",
+            "timezone",
+            "start_time",
+            "kuriage_minutes",
+            "registration_open",
+            "is_closed",
+        )
+
+    def _post_clean(self):
+        super()._post_clean()
+        race = self.instance
+        if not race.pk or self.errors or "date" not in self.changed_data:
+            return
+        # Ages are taken on race day: a new date can push a runner out of an age category.
+        problems = []
+        for team in race.teams.select_related("category").prefetch_related("runners"):
+            team.race = race
+            problems += team_problems(team, team.category, stored_runners(team))
+        if problems:
+            self.add_error("date", problems)
+
+
+@admin.register(Race)
+class RaceAdmin(admin.ModelAdmin):
+    form = RaceAdminForm
+    change_form_template = "admin/races/race/change_form.html"
+    inlines = [StationInline, CategoryInline]
+    list_display = ("name", "slug", "date", "team_count", "registration_open", "is_closed")
+    list_filter = ("registration_open", "is_closed")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    actions = ("close_races", "reopen_races")
+    fields = (
+        "name",
+        "slug",
+        "date",
+        "timezone",
+        "start_time",
+        "kuriage_minutes",
+        "registration_open",
+        "is_closed",
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(teams_total=Count("teams"))
+
+    def get_readonly_fields(self, request, obj=None):
+        # Closing goes through the audited service (the actions); with splits recorded the gun
+        # time moves every result, so it is changed with import_race, which checks the splits.
+        fixed = ["is_closed"]
+        if obj and obj.timing_records.exists():
+            fixed += ["date", "timezone", "start_time"]
+        return fixed
+
+    @admin.display(description=gettext_lazy("teams"), ordering="teams_total")
+    def team_count(self, race: Race) -> int:
+        return race.teams_total
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        form.instance.bump_standings_version()
+
+    @admin.action(description=gettext_lazy("Close the selected races (teams still out become DNF)"))
+    def close_races(self, request, queryset):
+        for race in queryset:
+            race_close(race=race, actor=request.user.get_username(), user=request.user)
+        self.message_user(request, _("%d race(s) closed.") % queryset.count(), messages.SUCCESS)
+
+    @admin.action(description=gettext_lazy("Reopen the selected races"))
+    def reopen_races(self, request, queryset):
+        for race in queryset:
+            race_close(race=race, reopen=True, actor=request.user.get_username(), user=request.user)
+        self.message_user(request, _("%d race(s) reopened.") % queryset.count(), messages.SUCCESS)
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/import-entries/",
+                self.admin_site.admin_view(self.import_entries_view),
+                name="{}_{}_import_entries".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_entries_view(self, request, object_id):
+        race = get_object_or_404(Race, pk=object_id) if object_id.isdigit() else None
+        if race is None:
+            return redirect("admin:races_race_changelist")
+        if not self.has_change_permission(request, race):
+            return redirect("admin:races_race_changelist")
+        form = EntriesUploadForm(request.POST or None, request.FILES or None)
+        problems: list[str] = []
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                summary = entries_import(
+                    race=race,
+                    raw=upload.read(),
+                    filename=upload.name,
+                    actor=request.user.get_username(),
+                    user=request.user,
+                )
+            except InputProblems as refusal:
+                problems = refusal.problems
+            else:
+                self.message_user(
+                    request,
+                    _("Entries imported from %(file)s: %(summary)s")
+                    % {"file": upload.name, "summary": summary},
+                    messages.SUCCESS,
+                )
+                return redirect("admin:races_race_change", race.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": race,
+            "title": _("Import entries into %s") % race.name,
+            "form": form,
+            "problems": problems,
+            "change_url": reverse("admin:races_race_change", args=[race.pk]),
+        }
+        return TemplateResponse(request, "admin/races/race/import_entries.html", context)
+
+
+# --- read-only records --------------------------------------------------------------------
+
+
+@admin.register(Runner)
+class RunnerAdmin(admin.ModelAdmin):
+    """Runners are added and removed with their team (one per leg); here they are found and fixed."""
+
+    list_display = (
+        "name",
+        "team",
+        "leg",
+        "gender",
+        "birth_date",
+        "runner_bib",
+        "chip_id",
+        "nationality",
+        "race",
+    )
+    list_filter = ("race", "gender")
+    list_select_related = ("team", "race")
+    search_fields = ("name", "runner_bib", "chip_id", "team__bib", "team__name")
+    fields = (
+        "race",
+        "team",
+        "leg",
+        "name",
+        "gender",
+        "birth_date",
+        "club",
+        "runner_bib",
+        "chip_id",
+        "nationality",
+    )
+    readonly_fields = ("race", "team", "leg")
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+
+        class RunnerChangeForm(form_class):
+            def _post_clean(self):
+                super()._post_clean()
+                runner = self.instance
+                if self.errors or not runner.pk:
+                    return
+                team = runner.team
+                runners = stored_runners(team)
+                runners[runner.leg] = {
+                    "name": runner.name,
+                    "gender": runner.gender,
+                    "birth_date": runner.birth_date,
+                }
+                problems = team_problems(team, team.category, runners)
+                for column in ("chip_id", "runner_bib"):
+                    value = getattr(runner, column)
+                    owner = value and _identifier_taken(team.race, column, value, team)
+                    if owner:
+                        problems.append(
+                            _("%(value)s is already used by team %(bib)s leg %(leg)d.")
+                            % {"value": value, "bib": owner.team.bib, "leg": owner.leg}
+                        )
+                if problems:
+                    self.add_error(None, problems)
+
+        return RunnerChangeForm
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        obj.race.bump_standings_version()
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The trail an appeal is decided on: it can be read, never written or erased here."""
+
+    list_display = ("at", "race", "actor", "action", "team", "reason")
+    list_filter = ("race", "action")
+    list_select_related = ("race", "team")
+    search_fields = ("actor", "reason", "team__bib", "team__name")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

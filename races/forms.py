@@ -1,0 +1,100 @@
+"""Forms people fill in: a captain registering a team, an organiser uploading the entries file.
+
+They check the shape of what was typed (required, lengths, a date); the category rules are the
+eligibility service's, run by `team_register` and `entries_import`, so every screen refuses a
+team in the same words.
+"""
+
+from django import forms
+from django.forms import formset_factory
+from django.utils.translation import gettext_lazy as _
+
+from races.models import Gender, Race
+
+
+class TeamRegistrationForm(forms.Form):
+    name = forms.CharField(label=_("Team name"), max_length=200)
+    category = forms.ModelChoiceField(
+        label=_("Category"),
+        queryset=None,
+        empty_label=_("Choose a category"),
+        help_text=_("The rules of each category are listed above the form."),
+    )
+
+    def __init__(self, *args, race: Race, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = race.categories.order_by("code")
+        self.fields["category"].label_from_instance = lambda category: category.name
+
+
+class RunnerForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    gender = forms.ChoiceField(
+        label=_("Gender"),
+        choices=[("", "—"), *Gender.choices],
+        help_text=_("Non-binary / not stated counts towards neither the women nor the men."),
+    )
+    birth_date = forms.DateField(
+        label=_("Birth date"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Ages are taken on race day."),
+    )
+    club = forms.CharField(label=_("Club"), max_length=200, required=False)
+    nationality = forms.CharField(
+        label=_("Nationality"),
+        max_length=3,
+        required=False,
+        help_text=_("Country code, e.g. MY, JP, SG."),
+    )
+
+    def __init__(self, *args, race: Race, **kwargs):
+        self.race = race
+        super().__init__(*args, **kwargs)
+
+    def clean_birth_date(self):
+        born = self.cleaned_data["birth_date"]
+        if born >= self.race.date:
+            raise forms.ValidationError(_("This is not before the race date; check the year."))
+        return born
+
+    def clean_nationality(self):
+        return self.cleaned_data["nationality"].upper()
+
+    def as_runner(self) -> dict:
+        """The runner as `team_register` takes it; bibs and chips are handed out by the organisers."""
+        return {**self.cleaned_data, "runner_bib": "", "chip_id": ""}
+
+
+class BaseRunnerFormSet(forms.BaseFormSet):
+    """One runner per leg, in leg order: the first form runs leg 1."""
+
+    def __init__(self, *args, race: Race, **kwargs):
+        self.race = race
+        super().__init__(*args, form_kwargs={"race": race}, **kwargs)
+
+    def runners(self) -> list[dict]:
+        return [form.as_runner() for form in self.forms]
+
+
+def runner_formset_class(legs: int) -> type[BaseRunnerFormSet]:
+    # min_num makes every leg's form required: a blank leg is "this field is required", not skipped.
+    return formset_factory(
+        RunnerForm,
+        formset=BaseRunnerFormSet,
+        extra=0,
+        min_num=legs,
+        max_num=legs,
+        validate_min=True,
+        validate_max=True,
+    )
+
+
+class EntriesUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Entries CSV"),
+        help_text=_(
+            "UTF-8 CSV with a header row: team_bib, team_name, category, leg, runner_name, gender, "
+            "birth_date and optionally club, runner_bib, chip_id, nationality. One row per runner. "
+            "Teams not in the file are left alone."
+        ),
+    )
