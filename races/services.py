@@ -563,20 +563,22 @@ def _collect_teams(rows: list[dict], race: Race, legs: int, problems: list[str])
     return teams
 
 
-def team_entry_problems(entry: TeamEntry, race: Race, legs: int) -> list[str]:
-    """What stops this team from starting: a missing leg or a category rule it breaks."""
+def team_entry_problems(entry: TeamEntry, race: Race, legs: int, *, named: bool = True) -> list[str]:
+    """What stops this team from starting: a missing leg or a category rule it breaks.
+
+    `named=False` leaves out the "team <bib>: " prefix, for a captain who has no bib yet.
+    """
     problems = []
     missing = [leg for leg in range(1, legs + 1) if leg not in entry.runners]
     if missing:
         problems.append(
-            _(
-                "team %(bib)s: no runner for leg %(legs)s; every team needs one runner for each of legs 1 to %(n)d."
-            )
-            % {"bib": entry.bib, "legs": ", ".join(map(str, missing)), "n": legs}
+            _("no runner for leg %(legs)s; every team needs one runner for each of legs 1 to %(n)d.")
+            % {"legs": ", ".join(map(str, missing)), "n": legs}
         )
     facts = [RunnerFacts(leg, r["name"], r["gender"], r["birth_date"]) for leg, r in entry.runners.items()]
-    for problem in eligibility_problems(CategoryRules.of(entry.category), facts, race.date):
-        problems.append(_("team %(bib)s: %(problem)s") % {"bib": entry.bib, "problem": problem})
+    problems.extend(eligibility_problems(CategoryRules.of(entry.category), facts, race.date))
+    if named:
+        problems = [_("team %(bib)s: %(problem)s") % {"bib": entry.bib, "problem": p} for p in problems]
     return problems
 
 
@@ -737,7 +739,13 @@ def team_register(
     for leg, runner in enumerate(runners, 1):
         entry.runners[leg] = {k: runner.get(k, "") for k in RUNNER_FIELDS}
         entry.lines[leg] = leg
-    problems = team_entry_problems(entry, race, legs)
+    problems = team_entry_problems(entry, race, legs, named=False)
+    for leg, runner in entry.runners.items():
+        if runner["birth_date"] and runner["birth_date"] >= race.date:
+            problems.append(
+                _("leg %(leg)d: the birth date %(date)s is not before the race date; check the year.")
+                % {"leg": leg, "date": runner["birth_date"].isoformat()}
+            )
     if problems:
         raise InputProblems(problems)
     _store_entries(race, [entry])
