@@ -26,11 +26,15 @@ class ContractCommand(BaseCommand):
         try:
             return Path(path).read_bytes()
         except OSError as exc:
-            raise InputProblems([_("%(path)s: cannot be read (%(error)s).") % {"path": path, "error": exc.strerror}]) from None
+            raise InputProblems(
+                [_("%(path)s: cannot be read (%(error)s).") % {"path": path, "error": exc.strerror}]
+            ) from None
 
     def race(self, slug: str) -> Race:
         race = Race.objects.filter(slug=slug).first()
         if race is None:
             known = ", ".join(Race.objects.values_list("slug", flat=True)) or _("none yet")
-            raise InputProblems([_("race %(slug)r does not exist; known races: %(known)s.") % {"slug": slug, "known": known}])
+            raise InputProblems(
+                [_("race %(slug)r does not exist; known races: %(known)s.") % {"slug": slug, "known": known}]
+            )
         return race

@@ -13,4 +13,6 @@ class Command(ContractCommand):
 
     def handle(self, *args, race_slug, reopen, **options):
         race = race_close(race=self.race(race_slug), reopen=reopen, actor=command_line_actor())
-        self.stdout.write(_("race %s is closed.") % race.slug if race.is_closed else _("race %s is open.") % race.slug)
+        self.stdout.write(
+            _("race %s is closed.") % race.slug if race.is_closed else _("race %s is open.") % race.slug
+        )

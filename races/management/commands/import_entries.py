@@ -13,5 +13,7 @@ class Command(ContractCommand):
 
     def handle(self, *args, race_slug, file, **options):
         race = self.race(race_slug)
-        summary = entries_import(race=race, raw=self.read_file(file), filename=file, actor=command_line_actor())
+        summary = entries_import(
+            race=race, raw=self.read_file(file), filename=file, actor=command_line_actor()
+        )
         self.stdout.write(str(summary))

@@ -15,5 +15,11 @@ class Command(ContractCommand):
         verb = _("created") if created else _("updated")
         self.stdout.write(
             _("%(verb)s race %(slug)s: %(stations)d stations, %(legs)d legs, %(cats)d categories.")
-            % {"verb": verb, "slug": race.slug, "stations": len(race.course), "legs": len(race.legs), "cats": race.categories.count()}
+            % {
+                "verb": verb,
+                "slug": race.slug,
+                "stations": len(race.course),
+                "legs": len(race.legs),
+                "cats": race.categories.count(),
+            }
         )
