@@ -6,6 +6,10 @@ service; the course of a race that already has teams or splits is changed with `
 which knows what a change would break.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -16,10 +20,11 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from races.forms import EntriesUploadForm
+from races.forms import EntriesUploadForm, TimingUploadForm
 from races.models import AuditEntry, Category, OfficialStatus, Race, Runner, Station, Team
 from races.problems import InputProblems
 from races.services import TeamEntry, entries_import, race_close, team_entry_problems, team_status_set
+from results.services import timing_import
 
 # --- eligibility, through the service -----------------------------------------------------
 
@@ -378,26 +383,29 @@ class RaceAdmin(admin.ModelAdmin):
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
         return [
-            path(
-                "<path:object_id>/import-entries/",
-                self.admin_site.admin_view(self.import_entries_view),
-                name="{}_{}_import_entries".format(*info),
+            *(
+                path(
+                    f"<path:object_id>/import-{kind}/",
+                    self.admin_site.admin_view(partial(self.import_view, kind=kind)),
+                    name="{}_{}_import_{}".format(*info, kind),
+                )
+                for kind in UPLOADS
             ),
             *super().get_urls(),
         ]
 
-    def import_entries_view(self, request, object_id):
+    def import_view(self, request, object_id, *, kind: str):
+        """Upload an entries or timing CSV: the same service as the command, all or nothing."""
+        upload_kind = UPLOADS[kind]
         race = get_object_or_404(Race, pk=object_id) if object_id.isdigit() else None
-        if race is None:
+        if race is None or not self.has_change_permission(request, race):
             return redirect("admin:races_race_changelist")
-        if not self.has_change_permission(request, race):
-            return redirect("admin:races_race_changelist")
-        form = EntriesUploadForm(request.POST or None, request.FILES or None)
+        form = upload_kind.form(request.POST or None, request.FILES or None)
         problems: list[str] = []
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                summary = entries_import(
+                summary = upload_kind.service(
                     race=race,
                     raw=upload.read(),
                     filename=upload.name,
@@ -409,8 +417,8 @@ class RaceAdmin(admin.ModelAdmin):
             else:
                 self.message_user(
                     request,
-                    _("Entries imported from %(file)s: %(summary)s")
-                    % {"file": upload.name, "summary": summary},
+                    _("%(what)s imported from %(file)s: %(summary)s")
+                    % {"what": upload_kind.what, "file": upload.name, "summary": summary},
                     messages.SUCCESS,
                 )
                 return redirect("admin:races_race_change", race.pk)
@@ -418,12 +426,47 @@ class RaceAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "original": race,
-            "title": _("Import entries into %s") % race.name,
+            "title": upload_kind.title % race.name,
+            "what": upload_kind.what,
+            "intro": upload_kind.intro,
             "form": form,
             "problems": problems,
             "change_url": reverse("admin:races_race_change", args=[race.pk]),
         }
-        return TemplateResponse(request, "admin/races/race/import_entries.html", context)
+        return TemplateResponse(request, "admin/races/race/import_csv.html", context)
+
+
+@dataclass(frozen=True)
+class Upload:
+    service: Callable
+    form: type[forms.Form]
+    what: str
+    title: str
+    intro: str
+
+
+UPLOADS = {
+    "entries": Upload(
+        service=entries_import,
+        form=EntriesUploadForm,
+        what=gettext_lazy("Entries"),
+        title=gettext_lazy("Import entries into %s"),
+        intro=gettext_lazy(
+            "Teams in the file are created or updated; teams not in the file are left alone. Every "
+            "team must have one runner per leg and meet its category's rules, or nothing is stored."
+        ),
+    ),
+    "timing": Upload(
+        service=timing_import,
+        form=TimingUploadForm,
+        what=gettext_lazy("Timing"),
+        title=gettext_lazy("Import timing reads into %s"),
+        intro=gettext_lazy(
+            "Every read of the file is stored, or none if any line is wrong. Reads already stored "
+            "(the same read_id, or the same bib, station, time and source) are not added again."
+        ),
+    ),
+}
 
 
 # --- read-only records --------------------------------------------------------------------

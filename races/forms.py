@@ -98,3 +98,14 @@ class EntriesUploadForm(forms.Form):
             "Teams not in the file are left alone."
         ),
     )
+
+
+class TimingUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Timing CSV"),
+        help_text=_(
+            "UTF-8 CSV with a header row: bib, station, time and optionally source, read_id. The bib "
+            "may be a team bib, a runner bib or a chip id; the time HH:MM:SS[.fff] in the race's "
+            "time zone or ISO 8601 with an offset."
+        ),
+    )

@@ -266,6 +266,32 @@ class EntriesUploadTest(AdminTestCase):
         self.assertContains(response, "is not UTF-8 text")
 
 
+class TimingUploadTest(AdminTestCase):
+    def upload(self, content: str):
+        url = reverse("admin:races_race_import_timing", args=[self.race.pk])
+        return self.client.post(
+            url, {"file": SimpleUploadedFile("r1-chips.csv", content.encode())}, follow=True
+        )
+
+    def test_a_chip_file_is_imported_once(self):
+        before = TimingRecord.objects.filter(race=self.race).count()
+        reads = "bib,station,time,source,read_id\n101,R1,07:00:00.250,chip,R1-1\n102,R1,07:01:00,chip,R1-2\n"
+        response = self.upload(reads)
+        self.assertContains(
+            response, "Timing imported from r1-chips.csv: 2 timing records added, 0 already stored."
+        )
+        response = self.upload(reads)
+        self.assertContains(response, "0 timing records added, 2 already stored.")
+        self.assertEqual(TimingRecord.objects.filter(race=self.race).count(), before + 2)
+
+    def test_a_bad_line_stores_nothing_and_says_where(self):
+        before = TimingRecord.objects.filter(race=self.race).count()
+        response = self.upload("bib,station,time\n101,R1,07:00:00\n999,R1,07:01:00\n")
+        self.assertContains(response, "line 3, bib: &#x27;999&#x27; is not a team bib, runner bib or chip id")
+        self.assertContains(response, "Nothing was stored")
+        self.assertEqual(TimingRecord.objects.filter(race=self.race).count(), before)
+
+
 class TeamSavedByHandTest(AdminTestCase):
     def test_an_eligible_change_is_saved_and_moves_the_standings(self):
         team = self.team("101")
