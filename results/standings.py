@@ -10,8 +10,11 @@ Times are integer epoch milliseconds in, integer milliseconds out.
 
 from __future__ import annotations
 
+import gc
+from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from itertools import repeat
 
 STATUS_FIN = "FIN"
 STATUS_RUN = "RUN"
@@ -22,9 +25,9 @@ STATUS_DQ = "DQ"
 #: What an official may set on a team; it wins over the derived status (rule 6).
 OFFICIAL_STATUSES = frozenset({STATUS_DQ, STATUS_DNS, STATUS_DNF})
 
-#: Teams that are out of the competition: they neither set the carry-over cutoff
-#: (rule 2) nor take a leg or station place (rule 7).
-UNRANKED_STATUSES = frozenset({STATUS_DQ, STATUS_DNS})
+#: Out of the competition: such a team neither sets the carry-over time (rule 2)
+#: nor takes a leg or station place (rule 7), though its times are still worked out.
+_OUT_OF_COMPETITION = frozenset({STATUS_DQ, STATUS_DNS})
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,206 +107,292 @@ class Standings:
     carry_over_ms: dict[str, int]
 
 
-def bib_sort_key(bib: str) -> tuple[int, int, str]:
-    """Bibs compare naturally: all-digit bibs by number ("99" before "100"), then the rest."""
-    if bib.isascii() and bib.isdigit():
-        return (0, int(bib), bib)
-    return (1, 0, bib)
-
-
-def _places(times: list[int]) -> dict[int, int]:
-    """Competition places on exact milliseconds: equal times share the best place (rule 7)."""
-    times.sort()
-    # Walking backwards, an earlier position of the same time overwrites a later one.
-    return dict(zip(reversed(times), range(len(times), 0, -1)))
-
-
 def compute_standings(course: Course, teams: Iterable[TeamEntry]) -> Standings:
+    """The standings of a race from its course and every team's records."""
+    # A full recompute of a 25,000-team race allocates some 300,000 result objects.
+    # Left on, the cyclic collector would sweep the caller's whole heap several times
+    # over meanwhile, for garbage that cannot arise here: that nearly tripled the run time.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _compute(course, list(teams))
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _compute(course: Course, entries: list[TeamEntry]) -> Standings:
     specs = course.stations
-    station_count = len(specs)
-    if station_count < 2:
+    if len(specs) < 2:
         raise ValueError("A course needs at least a start and a finish station.")
-    index = {spec.code: i for i, spec in enumerate(specs)}
-    if len(index) != station_count:
+    if len({spec.code for spec in specs}) != len(specs):
         raise ValueError("Station codes on a course must be unique.")
-    finish = station_count - 1
-    gun = course.gun_ms
-    closed = course.closed
-
+    finish = len(specs) - 1
     # Legs run between consecutive handoff points; start and finish always are ones.
-    handoffs = [i for i, spec in enumerate(specs) if spec.handoff or i == 0 or i == finish]
-    leg_count = len(handoffs) - 1
-    leg_ending_at = [-1] * station_count
-    for leg, station in enumerate(handoffs[1:]):
-        leg_ending_at[station] = leg
-    # Carry-over starts happen only where a next runner waits: never at start or finish.
-    cutoffs = [
-        (i, specs[i].cutoff_ms) for i in handoffs[1:-1] if specs[i].cutoff_ms is not None
-    ]
+    handoff = [spec.handoff or i in (0, finish) for i, spec in enumerate(specs)]
 
-    # Pass 1: effective time T(s) per station, the status, and the earliest arrival of
-    # the teams still in competition at each carry-over station.
-    entries = list(teams)
-    arrivals: list[list[int | None]] = []
-    statuses: list[str] = []
-    earliest: dict[int, int] = {}
-    for team in entries:
-        times: list[int | None] = [None] * station_count
-        has_record = False
+    # The work goes column by column (one list per station or leg, one slot per
+    # team), so that each rule is one short loop over all teams.
+    arrivals, started = _effective_times(specs, entries)
+    statuses = _statuses(entries, arrivals[finish], started, course.closed)
+    out_of_competition = [t for t, status in enumerate(statuses) if status in _OUT_OF_COMPETITION]
+    carry_over = _carry_over_times(specs, handoff, arrivals, out_of_competition)
+    leg_columns, kuriage_columns, cumulative_columns = _legs_and_cumulative_times(
+        course.gun_ms, handoff, arrivals, carry_over
+    )
+    totals = cumulative_columns[-1]
+
+    # Rule 7: places on exact milliseconds; overall and in the category for FIN only.
+    unfinished = [t for t, status in enumerate(statuses) if status != STATUS_FIN]
+    categories = [team.category for team in entries]
+    finishers_by_category: dict[str, list[int]] = {}
+    for category, total, status in zip(categories, totals, statuses, strict=True):
+        if status == STATUS_FIN:
+            finishers_by_category.setdefault(category, []).append(total)
+    category_places = {category: _first_places(times) for category, times in finishers_by_category.items()}
+    team_count = len(entries)
+    legs_by_team = zip(
+        *(
+            _build(
+                LegResult,
+                team_count,
+                leg=repeat(number),
+                time_ms=column,
+                rank=_placed(column, out_of_competition),
+                kuriage=kuriage,
+            )
+            for number, column, kuriage in zip(
+                range(1, len(leg_columns) + 1), leg_columns, kuriage_columns, strict=True
+            )
+        ),
+        strict=True,
+    )
+    stations_by_team = zip(
+        *(
+            _build(
+                StationResult,
+                team_count,
+                station=repeat(spec.code),
+                cumulative_ms=column,
+                rank=_placed(column, out_of_competition),
+            )
+            for spec, column in zip(specs[1:], cumulative_columns, strict=True)
+        ),
+        strict=True,
+    )
+    results = _build(
+        TeamStanding,
+        team_count,
+        key=[team.key for team in entries],
+        bib=[team.bib for team in entries],
+        category=categories,
+        status=statuses,
+        total_ms=totals,
+        rank=_placed(totals, unfinished),
+        category_rank=[
+            category_places[category][total] if status == STATUS_FIN else None
+            for category, total, status in zip(categories, totals, statuses, strict=True)
+        ],
+        legs=legs_by_team,
+        stations=stations_by_team,
+    )
+    order = _listing_order(entries, statuses, cumulative_columns)
+    return Standings(
+        teams=tuple(map(results.__getitem__, order)),
+        carry_over_ms={specs[i].code: k for i, k in carry_over.items()},
+    )
+
+
+def _effective_times(
+    specs: tuple[StationSpec, ...], entries: list[TeamEntry]
+) -> tuple[list[list[int | None]], list[bool]]:
+    """T(s) per station and team: the earliest record that is not voided; and whether
+    the team has any record on the course at all.
+
+    A record at the start times nothing (every team starts at the gun) but shows that
+    the team started. A record at a station the course does not have is ignored.
+    """
+    index = {spec.code: i for i, spec in enumerate(specs)}
+    team_count = len(entries)
+    arrivals: list[list[int | None]] = [[None] * team_count for _ in specs]
+    started = [False] * team_count
+    for t, team in enumerate(entries):
         for split in team.splits:
             if split.voided:
                 continue
             i = index.get(split.station)
             if i is None:
                 continue
-            has_record = True
-            at = split.at_ms
-            current = times[i]
-            if current is None or at < current:
-                times[i] = at
+            started[t] = True
+            column = arrivals[i]
+            current = column[t]
+            if current is None or split.at_ms < current:
+                column[t] = split.at_ms
+    return arrivals, started
+
+
+def _statuses(
+    entries: list[TeamEntry], finished_at: list[int | None], started: list[bool], closed: bool
+) -> list[str]:
+    """Rule 6: an official's status wins; otherwise the records tell."""
+    still_out = STATUS_DNF if closed else STATUS_RUN
+    statuses = []
+    for team, finish_time, has_record in zip(entries, finished_at, started, strict=True):
         status = team.official_status
         if status is None:
-            if times[finish] is not None:
+            if finish_time is not None:
                 status = STATUS_FIN
-            elif not has_record:
-                status = STATUS_DNS
+            elif has_record:
+                status = still_out
             else:
-                status = STATUS_DNF if closed else STATUS_RUN
+                status = STATUS_DNS
         elif status not in OFFICIAL_STATUSES:
             raise ValueError(f"Team {team.bib}: unknown official status {status!r}.")
-        if status not in UNRANKED_STATUSES:
-            # A disqualified team that was fastest does not hold the others' runners back.
-            for i, _ in cutoffs:
-                at = times[i]
-                if at is not None and (i not in earliest or at < earliest[i]):
-                    earliest[i] = at
-        arrivals.append(times)
         statuses.append(status)
+    return statuses
 
-    carry_over: list[int | None] = [None] * station_count
-    for i, cutoff in cutoffs:
-        if i in earliest:
-            carry_over[i] = earliest[i] + cutoff
 
-    # Pass 2: legs and cumulative times. A team carried over at r keeps its runner's
-    # full leg time, and its next leg starts at K(r); the T(r) - K(r) it lost there
-    # stays in every later cumulative time (rules 1-5).
-    plan = [(i, leg_ending_at[i], carry_over[i]) for i in range(1, station_count)]
-    all_legs: list[list[int | None]] = []
-    all_cumulative: list[list[int | None]] = []
-    all_kuriage: list[list[bool]] = []
-    for times in arrivals:
-        legs: list[int | None] = [None] * leg_count
-        kuriage = [False] * leg_count
-        cumulative: list[int | None] = []
-        gap = 0
-        leg_start: int | None = gun
-        for i, leg, cutoff_at in plan:
-            at = times[i]
-            cumulative.append(None if at is None else at - gun + gap)
-            if leg < 0:
-                continue
-            if at is not None and leg_start is not None:
-                legs[leg] = at - leg_start
-            if cutoff_at is not None and at is not None and at > cutoff_at:
-                leg_start = cutoff_at
-                gap += at - cutoff_at
-                kuriage[leg + 1] = True
-            else:
-                leg_start = at
-        all_legs.append(legs)
-        all_cumulative.append(cumulative)
-        all_kuriage.append(kuriage)
+def _carry_over_times(
+    specs: tuple[StationSpec, ...],
+    handoff: list[bool],
+    arrivals: list[list[int | None]],
+    out_of_competition: list[int],
+) -> dict[int, int]:
+    """Rule 2: K(s) by station position, where a next runner waits (so not at the start
+    nor the finish) and a cutoff is set.
 
-    # Places (rule 7).
-    team_count = len(entries)
-    ranked = [status not in UNRANKED_STATUSES for status in statuses]
-    finished = [status == STATUS_FIN for status in statuses]
-    leg_places = [
-        _places(
+    Only teams in competition count: a disqualified team that came through first does
+    not hold the other teams' runners back.
+    """
+    carry_over = {}
+    for i in range(1, len(specs) - 1):
+        cutoff = specs[i].cutoff_ms
+        if handoff[i] and cutoff is not None:
+            arrived = _known(arrivals[i], out_of_competition)
+            if arrived:
+                carry_over[i] = min(arrived) + cutoff
+    return carry_over
+
+
+def _legs_and_cumulative_times(
+    gun: int,
+    handoff: list[bool],
+    arrivals: list[list[int | None]],
+    carry_over: dict[int, int],
+) -> tuple[list[list[int | None]], list[list[bool]], list[list[int | None]]]:
+    """Rules 1, 3, 4: leg times, kuriage flags per leg, cumulative times per station
+    after the start.
+
+    A team carried over at r keeps its runner's full leg time; its next leg starts at
+    K(r), and the T(r) - K(r) it lost there stays in every later cumulative time. With
+    no T(r) there is no carry-over, and the next leg's start is unknown.
+    """
+    team_count = len(arrivals[0])
+    not_carried = [False] * team_count
+    leg_start: list[int | None] = [gun] * team_count
+    lost = [0] * team_count
+    leg_columns: list[list[int | None]] = []
+    kuriage_columns = [not_carried]
+    cumulative_columns: list[list[int | None]] = []
+    finish = len(arrivals) - 1
+    for i in range(1, finish + 1):
+        column = arrivals[i]
+        cumulative_columns.append(
+            [None if at is None else at - gun + gap for at, gap in zip(column, lost, strict=True)]
+        )
+        if not handoff[i]:
+            continue
+        leg_columns.append(
             [
-                legs[leg]
-                for legs, ok in zip(all_legs, ranked)
-                if ok and legs[leg] is not None
+                None if at is None or start is None else at - start
+                for at, start in zip(column, leg_start, strict=True)
             ]
         )
-        for leg in range(leg_count)
-    ]
-    station_places = [
-        _places(
-            [
-                cumulative[i]
-                for cumulative, ok in zip(all_cumulative, ranked)
-                if ok and cumulative[i] is not None
+        if i == finish:
+            break
+        if i in carry_over:
+            k = carry_over[i]
+            late = [at is not None and at > k for at in column]
+            lost = [
+                gap + at - k if is_late else gap for gap, at, is_late in zip(lost, column, late, strict=True)
             ]
-        )
-        for i in range(station_count - 1)
-    ]
-    totals = [cumulative[-1] for cumulative in all_cumulative]
-    overall = _places([totals[t] for t in range(team_count) if finished[t]])
-    by_category: dict[str, list[int]] = {}
-    for t in range(team_count):
-        if finished[t]:
-            by_category.setdefault(entries[t].category, []).append(totals[t])
-    category_places = {code: _places(times) for code, times in by_category.items()}
-
-    # Pass 3: results, each with its listing key (rule 8).
-    codes = [spec.code for spec in specs[1:]]
-    leg_numbers = range(1, leg_count + 1)
-    no_places = [{}] * max(leg_count, station_count)
-    listed: list[tuple[tuple, TeamStanding]] = []
-    for t, team in enumerate(entries):
-        status = statuses[t]
-        legs = all_legs[t]
-        cumulative = all_cumulative[t]
-        # An unknown time is never a key, so dict.get gives it no place.
-        legs_places, stations_places = (
-            (leg_places, station_places) if ranked[t] else (no_places, no_places)
-        )
-        leg_results = tuple(
-            map(LegResult, leg_numbers, legs, map(dict.get, legs_places, legs), all_kuriage[t])
-        )
-        station_results = tuple(
-            map(StationResult, codes, cumulative, map(dict.get, stations_places, cumulative))
-        )
-        total = totals[t]
-        bib_key = bib_sort_key(team.bib)
-        if status == STATUS_FIN:
-            rank = overall[total]
-            category_rank = category_places[team.category][total]
-            listing_key = (0, rank, 0, bib_key, team.key)
+            leg_start = [k if is_late else at for at, is_late in zip(column, late, strict=True)]
+            kuriage_columns.append(late)
         else:
-            rank = category_rank = None
-            if status in UNRANKED_STATUSES:
-                listing_key = (2, 0, 0, bib_key, team.key)
-            else:
-                # Teams still out (or given up) by how far they got, then how fast.
-                reached = finish
-                while reached and cumulative[reached - 1] is None:
-                    reached -= 1
-                there = cumulative[reached - 1] if reached else 0
-                listing_key = (1, -reached, there, bib_key, team.key)
-        standing = TeamStanding(
-            team.key,
-            team.bib,
-            team.category,
-            status,
-            total,
-            rank,
-            category_rank,
-            leg_results,
-            station_results,
-        )
-        listed.append((listing_key, standing))
-    listed.sort(key=_listing_key)
-
-    return Standings(
-        teams=tuple(standing for _, standing in listed),
-        carry_over_ms={
-            specs[i].code: at for i, at in enumerate(carry_over) if at is not None
-        },
-    )
+            leg_start = column
+            kuriage_columns.append(not_carried)
+    return leg_columns, kuriage_columns, cumulative_columns
 
 
-def _listing_key(item: tuple[tuple, TeamStanding]) -> tuple:
-    return item[0]
+def _listing_order(
+    entries: list[TeamEntry], statuses: list[str], cumulative_columns: list[list[int | None]]
+) -> list[int]:
+    """Rule 8: finishers by place; then the teams still out (or given up) by the
+    furthest station they reached and their time there; then DQ and DNS teams
+    together. The bib breaks what is left of a tie."""
+    totals = cumulative_columns[-1]
+    keys = []
+    for t, (team, status) in enumerate(zip(entries, statuses, strict=True)):
+        if status == STATUS_FIN:
+            place = (0, 0, totals[t])
+        elif status in _OUT_OF_COMPETITION:
+            place = (2, 0, 0)
+        else:
+            reached = len(cumulative_columns)
+            while reached and cumulative_columns[reached - 1][t] is None:
+                reached -= 1
+            place = (1, -reached, cumulative_columns[reached - 1][t] if reached else 0)
+        keys.append((*place, _bib_order(team.bib), team.key))
+    return sorted(range(len(entries)), key=keys.__getitem__)
+
+
+def _known(column: list[int | None], excluded: list[int]) -> list[int]:
+    """The known times of a column, leaving out the teams at the given positions."""
+    if excluded:
+        column = column.copy()
+        for t in excluded:
+            column[t] = None
+    return [time for time in column if time is not None]
+
+
+def _placed(column: list[int | None], excluded: list[int]) -> list[int | None]:
+    """Each team's place in a column of times (1, 2, 2, 4 on exact milliseconds).
+
+    Unknown times, and the teams at the excluded positions, get no place.
+    """
+    first_places = _first_places(_known(column, excluded))
+    places = list(map(first_places.get, column))  # get(None) is None: unknown, no place
+    for t in excluded:
+        places[t] = None
+    return places
+
+
+def _first_places(times: list[int]) -> dict[int, int]:
+    """Place of each time: equal times share the best place and the next is skipped."""
+    times.sort()
+    # Walking backwards, an earlier position of the same time overwrites a later one.
+    return dict(zip(reversed(times), range(len(times), 0, -1), strict=True))
+
+
+def _bib_order(bib: str) -> tuple[int, int, str]:
+    """Bibs compare naturally: all-digit bibs by number ("99" before "100"), then the rest."""
+    if bib.isascii() and bib.isdigit():
+        return (0, int(bib), bib)
+    return (1, 0, bib)
+
+
+def _build(cls: type, count: int, **columns: Iterable) -> list:
+    """`count` instances of a frozen, slotted dataclass, given field by field.
+
+    The same objects as `cls(...)`, built at C speed: a full recompute of a
+    25,000-team race makes some 300,000 of them, and the frozen `__init__` (one
+    `object.__setattr__` per field) took over half of the engine's time.
+    """
+    names = [field.name for field in fields(cls)]
+    if sorted(names) != sorted(columns):
+        raise TypeError(f"{cls.__name__} needs exactly the fields {names}.")
+    instances = list(map(object.__new__, repeat(cls, count)))
+    for name in names:
+        # Writing through the slot's own descriptor skips the frozen __setattr__ guard.
+        deque(map(getattr(cls, name).__set__, instances, columns[name]), maxlen=0)
+    return instances
