@@ -135,7 +135,7 @@ class Station(models.Model):
     )
 
     class Meta:
-        ordering = ["race", "position"]
+        ordering = ["race_id", "position"]
         verbose_name = _("station")
         verbose_name_plural = _("stations")
         constraints = [
@@ -196,7 +196,7 @@ class Category(models.Model):
     )
 
     class Meta:
-        ordering = ["race", "code"]
+        ordering = ["race_id", "code"]
         verbose_name = _("category")
         verbose_name_plural = _("categories")
         constraints = [
@@ -217,7 +217,7 @@ class Team(models.Model):
     name = models.CharField(_("team name"), max_length=200)
     category = models.ForeignKey(
         Category,
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         related_name="teams",
         verbose_name=_("category"),
     )
@@ -234,7 +234,7 @@ class Team(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["race", "bib"]
+        ordering = ["race_id", "bib"]
         verbose_name = _("team")
         verbose_name_plural = _("teams")
         constraints = [
@@ -262,7 +262,7 @@ class Runner(models.Model):
     nationality = models.CharField(_("nationality"), max_length=3, blank=True)
 
     class Meta:
-        ordering = ["team", "leg"]
+        ordering = ["team_id", "leg"]
         verbose_name = _("runner")
         verbose_name_plural = _("runners")
         constraints = [

@@ -26,7 +26,7 @@ class TimingRecord(models.Model):
     # Denormalised from the team so the database can keep read ids unique per race.
     race = models.ForeignKey(Race, on_delete=models.CASCADE, related_name="timing_records")
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="timing_records")
-    station = models.ForeignKey(Station, on_delete=models.PROTECT, related_name="timing_records")
+    station = models.ForeignKey(Station, on_delete=models.RESTRICT, related_name="timing_records")
     at = models.DateTimeField(_("time"), help_text=_("When the tasuki passed, to the millisecond."))
     source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.IMPORT)
     read_id = models.CharField(

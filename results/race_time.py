@@ -17,6 +17,22 @@ class TimeFormatError(ValueError):
 
 
 def parse_split_time(text: str, race) -> datetime:
+    return SplitTimeParser(race)(text)
+
+
+class SplitTimeParser:
+    """Reads split times for one race; a chip file has 100,000 of them, so the race's date and
+    zone are looked up once."""
+
+    def __init__(self, race):
+        self.date = race.date
+        self.zone = race.zone
+
+    def __call__(self, text: str) -> datetime:
+        return _parse(text, self.date, self.zone)
+
+
+def _parse(text: str, race_date, zone) -> datetime:
     """`HH:MM:SS[.fff]` on the race date in its zone, or ISO 8601 with an offset (or Z).
 
     Kept to the millisecond: finer digits, which no reader in the field has, are dropped so the
@@ -31,7 +47,7 @@ def parse_split_time(text: str, race) -> datetime:
             clock = time(int(hours), int(minutes), int(seconds), micro - micro % 1000)
         except ValueError:
             raise TimeFormatError(_("%r is not a time of day (HH:MM:SS, hours 0-23).") % text) from None
-        return datetime.combine(race.date, clock, tzinfo=race.zone)
+        return datetime.combine(race_date, clock, tzinfo=zone)
     if "T" in text or " " in text:
         try:
             moment = datetime.fromisoformat(text)

@@ -3,28 +3,30 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from races.csv_rows import read_rows
-from races.models import AuditEntry, Race, Station
+from races.models import AuditEntry, Race, Runner, Station, Team
 from races.problems import InputProblems, at_line
 from results.models import Source, TimingRecord
-from results.race_time import TimeFormatError, format_clock, parse_split_time
+from results.race_time import SplitTimeParser, TimeFormatError, format_clock, parse_split_time
 
 TIMING_COLUMNS = ("bib", "station", "time")
 TIMING_OPTIONAL = ("source", "read_id")
 CHUNK = 2000
+SOURCES = frozenset(Source.values)
 
 
 class BibResolver:
     """Team bib, runner bib or chip id to the team: readers see chips, officials see bibs."""
 
     def __init__(self, race: Race):
-        self.teams: dict[str, int] = dict(race.teams.values_list("bib", "pk"))
+        self.teams: dict[str, int] = dict(Team.objects.filter(race_id=race.pk).values_list("bib", "pk"))
         self.aliases: dict[str, int] = {}
-        for team_id, runner_bib, chip_id in race.runners.values_list("team_id", "runner_bib", "chip_id"):
+        runners = Runner.objects.filter(race_id=race.pk).exclude(runner_bib="", chip_id="")
+        for team_id, runner_bib, chip_id in runners.values_list("team_id", "runner_bib", "chip_id"):
             if runner_bib:
                 self.aliases[runner_bib] = team_id
             if chip_id:
@@ -45,13 +47,13 @@ class SplitRead:
     read_id: str
     bib_as_read: str
 
+    @property
+    def content(self) -> tuple:
+        """What identifies a read that has no read id; what a re-sent read must repeat."""
+        return (self.team_id, self.station_id, self.at, self.source)
+
     def same_content(self, record: "TimingRecord") -> bool:
-        return (record.team_id, record.station_id, record.at, record.source) == (
-            self.team_id,
-            self.station_id,
-            self.at,
-            self.source,
-        )
+        return (record.team_id, record.station_id, record.at, record.source) == self.content
 
 
 @dataclass
@@ -116,7 +118,7 @@ def timing_record_create(
             at = None
     if at is not None and at < race.gun:
         problems.append(_("time: %s is before the start gun.") % format_clock(at, race))
-    if source not in Source.values:
+    if source not in SOURCES:
         problems.append(
             _("source: %(value)r is not a source; use one of %(known)s.")
             % {"value": source, "known": ", ".join(Source.values)}
@@ -181,6 +183,7 @@ def timing_import(
     resolver = BibResolver(race)
     stations = _station_codes(race)
     gun = race.gun
+    parse_time = SplitTimeParser(race)
     reads: list[tuple[int, SplitRead]] = []
     for row in rows:
         before = len(problems)
@@ -205,7 +208,7 @@ def timing_import(
             )
         at = None
         try:
-            at = parse_split_time(row["time"], race)
+            at = parse_time(row["time"])
         except TimeFormatError as exc:
             problems.append(at_line(row.line, "time", str(exc)))
         if at is not None and at < gun:
@@ -218,7 +221,7 @@ def timing_import(
                 )
             )
         source = row["source"].lower() or Source.IMPORT
-        if source not in Source.values:
+        if source not in SOURCES:
             problems.append(
                 at_line(
                     row.line,
@@ -237,22 +240,7 @@ def timing_import(
     fresh, summary = _new_reads(race, reads, problems)
     if problems:
         raise InputProblems(problems)
-    TimingRecord.objects.bulk_create(
-        [
-            TimingRecord(
-                race=race,
-                team_id=r.team_id,
-                station_id=r.station_id,
-                at=r.at,
-                source=r.source,
-                read_id=r.read_id,
-                bib_as_read=r.bib_as_read,
-                recorded_by=user,
-            )
-            for r in fresh
-        ],
-        batch_size=CHUNK,
-    )
+    _insert_reads(race, fresh, user)
     summary.added = len(fresh)
     if fresh:
         AuditEntry.objects.create(
@@ -266,26 +254,73 @@ def timing_import(
     return summary
 
 
+def _insert_reads(race: Race, reads: list[SplitRead], user) -> None:
+    """Store new reads in one go: COPY on PostgreSQL, where a chip file of 150,000 reads would
+    otherwise spend most of its time building INSERT statements; bulk inserts elsewhere."""
+    if connection.vendor != "postgresql":
+        TimingRecord.objects.bulk_create(
+            [
+                TimingRecord(
+                    race=race,
+                    team_id=r.team_id,
+                    station_id=r.station_id,
+                    at=r.at,
+                    source=r.source,
+                    read_id=r.read_id,
+                    bib_as_read=r.bib_as_read,
+                    recorded_by=user,
+                )
+                for r in reads
+            ],
+            batch_size=CHUNK,
+        )
+        return
+    columns = [
+        "race_id", "team_id", "station_id", "at", "source", "read_id", "bib_as_read", "recorded_by_id",
+        "device", "created_at", "voided", "void_reason",
+    ]  # fmt: skip
+    fields = {f.column for f in TimingRecord._meta.concrete_fields} - {"id", "voided_by_id", "voided_at"}
+    assert fields == set(columns), "TimingRecord changed: update the COPY columns"
+    table = connection.ops.quote_name(TimingRecord._meta.db_table)
+    now, user_id = timezone.now(), getattr(user, "pk", None)
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
+    ):
+        for r in reads:
+            copy.write_row(
+                (
+                    race.pk,
+                    r.team_id,
+                    r.station_id,
+                    r.at,
+                    r.source,
+                    r.read_id,
+                    r.bib_as_read,
+                    user_id,
+                    "",
+                    now,
+                    False,
+                    "",
+                )
+            )
+
+
 def _new_reads(
     race: Race, reads: list[tuple[int, SplitRead]], problems: list[str]
 ) -> tuple[list[SplitRead], TimingImportSummary]:
     """The reads not stored yet; a read id re-used with other content is a problem."""
     summary = TimingImportSummary()
-    by_id: dict[str, tuple[int, SplitRead]] = {}
+    first_with_id: dict[str, tuple[int, SplitRead]] = {}
     keyless: set[tuple] = set()
     candidates: list[tuple[int, SplitRead]] = []
     for line, read in reads:
         if read.read_id:
-            seen = by_id.get(read.read_id)
+            seen = first_with_id.get(read.read_id)
             if seen is None:
-                by_id[read.read_id] = (line, read)
+                first_with_id[read.read_id] = (line, read)
                 candidates.append((line, read))
-            elif (seen[1].team_id, seen[1].station_id, seen[1].at, seen[1].source) != (
-                read.team_id,
-                read.station_id,
-                read.at,
-                read.source,
-            ):
+            elif seen[1].content != read.content:
                 problems.append(
                     at_line(
                         line,
@@ -296,42 +331,42 @@ def _new_reads(
                 )
             else:
                 summary.already_stored += 1
+        elif read.content in keyless:
+            summary.already_stored += 1
         else:
-            key = (read.team_id, read.station_id, read.at, read.source)
-            if key in keyless:
-                summary.already_stored += 1
-                continue
-            keyless.add(key)
+            keyless.add(read.content)
             candidates.append((line, read))
 
-    stored_by_id: dict[str, TimingRecord] = {}
-    ids = list(by_id)
+    stored_by_id: dict[str, tuple] = {}
+    ids = list(first_with_id)
     for start in range(0, len(ids), CHUNK):
-        for record in TimingRecord.objects.filter(
-            race=race, read_id__in=ids[start : start + CHUNK]
-        ).select_related("team", "station"):
-            stored_by_id[record.read_id] = record
+        # exclude(read_id="") lets PostgreSQL use the partial unique index on (race, read_id).
+        chunk = TimingRecord.objects.filter(race=race, read_id__in=ids[start : start + CHUNK])
+        rows = chunk.exclude(read_id="").values_list("read_id", "team_id", "station_id", "at", "source")
+        stored_by_id.update((read_id, tuple(content)) for read_id, *content in rows)
     stored_keyless: set[tuple] = set()
     if keyless:
-        team_ids = sorted({k[0] for k in keyless})
-        for start in range(0, len(team_ids), CHUNK):
-            stored_keyless.update(
-                TimingRecord.objects.filter(
-                    race=race, read_id="", team_id__in=team_ids[start : start + CHUNK]
-                ).values_list("team_id", "station_id", "at", "source")
+        stations = {content[1] for content in keyless}
+        stored_keyless.update(
+            TimingRecord.objects.filter(race=race, read_id="", station_id__in=stations).values_list(
+                "team_id", "station_id", "at", "source"
             )
+        )
 
     fresh: list[SplitRead] = []
     for line, read in candidates:
         if read.read_id:
-            record = stored_by_id.get(read.read_id)
-            if record is None:
+            stored = stored_by_id.get(read.read_id)
+            if stored is None:
                 fresh.append(read)
-            elif read.same_content(record):
+            elif stored == read.content:
                 summary.already_stored += 1
             else:
+                record = TimingRecord.objects.select_related("team", "station").get(
+                    race=race, read_id=read.read_id
+                )
                 problems.append(at_line(line, "read_id", _conflict_message(read, record, race)))
-        elif (read.team_id, read.station_id, read.at, read.source) in stored_keyless:
+        elif read.content in stored_keyless:
             summary.already_stored += 1
         else:
             fresh.append(read)

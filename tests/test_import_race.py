@@ -168,3 +168,12 @@ def test_importing_the_same_race_file_again_keeps_the_cached_standings(tmp_path)
     outcome = import_payload(tmp_path, ALEPS)
     assert outcome.ok and outcome.stdout.startswith("updated race aleps-2025")
     assert Race.objects.get().standings_version == version
+
+
+def test_a_race_with_teams_and_splits_can_be_deleted_whole():
+    folder = EXAMPLES / "hand-worked"
+    assert run("import_race", str(folder / "race.json")).ok
+    assert run("import_entries", "hand", str(folder / "entries.csv")).ok
+    assert run("import_timing", "hand", str(folder / "timing.csv")).ok
+    Race.objects.get(slug="hand").delete()
+    assert not Race.objects.exists() and not Station.objects.exists() and not Category.objects.exists()
