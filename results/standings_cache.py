@@ -25,6 +25,10 @@ def results_key(race_id: int) -> str:
     return f"standings:results:{race_id}"
 
 
+def version_key(race_id: int) -> str:
+    return f"standings:version:{race_id}"
+
+
 def lock_key(race_id: int) -> str:
     return f"standings:lock:{race_id}"
 
@@ -50,12 +54,38 @@ def cached_entry(race_id: int) -> dict | None:
     return cache.get(results_key(race_id))
 
 
+def cached_version(race_id: int) -> int | None:
+    """The version of the cached results: a small read, for polling and freshness checks."""
+    return cache.get(version_key(race_id))
+
+
+# The results this process last used, per race. A 25,000-team race's results take longer to
+# fetch and unpickle than to check for freshness, and every page view needs them.
+_recent: dict[int, dict] = {}
+RECENT_RACES = 8
+
+
 def fresh_results(race_id: int) -> dict:
     wanted = current_version(race_id)
-    entry = cached_entry(race_id)
-    if entry is not None and entry["version"] >= wanted:
-        return entry["results"]
-    return refresh(race_id, wanted)["results"]
+    entry = _recent.get(race_id)
+    if entry is None or entry["version"] < wanted:
+        version = cached_version(race_id)
+        entry = cached_entry(race_id) if version is not None and version >= wanted else None
+        if entry is None or entry["version"] < wanted:
+            entry = refresh(race_id, wanted)
+        _remember(race_id, entry)
+    return entry["results"]
+
+
+def _remember(race_id: int, entry: dict) -> None:
+    _recent.pop(race_id, None)
+    _recent[race_id] = entry
+    while len(_recent) > RECENT_RACES:
+        del _recent[next(iter(_recent))]
+
+
+def forget_recent() -> None:
+    _recent.clear()
 
 
 def refresh(race_id: int, wanted: int | None = None) -> dict:
@@ -77,9 +107,11 @@ def refresh(race_id: int, wanted: int | None = None) -> dict:
         # Another process is computing: its result will do. The lock expires by itself if
         # that process dies, and then this one takes over.
         time.sleep(POLL_SECONDS)
-        entry = cached_entry(race_id)
-        if entry is not None and entry["version"] >= wanted:
-            return entry
+        version = cached_version(race_id)
+        if version is not None and version >= wanted:
+            entry = cached_entry(race_id)
+            if entry is not None and entry["version"] >= wanted:
+                return entry
 
 
 def _compute_and_store(race_id: int) -> dict:
@@ -91,6 +123,7 @@ def _compute_and_store(race_id: int) -> dict:
     race = Race.objects.get(pk=race_id)
     entry = {"version": version, "results": compute_results(race)}
     cache.set(results_key(race_id), entry, timeout=None)
+    cache.set(version_key(race_id), version, timeout=None)
     if not cache.add(computations_key(race_id), 1, timeout=None):
         cache.incr(computations_key(race_id))
     return entry

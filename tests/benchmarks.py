@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -97,7 +98,7 @@ def main() -> None:
         generated = time.perf_counter() - start
         course, entries = course_and_entries(race)
         runs = 21 if teams <= 5_000 else 5
-        engine = median_seconds(lambda: compute_standings(course, entries), runs)
+        engine = median_seconds(partial(compute_standings, course, entries), runs)
         races[(teams, legs, checkpoints)] = race
         print(
             f"engine   {teams:>6} teams × {legs} legs (+{checkpoints} cp): {len(race.timing):>7} reads, "
@@ -120,7 +121,7 @@ def main() -> None:
 
     print()
     with celery_worker():
-        for (teams, legs, checkpoints), synthetic in races.items():
+        for (teams, _legs, _checkpoints), synthetic in races.items():
             race, _ = race_import(payload=synthetic.race)
             entry_columns = list(synthetic.entries[0])
             start = time.perf_counter()
@@ -144,10 +145,7 @@ def main() -> None:
                     race=race, bib=bib, station=finish, time=f"09:59:{50 - i:02d}.000", source="tablet"
                 )
                 wanted = Race.objects.get(pk=race.pk).standings_version
-                while True:
-                    entry = standings_cache.cached_entry(race.pk)
-                    if entry is not None and entry["version"] >= wanted:
-                        break
+                while (standings_cache.cached_version(race.pk) or 0) < wanted:
                     time.sleep(0.002)
                 delays.append(time.perf_counter() - start)
             print(

@@ -4,6 +4,8 @@ from pathlib import Path
 import pytest
 from django.core.cache import cache
 
+from results.standings_cache import forget_recent
+
 EXAMPLES = Path(
     os.environ.get("TASUKI_EXAMPLES", Path(__file__).resolve().parents[2] / "shared" / "examples")
 )
@@ -14,5 +16,7 @@ def _fresh_cache():
     # Cached standings are keyed by race id, and SQLite may hand out an id again after a
     # rolled-back test: start every test from an empty cache.
     cache.clear()
+    forget_recent()
     yield
     cache.clear()
+    forget_recent()

@@ -61,9 +61,8 @@ def wait_for_cached_version(race: Race, timeout: float = 15) -> dict:
     wanted = Race.objects.get(pk=race.pk).standings_version
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        entry = standings_cache.cached_entry(race.pk)
-        if entry is not None and entry["version"] >= wanted:
-            return entry
+        if (standings_cache.cached_version(race.pk) or 0) >= wanted:
+            return standings_cache.cached_entry(race.pk)
         time.sleep(0.05)
     raise AssertionError(f"the worker did not cache version {wanted}")
 

@@ -31,7 +31,9 @@ def test_the_commands_export_exactly_what_the_rules_define(tmp_path, seed):
     race = generate_race(seed=seed, teams=2000, legs=4, checkpoints=1, slug=f"random-{seed}")
     slug = race.race["slug"]
     assert run("import_race", write(tmp_path, "race.json", json.dumps(race.race))).ok
-    entries = run("import_entries", slug, write_csv(tmp_path, "entries.csv", race.entries, list(race.entries[0])))
+    entries = run(
+        "import_entries", slug, write_csv(tmp_path, "entries.csv", race.entries, list(race.entries[0]))
+    )
     assert entries.ok, entries.stderr[:2000]
     timing_columns = ["bib", "station", "time", "source", "read_id"]
     timing = run("import_timing", slug, write_csv(tmp_path, "timing.csv", race.timing, timing_columns))
