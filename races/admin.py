@@ -338,16 +338,7 @@ class RaceAdmin(admin.ModelAdmin):
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
     actions = ("close_races", "reopen_races")
-    fields = (
-        "name",
-        "slug",
-        "date",
-        "timezone",
-        "start_time",
-        "kuriage_minutes",
-        "registration_open",
-        "is_closed",
-    )
+    fields = RaceAdminForm.Meta.fields
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(teams_total=Count("teams"))

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from races.services import ENTRY_COLUMNS, ENTRY_OPTIONAL
+
 DEMO_SLUG = "aleps-demo"
 DEMO_SEED = 20251123
 DEMO_TEAMS = 300
@@ -443,21 +445,7 @@ def entries_csv(teams: Sequence[DemoTeam]) -> bytes:
     """The entries file as a spreadsheet saves it: UTF-8 with a byte-order mark."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(
-        [
-            "team_bib",
-            "team_name",
-            "category",
-            "leg",
-            "runner_name",
-            "gender",
-            "birth_date",
-            "club",
-            "runner_bib",
-            "chip_id",
-            "nationality",
-        ]
-    )
+    writer.writerow([*ENTRY_COLUMNS, *ENTRY_OPTIONAL])
     for team in teams:
         for r in team.runners:
             writer.writerow(
