@@ -292,6 +292,39 @@ class TimingUploadTest(AdminTestCase):
         self.assertEqual(TimingRecord.objects.filter(race=self.race).count(), before)
 
 
+class SplitCorrectionTest(AdminTestCase):
+    def act(self, action: str, records, reason: str | None = None):
+        data = {"action": action, "_selected_action": [r.pk for r in records]}
+        if reason is not None:
+            data["reason"] = reason
+        return self.client.post(reverse("admin:results_timingrecord_changelist"), data, follow=True)
+
+    def test_voiding_asks_why_then_voids_with_an_audit_entry(self):
+        record = TimingRecord.objects.filter(race=self.race).first()
+        asked = self.act("void_records", [record])
+        self.assertContains(asked, "The reason is kept in the audit trail")
+        self.assertFalse(TimingRecord.objects.get(pk=record.pk).voided)
+
+        done = self.act("void_records", [record], reason="chip read by a spectator")
+        self.assertContains(done, "Void splits: 1 done.")
+        record.refresh_from_db()
+        self.assertEqual(
+            (record.voided, record.void_reason, record.voided_by),
+            (True, "chip read by a spectator", self.olivia),
+        )
+        entry = AuditEntry.objects.get(action=AuditEntry.Action.TIMING_VOIDED)
+        self.assertEqual((entry.actor, entry.reason), ("olivia", "chip read by a spectator"))
+
+        restored = self.act("restore_records", [record], reason="video shows the runner")
+        self.assertContains(restored, "Restore splits: 1 done.")
+        self.assertFalse(TimingRecord.objects.get(pk=record.pk).voided)
+
+    def test_restoring_a_split_that_is_not_voided_says_so(self):
+        record = TimingRecord.objects.filter(race=self.race).first()
+        response = self.act("restore_records", [record], reason="just in case")
+        self.assertContains(response, "this split is not voided.")
+
+
 class TeamSavedByHandTest(AdminTestCase):
     def test_an_eligible_change_is_saved_and_moves_the_standings(self):
         team = self.team("101")

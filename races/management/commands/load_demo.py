@@ -70,6 +70,6 @@ class Command(ContractCommand):
             return
         users.objects.create_superuser(username=DEMO_USERNAME, email="", password=DEMO_PASSWORD)
         self.stdout.write(
-            _("Demo login (this machine only): %(user)s / %(password)s at /admin/ and /officials/.")
+            _("Demo login (this machine only): %(user)s / %(password)s at /admin/.")
             % {"user": DEMO_USERNAME, "password": DEMO_PASSWORD}
         )
