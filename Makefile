@@ -4,7 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: install run test bench lint format services clean
+# Debian packages the browser tests need: Chromium, and fonts for Japanese and Chinese names.
+SYSTEM_PACKAGES := chromium fonts-noto-cjk
+
+.PHONY: install system-packages run test bench lint format clean
 
 install: $(VENV)/.installed
 
@@ -19,7 +22,14 @@ run: install
 	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py runserver $(HOST)
 
-test: install
+# Installed only where missing, and only as root (CI and this project's machines); elsewhere
+# the browser tests say what to install and skip.
+system-packages:
+	@if [ "$$(id -u)" = 0 ] && ! dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES); \
+	fi
+
+test: install system-packages
 	$(BIN)/python -m pytest
 
 bench: install

@@ -13,6 +13,12 @@ KURIAGE_MARK = "*"
 UNKNOWN = "–"  # no split there (yet), or no place for a team that is out of the ranking
 
 
+def leg_time_label(leg: dict) -> str:
+    """A leg's time as shown; a carry-over start is marked even before the runner arrives."""
+    time = format_duration(leg["time_ms"])
+    return f"{time or UNKNOWN} {KURIAGE_MARK}" if leg["kuriage"] else time
+
+
 def standings_rows(results: dict) -> list[dict]:
     """Flatten the export document into table rows with displayed (rounded-up) times."""
     rows = []
@@ -29,9 +35,7 @@ def standings_rows(results: dict) -> list[dict]:
         for leg in team["legs"]:
             n = leg["leg"]
             row[f"leg{n}_runner"] = leg["runner"] or ""
-            row[f"leg{n}_time"] = format_duration(leg["time_ms"]) + (
-                f" {KURIAGE_MARK}" if leg["kuriage"] else ""
-            )
+            row[f"leg{n}_time"] = leg_time_label(leg)
             row[f"leg{n}_rank"] = leg["rank"]
         for station in team["stations"]:
             row[f"at_{station['station']}"] = format_duration(station["cumulative_ms"])
@@ -117,7 +121,6 @@ def team_leg_rows(race: Race, standing: dict) -> list[dict]:
     rows = []
     for leg in standing["legs"]:
         course = legs.get(leg["leg"])
-        time = format_duration(leg["time_ms"])
         rows.append(
             {
                 "leg": leg["leg"],
@@ -125,7 +128,7 @@ def team_leg_rows(race: Race, standing: dict) -> list[dict]:
                 if course
                 else "",
                 "runner": leg["runner"] or "",
-                "time": f"{time} {KURIAGE_MARK}" if leg["kuriage"] else time,
+                "time": leg_time_label(leg),
                 "rank": leg["rank"],
             }
         )
