@@ -337,18 +337,18 @@ def _new_reads(
             keyless.add(read.content)
             candidates.append((line, read))
 
+    # What is already stored, in one query each however long the file is: read ids anywhere
+    # in the race (an id names one read), reads without an id at the file's stations.
+    stored = TimingRecord.objects.filter(race_id=race.pk).order_by()
     stored_by_id: dict[str, tuple] = {}
-    ids = list(first_with_id)
-    for start in range(0, len(ids), CHUNK):
-        # exclude(read_id="") lets PostgreSQL use the partial unique index on (race, read_id).
-        chunk = TimingRecord.objects.filter(race=race, read_id__in=ids[start : start + CHUNK])
-        rows = chunk.exclude(read_id="").values_list("read_id", "team_id", "station_id", "at", "source")
-        stored_by_id.update((read_id, tuple(content)) for read_id, *content in rows)
+    if first_with_id:
+        rows = stored.exclude(read_id="").values_list("read_id", "team_id", "station_id", "at", "source")
+        stored_by_id = {read_id: tuple(content) for read_id, *content in rows if read_id in first_with_id}
     stored_keyless: set[tuple] = set()
     if keyless:
         stations = {content[1] for content in keyless}
         stored_keyless.update(
-            TimingRecord.objects.filter(race=race, read_id="", station_id__in=stations).values_list(
+            stored.filter(read_id="", station_id__in=stations).values_list(
                 "team_id", "station_id", "at", "source"
             )
         )

@@ -127,6 +127,15 @@ class TestBadTimingFiles:
             "a re-sent read must carry the same content, a new read a new id.",
         )
 
+    def test_a_stored_read_id_reused_at_another_station(self, race, tmp_path):
+        assert import_timing(tmp_path, HEADER + "101,R1,07:00:00,chip,x7\n").ok
+        self.assert_refused(
+            tmp_path,
+            HEADER + "101,R2,07:20:00,chip,x7\n",
+            "line 2, read_id: read id x7 is already stored for team 101 at R1 07:00:00.000 (chip); "
+            "a re-sent read must carry the same content, a new read a new id.",
+        )
+
     def test_non_utf8_and_empty_files(self, race, tmp_path):
         self.assert_refused(tmp_path, (HEADER + "101,R1,07:00:00,t\xe9blet,\n").encode("latin-1"))
         outcome = self.assert_refused(tmp_path, HEADER)
