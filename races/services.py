@@ -3,13 +3,10 @@
 import getpass
 import itertools
 import json
-import re
 from collections import Counter
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
-from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo, available_timezones
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -28,11 +25,9 @@ from races.models import (
     legs_of,
 )
 from races.problems import InputProblems, at_line
+from races.race_file import CATEGORY_RULES, parse_race_payload
 
 COMMAND_LINE = "command line"
-
-SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]+$")
-CATEGORY_RULES = ("min_women", "min_men", "min_age", "max_age", "min_age_sum")
 
 
 def command_line_actor() -> str:
@@ -43,216 +38,6 @@ def command_line_actor() -> str:
 
 
 # --- race set-up --------------------------------------------------------------------------
-
-
-def _parse_race_payload(payload: object) -> tuple[dict, list[dict], list[dict]]:
-    """Check a race JSON document; returns (race fields, stations, categories) or raises."""
-    problems: list[str] = []
-    if not isinstance(payload, Mapping):
-        raise InputProblems([_("the race file must be a JSON object with slug, name, date, ...")])
-
-    known = {
-        "slug",
-        "name",
-        "date",
-        "timezone",
-        "start_time",
-        "kuriage_minutes",
-        "stations",
-        "categories",
-    }
-    for key in payload:
-        if key not in known:
-            problems.append(
-                _("%(key)s: unknown field; the fields are %(known)s.")
-                % {"key": key, "known": ", ".join(sorted(known))}
-            )
-
-    def required_text(key: str) -> str:
-        value = payload.get(key)
-        if not isinstance(value, str) or not value.strip():
-            problems.append(_("%s: required, as text.") % key)
-            return ""
-        return value.strip()
-
-    fields_: dict = {}
-    slug = required_text("slug")
-    if slug and not SLUG_RE.match(slug):
-        problems.append(_("slug: %r may only hold letters, digits, '-' and '_'.") % slug)
-    fields_["slug"] = slug
-    fields_["name"] = required_text("name")
-    raw_date = required_text("date")
-    try:
-        fields_["date"] = date.fromisoformat(raw_date) if raw_date else None
-    except ValueError:
-        problems.append(_("date: %r is not a date; write it as YYYY-MM-DD.") % raw_date)
-    zone = required_text("timezone")
-    if zone and zone not in available_timezones():
-        problems.append(_("timezone: %r is not a time zone name; use one such as Asia/Kuala_Lumpur.") % zone)
-    fields_["timezone"] = zone
-    raw_start = required_text("start_time")
-    try:
-        fields_["start_time"] = time.fromisoformat(raw_start) if raw_start else None
-    except ValueError:
-        problems.append(_("start_time: %r is not a time of day; write it as HH:MM:SS.") % raw_start)
-    fields_["kuriage_minutes"] = _minutes(payload.get("kuriage_minutes"), "kuriage_minutes", problems)
-
-    stations = _parse_stations(payload.get("stations"), problems)
-    categories = _parse_categories(payload.get("categories"), problems, legs=_count_legs(stations))
-    if problems:
-        raise InputProblems(problems)
-    return fields_, stations, categories
-
-
-def _minutes(value: object, where: str, problems: list[str]) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        problems.append(
-            _("%(where)s: %(value)r must be a whole number of minutes, or null for none.")
-            % {"where": where, "value": value}
-        )
-        return None
-    return value
-
-
-def _count_legs(stations: list[dict]) -> int:
-    return max(0, len([s for s in stations if s["handoff"]]) - 1)
-
-
-def _parse_stations(raw: object, problems: list[str]) -> list[dict]:
-    if not isinstance(raw, list) or len(raw) < 2:
-        problems.append(
-            _("stations: a list of at least two stations (the start and the finish) is required.")
-        )
-        return []
-    stations: list[dict] = []
-    known = {"code", "name", "km", "handoff", "kuriage_minutes"}
-    for i, item in enumerate(raw):
-        where = f"stations[{i}]"
-        if not isinstance(item, Mapping):
-            problems.append(_("%s: each station is an object with code, name and km.") % where)
-            continue
-        for key in item:
-            if key not in known:
-                problems.append(
-                    _("%(where)s.%(key)s: unknown field; a station has %(known)s.")
-                    % {"where": where, "key": key, "known": ", ".join(sorted(known))}
-                )
-        code = item.get("code")
-        if not isinstance(code, str) or not code.strip() or len(code.strip()) > 20:
-            problems.append(_("%s.code: required, text of at most 20 characters (R1, FINISH).") % where)
-            code = ""
-        name = item.get("name")
-        if not isinstance(name, str) or not name.strip():
-            problems.append(_("%s.name: required, as text.") % where)
-            name = ""
-        km_raw = item.get("km")
-        km = None
-        if isinstance(km_raw, bool) or not isinstance(km_raw, (int, float)):
-            problems.append(
-                _("%(where)s.km: %(value)r must be a number of kilometres.")
-                % {"where": where, "value": km_raw}
-            )
-        else:
-            try:
-                km = Decimal(str(km_raw)).quantize(Decimal("0.0001"))
-            except InvalidOperation:
-                problems.append(
-                    _("%(where)s.km: %(value)r is not a usable distance.") % {"where": where, "value": km_raw}
-                )
-            else:
-                if km < 0:
-                    problems.append(_("%s.km: cannot be negative.") % where)
-        handoff = item.get("handoff", True)
-        if not isinstance(handoff, bool):
-            problems.append(_("%s.handoff: must be true or false.") % where)
-            handoff = True
-        if i in (0, len(raw) - 1):
-            handoff = True  # the start and the finish always count as handoff points
-        stations.append(
-            {
-                "code": code.strip(),
-                "name": name.strip(),
-                "km": km,
-                "handoff": handoff,
-                "kuriage_minutes": _minutes(
-                    item.get("kuriage_minutes"), f"{where}.kuriage_minutes", problems
-                ),
-            }
-        )
-    for code, n in Counter(s["code"] for s in stations if s["code"]).items():
-        if n > 1:
-            problems.append(
-                _("stations: code %s is used %d times; each station needs its own code.") % (code, n)
-            )
-    for before, after in itertools.pairwise(stations):
-        if before["km"] is not None and after["km"] is not None and after["km"] <= before["km"]:
-            problems.append(
-                _(
-                    "stations: %(after)s at %(akm)s km must be further than %(before)s at %(bkm)s km; list stations in course order."
-                )
-                % {
-                    "after": after["code"],
-                    "akm": after["km"],
-                    "before": before["code"],
-                    "bkm": before["km"],
-                }
-            )
-    return stations
-
-
-def _parse_categories(raw: object, problems: list[str], *, legs: int) -> list[dict]:
-    if not isinstance(raw, list) or not raw:
-        problems.append(_("categories: a list of at least one category is required."))
-        return []
-    categories: list[dict] = []
-    known = {"code", "name", *CATEGORY_RULES}
-    for i, item in enumerate(raw):
-        where = f"categories[{i}]"
-        if not isinstance(item, Mapping):
-            problems.append(_("%s: each category is an object with code and name.") % where)
-            continue
-        for key in item:
-            if key not in known:
-                problems.append(
-                    _("%(where)s.%(key)s: unknown field; a category has %(known)s.")
-                    % {"where": where, "key": key, "known": ", ".join(sorted(known))}
-                )
-        code, name = item.get("code"), item.get("name")
-        if not isinstance(code, str) or not code.strip() or len(code.strip()) > 20:
-            problems.append(_("%s.code: required, text of at most 20 characters (MXS).") % where)
-            code = ""
-        if not isinstance(name, str) or not name.strip():
-            problems.append(_("%s.name: required, as text.") % where)
-            name = ""
-        category = {"code": code.strip(), "name": name.strip()}
-        for rule in CATEGORY_RULES:
-            value = item.get(rule)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
-                problems.append(
-                    _("%(where)s.%(rule)s: %(value)r must be a whole number or null.")
-                    % {"where": where, "rule": rule, "value": value}
-                )
-                value = None
-            category[rule] = value
-        if (
-            category["min_age"] is not None
-            and category["max_age"] is not None
-            and category["min_age"] > category["max_age"]
-        ):
-            problems.append(_("%s: min_age is above max_age, so no runner could be eligible.") % where)
-        counted = (category["min_women"] or 0) + (category["min_men"] or 0)
-        if legs and counted > legs:
-            problems.append(
-                _("%(where)s: min_women + min_men = %(n)d, but a team has only %(legs)d runners.")
-                % {"where": where, "n": counted, "legs": legs}
-            )
-        categories.append(category)
-    for code, n in Counter(c["code"] for c in categories if c["code"]).items():
-        if n > 1:
-            problems.append(_("categories: code %s is used %d times.") % (code, n))
-    return categories
 
 
 def race_import_json(*, raw: bytes, filename: str = "the race file") -> tuple[Race, bool]:
@@ -280,7 +65,7 @@ def race_import(*, payload: object) -> tuple[Race, bool]:
 
     Returns (race, created).
     """
-    fields_, stations, categories = _parse_race_payload(payload)
+    fields_, stations, categories = parse_race_payload(payload)
     race = Race.objects.select_for_update().filter(slug=fields_["slug"]).first()
     created = race is None
     if race is None:

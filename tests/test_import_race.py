@@ -177,3 +177,48 @@ def test_a_race_with_teams_and_splits_can_be_deleted_whole():
     assert run("import_timing", "hand", str(folder / "timing.csv")).ok
     Race.objects.get(slug="hand").delete()
     assert not Race.objects.exists() and not Station.objects.exists() and not Category.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda p: p["stations"][-1].update(km=99999.5),
+            "stations[5].km: 99999.5 must be a distance from 0 to 9999.9999 km.",
+        ),
+        (
+            lambda p: p["stations"][-1].update(km=float("nan")),
+            "stations[5].km: nan must be a number of kilometres.",
+        ),
+        (
+            lambda p: p.update(kuriage_minutes=10**20),
+            "kuriage_minutes: 100000000000000000000 must be a whole number of minutes from 0 to 1440, or null for none.",
+        ),
+        (
+            lambda p: p["categories"][0].update(min_age_sum=10**6),
+            "categories[0].min_age_sum: 1000000 must be a whole number from 0 to 10000, or null for none.",
+        ),
+        (lambda p: p.update(name="x" * 201), "name: longer than 200 characters."),
+        (lambda p: p.update(slug="s" * 51), "slug: longer than 50 characters."),
+        (
+            lambda p: p.update(start_time="06:30:00+08:00"),
+            "start_time: '06:30:00+08:00' is not a local time of day; write it as HH:MM:SS (the zone is in timezone).",
+        ),
+        (
+            lambda p: p["stations"][1].update(name="Relay\x001"),
+            "stations[1].name: contains a NUL character; retype the value.",
+        ),
+        (
+            lambda p: p.update(timezone="localtime"),
+            "timezone: 'localtime' is not a time zone name; use one such as Asia/Kuala_Lumpur.",
+        ),
+    ],
+)
+def test_values_the_database_cannot_hold_are_refused_with_their_path(tmp_path, change, message):
+    payload = copy.deepcopy(ALEPS)
+    change(payload)
+    outcome = import_payload(tmp_path, payload)
+    assert not outcome.ok
+    assert message in outcome.problems, outcome.problems
+    assert "Traceback" not in outcome.stderr
+    assert not Race.objects.exists()
