@@ -47,6 +47,7 @@ def read_rows(
     optional: Iterable[str] = (),
     filename: str = "the file",
     problems: list[str],
+    allow_no_rows: bool = False,
 ) -> list[Row]:
     """The well-formed data rows; InputProblems if the header or the whole file is unusable.
 
@@ -55,7 +56,8 @@ def read_rows(
     """
     text = decode_upload(raw, filename)
     required, optional = list(required), list(optional)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # strict: an unclosed quote is an error to report, not something to repair silently.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader, None)
     except csv.Error as exc:
@@ -100,9 +102,12 @@ def read_rows(
                     % {"line": start, "have": len(fields), "want": len(columns)}
                 )
                 continue
+            if any("\x00" in f for f in fields):
+                problems.append(_("line %d: contains a NUL character; save the file again as CSV.") % start)
+                continue
             rows.append(Row(start, {c: f.strip() for c, f in zip(columns, fields, strict=True) if c}))
     except csv.Error as exc:
         problems.append(_("line %(line)d: %(error)s.") % {"line": line + 1, "error": exc})
-    if not rows and not problems:
+    if not rows and not problems and not allow_no_rows:
         raise InputProblems([_("%s has a header but no rows.") % filename])
     return rows

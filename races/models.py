@@ -113,7 +113,8 @@ class Race(models.Model):
         """
         Race.objects.filter(pk=self.pk).update(standings_version=F("standings_version") + 1)
         race_id = self.pk
-        transaction.on_commit(lambda: standings_changed.send(sender=Race, race_id=race_id))
+        # robust: the change is committed whatever happens to the refresh; readers recompute.
+        transaction.on_commit(lambda: standings_changed.send(sender=Race, race_id=race_id), robust=True)
 
 
 class Station(models.Model):

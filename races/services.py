@@ -367,51 +367,55 @@ def team_entry_problems(entry: TeamEntry, race: Race, legs: int, *, named: bool 
     return problems
 
 
-def _identifier_problems(race: Race, entries: dict[str, TeamEntry]) -> list[str]:
-    """Runner bibs and chip ids must name one runner; a timing read resolves through them."""
-    problems = []
-    team_bibs = set(race.teams.values_list("bib", flat=True)) | set(entries)
-    taken: dict[tuple[str, str], str] = {}
-    for team_bib, leg, chip, runner_bib in race.runners.exclude(team__bib__in=list(entries)).values_list(
+def identifier_problems(race: Race, entries: dict[str, TeamEntry]) -> list[str]:
+    """Every team bib, runner bib and chip id must name one thing in the race.
+
+    A timing read resolves through any of them, so a runner bib that is also another team's
+    bib or chip id would send a split to the wrong team. A runner's chip id may equal their
+    own runner bib, and a runner bib may equal their own team's bib.
+    """
+    problems: list[str] = []
+    owners: dict[str, tuple[str, int | None]] = {}  # value -> (team bib, leg or None for the team)
+    kept = race.teams.exclude(bib__in=list(entries))
+    for bib in kept.values_list("bib", flat=True):
+        owners[bib] = (bib, None)
+    for team_bib, leg, chip, runner_bib in race.runners.filter(team__in=kept).values_list(
         "team__bib", "leg", "chip_id", "runner_bib"
     ):
-        if chip:
-            taken[("chip_id", chip)] = _("team %(bib)s leg %(leg)d") % {
-                "bib": team_bib,
-                "leg": leg,
-            }
-        if runner_bib:
-            taken[("runner_bib", runner_bib)] = _("team %(bib)s leg %(leg)d") % {
-                "bib": team_bib,
-                "leg": leg,
-            }
+        for value in (chip, runner_bib):
+            if value:
+                owners.setdefault(value, (team_bib, leg))
+
+    def owner_text(owner: tuple[str, int | None]) -> str:
+        if owner[1] is None:
+            return _("team %s's bib") % owner[0]
+        return _("team %(bib)s leg %(leg)d") % {"bib": owner[0], "leg": owner[1]}
+
+    for entry in entries.values():
+        owner = owners.setdefault(entry.bib, (entry.bib, None))
+        if owner != (entry.bib, None):
+            problems.append(
+                _(
+                    "team %(bib)s: the bib %(bib)s is already used by %(owner)s; timing reads would be ambiguous."
+                )
+                % {"bib": entry.bib, "owner": owner_text(owner)}
+            )
     for entry in entries.values():
         for leg, runner in sorted(entry.runners.items()):
-            line = entry.lines[leg]
-            for column in ("chip_id", "runner_bib"):
+            for column in ("runner_bib", "chip_id"):
                 value = runner[column]
                 if not value:
                     continue
-                owner = taken.get((column, value)) or taken.get(
-                    (("chip_id" if column == "runner_bib" else "runner_bib"), value)
-                )
-                if owner:
+                owner = owners.setdefault(value, (entry.bib, leg))
+                if owner not in ((entry.bib, leg), (entry.bib, None)):
                     problems.append(
                         at_line(
-                            line,
+                            entry.lines[leg],
                             column,
-                            _("%(value)s is already used by %(owner)s.") % {"value": value, "owner": owner},
+                            _("%(value)s is already used by %(owner)s; timing reads would be ambiguous.")
+                            % {"value": value, "owner": owner_text(owner)},
                         )
                     )
-                elif value in team_bibs and value != entry.bib:
-                    problems.append(
-                        at_line(
-                            line,
-                            column,
-                            _("%s is also a team bib; timing reads would be ambiguous.") % value,
-                        )
-                    )
-                taken[(column, value)] = _("line %d") % line
     return problems
 
 
@@ -428,6 +432,7 @@ def entries_import(
 
     Teams not in the file are left alone, so a file of late entries can be imported on its own.
     """
+    Race.objects.select_for_update().filter(pk=race.pk).first()  # one writer of a race's entries at a time
     problems: list[str] = []
     rows = read_rows(
         raw, required=ENTRY_COLUMNS, optional=ENTRY_OPTIONAL, filename=filename, problems=problems
@@ -439,7 +444,7 @@ def entries_import(
     if not problems:
         for entry in entries.values():
             problems.extend(team_entry_problems(entry, race, legs))
-        problems.extend(_identifier_problems(race, entries))
+        problems.extend(identifier_problems(race, entries))
     if problems:
         raise InputProblems(problems)
     summary = _store_entries(race, list(entries.values()))
@@ -503,8 +508,15 @@ def _store_entries(race: Race, entries: list[TeamEntry]) -> EntriesSummary:
 
 
 def next_free_bib(race: Race) -> str:
-    numbers = [int(b) for b in race.teams.values_list("bib", flat=True) if b.isdigit()]
-    return str(max(numbers, default=100) + 1)
+    """The bib after the highest numeric team bib that no runner bib or chip id already uses."""
+    numbers = [int(b) for b in race.teams.values_list("bib", flat=True) if b.isdecimal() and b.isascii()]
+    taken = set(race.runners.values_list("runner_bib", flat=True)) | set(
+        race.runners.values_list("chip_id", flat=True)
+    )
+    bib = max(numbers, default=100) + 1
+    while str(bib) in taken:
+        bib += 1
+    return str(bib)
 
 
 @transaction.atomic
@@ -561,6 +573,8 @@ def team_for_bib(race: Race, bib: str) -> Team:
 def team_status_set(*, race: Race, bib: str, status: str, reason: str = "", actor: str, user=None) -> Team:
     """DQ, DNS, DNF by an official, or AUTO to go back to the status the splits give."""
     status = status.upper()
+    if len(reason) > 300:
+        raise InputProblems([_("reason: longer than 300 characters; keep it to one sentence.")])
     allowed = [OfficialStatus.DQ, OfficialStatus.DNS, OfficialStatus.DNF]
     if status != "AUTO" and status not in allowed:
         raise InputProblems([_("status: %r is not a status; use DQ, DNS, DNF or AUTO.") % status])

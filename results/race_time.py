@@ -9,7 +9,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from django.utils.translation import gettext as _
 
-TIME_OF_DAY = re.compile(r"^(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$")
+TIME_OF_DAY = re.compile(r"^(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$", re.ASCII)
 
 
 class TimeFormatError(ValueError):
@@ -51,7 +51,9 @@ def _parse(text: str, race_date, zone) -> datetime:
     if "T" in text or " " in text:
         try:
             moment = datetime.fromisoformat(text)
-        except ValueError:
+            if moment.tzinfo is not None:
+                moment = moment.astimezone(UTC)  # also catches years no calendar arithmetic reaches
+        except (ValueError, OverflowError):
             raise TimeFormatError(
                 _("%r is not a time; write HH:MM:SS[.fff] or an ISO 8601 timestamp with an offset.") % text
             ) from None

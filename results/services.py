@@ -1,7 +1,7 @@
 """Write operations on timing: splits in, corrections with an audit trail."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -11,7 +11,7 @@ from races.csv_rows import read_rows
 from races.models import AuditEntry, Race, Runner, Station, Team
 from races.problems import InputProblems, at_line
 from results.models import Source, TimingRecord
-from results.race_time import SplitTimeParser, TimeFormatError, format_clock, parse_split_time
+from results.race_time import SplitTimeParser, TimeFormatError, format_clock
 
 TIMING_COLUMNS = ("bib", "station", "time")
 TIMING_OPTIONAL = ("source", "read_id")
@@ -56,6 +56,84 @@ class SplitRead:
         return (record.team_id, record.station_id, record.at, record.source) == self.content
 
 
+class ReadChecker:
+    """Checks reads of one race, whatever brought them: a file line, a tablet tap, the API.
+
+    Each problem goes to `bad(field, message)`; a read with none comes back ready to store.
+    """
+
+    # A typo in an ISO date (2052 for 2025) must not become a split decades after the gun.
+    LATEST_AFTER_GUN = timedelta(days=7)
+
+    def __init__(self, race: Race):
+        self.race = race
+        self.resolver = BibResolver(race)
+        self.stations = _station_codes(race)
+        self.gun = race.gun
+        self.parse_time = SplitTimeParser(race)
+
+    def check(
+        self, *, bib: str, station: str, time: str | datetime, source: str, read_id: str, bad
+    ) -> SplitRead | None:
+        ok = True
+
+        def problem(field: str, message: str) -> None:
+            nonlocal ok
+            ok = False
+            bad(field, message)
+
+        team_id = self.resolver.team_id(bib)
+        if team_id is None:
+            problem("bib", _("%r is not a team bib, runner bib or chip id of this race.") % bib)
+        station_obj = self.stations.get(station)
+        if station_obj is None:
+            problem(
+                "station",
+                _("%(code)r is not a station of this race; use one of %(codes)s.")
+                % {"code": station, "codes": ", ".join(self.stations)},
+            )
+        at = self._time(time, problem)
+        if source not in SOURCES:
+            problem(
+                "source",
+                _("%(value)r is not a source; use one of %(known)s, or leave it empty.")
+                % {"value": source, "known": ", ".join(Source.values)},
+            )
+        if len(read_id) > 100:
+            problem("read_id", _("longer than 100 characters."))
+        elif "\x00" in read_id:
+            problem("read_id", _("contains a NUL character."))
+        if not ok:
+            return None
+        return SplitRead(team_id, station_obj.pk, at, source, read_id, bib)
+
+    def _time(self, time: str | datetime, problem) -> datetime | None:
+        if isinstance(time, datetime):
+            if time.tzinfo is None:
+                problem("time", _("needs a time zone offset."))
+                return None
+            shown, at = (
+                format_clock(time, self.race),
+                time.replace(microsecond=time.microsecond - time.microsecond % 1000),
+            )
+        else:
+            shown = time
+            try:
+                at = self.parse_time(time)
+            except TimeFormatError as exc:
+                problem("time", str(exc))
+                return None
+        if at < self.gun:
+            problem(
+                "time",
+                _("%(time)s is before the start gun at %(gun)s.")
+                % {"time": shown, "gun": format_clock(self.gun, self.race)},
+            )
+        elif at > self.gun + self.LATEST_AFTER_GUN:
+            problem("time", _("%s is more than a week after the start gun; check the date.") % shown)
+        return at
+
+
 @dataclass
 class TimingImportSummary:
     added: int = 0
@@ -98,35 +176,21 @@ def timing_record_create(
     user=None,
 ) -> tuple[TimingRecord, bool]:
     """Store one split; returns (record, created). The same read again adds nothing."""
+    Race.objects.select_for_update().filter(pk=race.pk).first()  # one writer of a race's reads at a time
     problems: list[str] = []
-    team_id = BibResolver(race).team_id(bib)
-    if team_id is None:
-        problems.append(_("bib: %r is not a team bib, runner bib or chip id of this race.") % bib)
-    stations = _station_codes(race)
-    station_obj = stations.get(station)
-    if station_obj is None:
-        problems.append(
-            _("station: %(code)r is not a station of this race; use one of %(codes)s.")
-            % {"code": station, "codes": ", ".join(stations)}
-        )
-    at = time
-    if isinstance(time, str):
-        try:
-            at = parse_split_time(time, race)
-        except TimeFormatError as exc:
-            problems.append(_("time: %s") % exc)
-            at = None
-    if at is not None and at < race.gun:
-        problems.append(_("time: %s is before the start gun.") % format_clock(at, race))
-    if source not in SOURCES:
-        problems.append(
-            _("source: %(value)r is not a source; use one of %(known)s.")
-            % {"value": source, "known": ", ".join(Source.values)}
-        )
+    read = ReadChecker(race).check(
+        bib=bib,
+        station=station,
+        time=time,
+        source=source,
+        read_id=read_id,
+        bad=lambda field, message: problems.append(f"{field}: {message}"),
+    )
+    if len(device) > 100:
+        problems.append(_("device: longer than 100 characters."))
     if problems:
         raise InputProblems(problems)
 
-    read = SplitRead(team_id, station_obj.pk, at, source, read_id, bib)
     existing = _existing_record(race, read)
     if existing is not None:
         if read.read_id and not read.same_content(existing):
@@ -134,11 +198,11 @@ def timing_record_create(
         return existing, False
     record = TimingRecord.objects.create(
         race=race,
-        team_id=team_id,
-        station=station_obj,
-        at=at,
-        source=source,
-        read_id=read_id,
+        team_id=read.team_id,
+        station_id=read.station_id,
+        at=read.at,
+        source=read.source,
+        read_id=read.read_id,
         bib_as_read=bib,
         device=device,
         recorded_by=user,
@@ -149,8 +213,8 @@ def timing_record_create(
             user=user,
             actor=_actor(user, device),
             action=AuditEntry.Action.TIMING_ADDED,
-            team_id=team_id,
-            details={"record": record.pk, "station": station, "time": at.isoformat()},
+            team_id=read.team_id,
+            details={"record": record.pk, "station": station, "time": read.at.isoformat()},
         )
     race.bump_standings_version()
     return record, True
@@ -175,65 +239,33 @@ def _existing_record(race: Race, read: SplitRead) -> TimingRecord | None:
 def timing_import(
     *, race: Race, raw: bytes, filename: str = "the timing file", actor: str = "command line", user=None
 ) -> TimingImportSummary:
-    """Store every read of a timing CSV, or none of them if any line is wrong."""
+    """Store every read of a timing CSV, or none of them if any line is wrong.
+
+    A file with a header and no reads yet (a reader's first export) adds nothing and is fine.
+    """
+    Race.objects.select_for_update().filter(pk=race.pk).first()  # one writer of a race's reads at a time
     problems: list[str] = []
     rows = read_rows(
-        raw, required=TIMING_COLUMNS, optional=TIMING_OPTIONAL, filename=filename, problems=problems
+        raw,
+        required=TIMING_COLUMNS,
+        optional=TIMING_OPTIONAL,
+        filename=filename,
+        problems=problems,
+        allow_no_rows=True,
     )
-    resolver = BibResolver(race)
-    stations = _station_codes(race)
-    gun = race.gun
-    parse_time = SplitTimeParser(race)
+    checker = ReadChecker(race)
     reads: list[tuple[int, SplitRead]] = []
     for row in rows:
-        before = len(problems)
-        team_id = resolver.team_id(row["bib"])
-        if team_id is None:
-            problems.append(
-                at_line(
-                    row.line,
-                    "bib",
-                    _("%r is not a team bib, runner bib or chip id of this race.") % row["bib"],
-                )
-            )
-        station = stations.get(row["station"])
-        if station is None:
-            problems.append(
-                at_line(
-                    row.line,
-                    "station",
-                    _("%(code)r is not a station of this race; use one of %(codes)s.")
-                    % {"code": row["station"], "codes": ", ".join(stations)},
-                )
-            )
-        at = None
-        try:
-            at = parse_time(row["time"])
-        except TimeFormatError as exc:
-            problems.append(at_line(row.line, "time", str(exc)))
-        if at is not None and at < gun:
-            problems.append(
-                at_line(
-                    row.line,
-                    "time",
-                    _("%(time)s is before the start gun at %(gun)s.")
-                    % {"time": row["time"], "gun": format_clock(gun, race)},
-                )
-            )
-        source = row["source"].lower() or Source.IMPORT
-        if source not in SOURCES:
-            problems.append(
-                at_line(
-                    row.line,
-                    "source",
-                    _("%(value)r is not a source; use one of %(known)s, or leave it empty.")
-                    % {"value": row["source"], "known": ", ".join(Source.values)},
-                )
-            )
-        if len(row["read_id"]) > 100:
-            problems.append(at_line(row.line, "read_id", _("longer than 100 characters.")))
-        if len(problems) == before:
-            reads.append((row.line, SplitRead(team_id, station.pk, at, source, row["read_id"], row["bib"])))
+        read = checker.check(
+            bib=row["bib"],
+            station=row["station"],
+            time=row["time"],
+            source=row["source"].lower() or Source.IMPORT,
+            read_id=row["read_id"],
+            bad=lambda field, message, line=row.line: problems.append(at_line(line, field, message)),
+        )
+        if read is not None:
+            reads.append((row.line, read))
     if problems:
         raise InputProblems(problems)
 
@@ -378,6 +410,7 @@ def timing_record_void(*, record: TimingRecord, reason: str, user=None, actor: s
     """Take a read out of the standings; it stays on file, with who, when and why."""
     if not reason.strip():
         raise InputProblems([_("reason: say why this split is voided (e.g. 'chip read by a spectator').")])
+    _check_reason_length(reason)
     record = (
         TimingRecord.objects.select_for_update().select_related("race", "team", "station").get(pk=record.pk)
     )
@@ -395,6 +428,7 @@ def timing_record_restore(*, record: TimingRecord, reason: str, user=None, actor
     """Put a voided read back into the standings."""
     if not reason.strip():
         raise InputProblems([_("reason: say why this split is restored.")])
+    _check_reason_length(reason)
     record = (
         TimingRecord.objects.select_for_update().select_related("race", "team", "station").get(pk=record.pk)
     )
@@ -404,6 +438,11 @@ def timing_record_restore(*, record: TimingRecord, reason: str, user=None, actor
     record.save(update_fields=["voided", "void_reason", "voided_by", "voided_at"])
     _audit_correction(record, AuditEntry.Action.TIMING_RESTORED, reason, user, actor)
     return record
+
+
+def _check_reason_length(reason: str) -> None:
+    if len(reason.strip()) > 300:
+        raise InputProblems([_("reason: longer than 300 characters; keep it to one sentence.")])
 
 
 def _audit_correction(record: TimingRecord, action: str, reason: str, user, actor: str) -> None:

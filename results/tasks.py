@@ -2,12 +2,22 @@
 
 from celery import shared_task
 from django.core.cache import cache
+from django.db import DatabaseError
+from redis.exceptions import RedisError
 
 from races.models import Race
 from results.standings_cache import pending_key, refresh
 
 
-@shared_task(acks_late=True, soft_time_limit=120, time_limit=180, max_retries=3, default_retry_delay=1)
+@shared_task(
+    acks_late=True,
+    soft_time_limit=120,
+    time_limit=180,
+    # A database or Redis hiccup on race day: try again shortly; readers recompute meanwhile.
+    autoretry_for=(DatabaseError, RedisError),
+    max_retries=3,
+    default_retry_delay=1,
+)
 def refresh_standings(race_id: int) -> int | None:
     """Recompute a race's cached standings; returns the version now cached."""
     # Cleared before computing: a change that lands during the computation schedules another.

@@ -84,6 +84,12 @@ class TestRegisteringTeams:
         assert import_entries(tmp_path, entries(rows)).ok
         assert Runner.objects.get(team__bib="101", leg=1).chip_id == "CHIP1012"
 
+    def test_a_chip_id_may_be_the_runner_s_own_bib(self, race, tmp_path):
+        rows = [r.replace(f"CHIP101{leg}", f"101-{leg}") for leg, r in enumerate(team_rows(101), 1)]
+        outcome = import_entries(tmp_path, entries(rows))
+        assert outcome.ok, outcome.stderr
+        assert Runner.objects.get(team__bib="101", leg=2).chip_id == "101-2"
+
     def test_a_file_of_late_entries_leaves_other_teams_alone(self, race, tmp_path):
         assert import_entries(tmp_path, entries(team_rows(101))).ok
         assert import_entries(tmp_path, entries(team_rows(102)), "late.csv").ok
@@ -163,8 +169,21 @@ class TestBadEntries:
         rows = team_rows(102)
         rows[0] = rows[0].replace("CHIP1021", "CHIP1011")
         self.assert_refused(
-            tmp_path, entries(team_rows(101), rows), "line 6, chip_id: CHIP1011 is already used by line 2."
+            tmp_path,
+            entries(team_rows(101), rows),
+            "line 6, chip_id: CHIP1011 is already used by team 101 leg 1; timing reads would be ambiguous.",
         )
+
+    def test_a_new_team_bib_that_is_already_a_runner_bib(self, race, tmp_path):
+        assert import_entries(tmp_path, entries(team_rows(101))).ok
+        rows = [row.replace("102,Team 102", "101-1,Team X", 1) for row in team_rows(102)]
+        outcome = import_entries(tmp_path, entries(rows), "late.csv")
+        assert not outcome.ok
+        assert (
+            "team 101-1: the bib 101-1 is already used by team 101 leg 1; timing reads would be ambiguous."
+            in outcome.problems
+        )
+        assert list(Team.objects.values_list("bib", flat=True)) == ["101"]
 
     def test_header_problems(self, race, tmp_path):
         self.assert_refused(

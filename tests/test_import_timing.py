@@ -136,10 +136,29 @@ class TestBadTimingFiles:
             "a re-sent read must carry the same content, a new read a new id.",
         )
 
-    def test_non_utf8_and_empty_files(self, race, tmp_path):
+    def test_non_utf8_bytes(self, race, tmp_path):
         self.assert_refused(tmp_path, (HEADER + "101,R1,07:00:00,t\xe9blet,\n").encode("latin-1"))
-        outcome = self.assert_refused(tmp_path, HEADER)
-        assert outcome.problems[0].endswith("has a header but no rows.")
+
+    def test_a_reader_export_with_no_reads_yet_adds_nothing(self, race, tmp_path):
+        outcome = import_timing(tmp_path, HEADER)
+        assert outcome.ok and outcome.stdout.startswith("0 timing records added, 0 already stored")
+
+    def test_nul_bytes_unclosed_quotes_and_dates_decades_away(self, race, tmp_path):
+        content = HEADER + (
+            "101,R1,07:00:00,tablet,a\x00b\n"
+            "101,R1,2052-11-23T07:00:00+08:00,tablet,\n"
+            "101,R1,9999-12-31T23:59:59-14:00,tablet,\n"
+            '101,R1,"07:00:01\n'
+        )
+        self.assert_refused(
+            tmp_path,
+            content,
+            "line 2: contains a NUL character; save the file again as CSV.",
+            "line 3, time: 2052-11-23T07:00:00+08:00 is more than a week after the start gun; check the date.",
+            "line 4, time: '9999-12-31T23:59:59-14:00' is not a time; write HH:MM:SS[.fff] or an ISO 8601 "
+            "timestamp with an offset.",
+            "line 5: unexpected end of data.",
+        )
 
 
 class TestCorrections:
