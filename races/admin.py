@@ -23,7 +23,15 @@ from django.utils.translation import gettext_lazy
 from races.forms import EntriesUploadForm, TimingUploadForm
 from races.models import AuditEntry, Category, OfficialStatus, Race, Runner, Station, Team
 from races.problems import InputProblems
-from races.services import TeamEntry, entries_import, race_close, team_entry_problems, team_status_set
+from races.services import (
+    RUNNER_FIELDS,
+    TeamEntry,
+    entries_import,
+    identifier_problems,
+    race_close,
+    team_entry_problems,
+    team_status_set,
+)
 from results.services import timing_import
 
 # --- eligibility, through the service -----------------------------------------------------
@@ -37,17 +45,12 @@ def team_problems(team: Team, category: Category, runners: dict[int, dict]) -> l
 
 
 def stored_runners(team: Team) -> dict[int, dict]:
-    return {
-        r.leg: {"name": r.name, "gender": r.gender, "birth_date": r.birth_date} for r in team.runners.all()
-    }
+    return {r.leg: {k: getattr(r, k) for k in RUNNER_FIELDS} for r in team.runners.all()}
 
 
-def _identifier_taken(race: Race, column: str, value: str, team: Team) -> Runner | None:
-    """Another team's runner with this chip id or runner bib (a read must name one runner)."""
-    others = race.runners.filter(**{column: value})
-    if team.pk:
-        others = others.exclude(team=team)
-    return others.select_related("team").first()
+def team_identifier_problems(team: Team, runners: dict[int, dict], stored: Team | None) -> list[str]:
+    entry = TeamEntry(bib=team.bib, name=team.name, category=team.category, runners=runners)
+    return identifier_problems(team.race, {team.bib: entry}, replacing=stored, by_leg=True)
 
 
 class RunnerInlineFormSet(forms.BaseInlineFormSet):
@@ -70,29 +73,11 @@ class RunnerInlineFormSet(forms.BaseInlineFormSet):
                     _("leg %(leg)d: this race has legs 1 to %(legs)d.") % {"leg": leg, "legs": legs}
                 )
             runners[leg] = form.cleaned_data
-            problems += self._identifier_problems(team, form.cleaned_data)
         problems += team_problems(team, team.category, runners)
+        stored = Team.objects.filter(pk=team.pk).first() if team.pk else None
+        problems += team_identifier_problems(team, runners, stored)
         if problems:
             raise ValidationError(problems)
-
-    @staticmethod
-    def _identifier_problems(team: Team, runner: dict) -> list[str]:
-        problems = []
-        for column, label in (("chip_id", _("chip id")), ("runner_bib", _("runner bib"))):
-            value = runner.get(column)
-            owner = value and _identifier_taken(team.race, column, value, team)
-            if owner:
-                problems.append(
-                    _("leg %(leg)d: %(label)s %(value)s is already used by team %(bib)s leg %(other)d.")
-                    % {
-                        "leg": runner["leg"],
-                        "label": label,
-                        "value": value,
-                        "bib": owner.team.bib,
-                        "other": owner.leg,
-                    }
-                )
-        return problems
 
 
 class RunnerInline(admin.TabularInline):
@@ -506,20 +491,9 @@ class RunnerAdmin(admin.ModelAdmin):
                     return
                 team = runner.team
                 runners = stored_runners(team)
-                runners[runner.leg] = {
-                    "name": runner.name,
-                    "gender": runner.gender,
-                    "birth_date": runner.birth_date,
-                }
+                runners[runner.leg] = {k: getattr(runner, k) for k in RUNNER_FIELDS}
                 problems = team_problems(team, team.category, runners)
-                for column in ("chip_id", "runner_bib"):
-                    value = getattr(runner, column)
-                    owner = value and _identifier_taken(team.race, column, value, team)
-                    if owner:
-                        problems.append(
-                            _("%(value)s is already used by team %(bib)s leg %(leg)d.")
-                            % {"value": value, "bib": owner.team.bib, "leg": owner.leg}
-                        )
+                problems += team_identifier_problems(team, runners, team)
                 if problems:
                     self.add_error(None, problems)
 

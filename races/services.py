@@ -367,16 +367,21 @@ def team_entry_problems(entry: TeamEntry, race: Race, legs: int, *, named: bool 
     return problems
 
 
-def identifier_problems(race: Race, entries: dict[str, TeamEntry]) -> list[str]:
+def identifier_problems(
+    race: Race, entries: dict[str, TeamEntry], *, replacing: Team | None = None, by_leg: bool = False
+) -> list[str]:
     """Every team bib, runner bib and chip id must name one thing in the race.
 
     A timing read resolves through any of them, so a runner bib that is also another team's
     bib or chip id would send a split to the wrong team. A runner's chip id may equal their
-    own runner bib, and a runner bib may equal their own team's bib.
+    own runner bib, and a runner bib may equal their own team's bib. `replacing` is a stored
+    team the entry replaces (its bib may change); `by_leg` names runners by leg, not file line.
     """
     problems: list[str] = []
     owners: dict[str, tuple[str, int | None]] = {}  # value -> (team bib, leg or None for the team)
     kept = race.teams.exclude(bib__in=list(entries))
+    if replacing is not None and replacing.pk:
+        kept = kept.exclude(pk=replacing.pk)
     for bib in kept.values_list("bib", flat=True):
         owners[bib] = (bib, None)
     for team_bib, leg, chip, runner_bib in race.runners.filter(team__in=kept).values_list(
@@ -408,14 +413,19 @@ def identifier_problems(race: Race, entries: dict[str, TeamEntry]) -> list[str]:
                     continue
                 owner = owners.setdefault(value, (entry.bib, leg))
                 if owner not in ((entry.bib, leg), (entry.bib, None)):
-                    problems.append(
-                        at_line(
-                            entry.lines[leg],
-                            column,
-                            _("%(value)s is already used by %(owner)s; timing reads would be ambiguous.")
-                            % {"value": value, "owner": owner_text(owner)},
+                    message = _(
+                        "%(value)s is already used by %(owner)s; timing reads would be ambiguous."
+                    ) % {
+                        "value": value,
+                        "owner": owner_text(owner),
+                    }
+                    if by_leg:
+                        problems.append(
+                            _("leg %(leg)d, %(column)s: %(message)s")
+                            % {"leg": leg, "column": column, "message": message}
                         )
-                    )
+                    else:
+                        problems.append(at_line(entry.lines[leg], column, message))
     return problems
 
 

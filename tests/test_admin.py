@@ -368,7 +368,10 @@ class TeamSavedByHandTest(AdminTestCase):
         response = self.client.post(
             self.team_url(team), self.team_change_post(team, {1: {"chip_id": "CHIP1021"}})
         )
-        self.assertContains(response, "chip id CHIP1021 is already used by team 102 leg 1.")
+        self.assertContains(
+            response,
+            "leg 1, chip_id: CHIP1021 is already used by team 102 leg 1; timing reads would be ambiguous.",
+        )
 
     def test_two_runners_can_swap_legs(self):
         team = self.team("101")
