@@ -470,13 +470,7 @@ class RunnerAdmin(admin.ModelAdmin):
         "race",
         "team",
         "leg",
-        "name",
-        "gender",
-        "birth_date",
-        "club",
-        "runner_bib",
-        "chip_id",
-        "nationality",
+        *RUNNER_FIELDS,
     )
     readonly_fields = ("race", "team", "leg")
 
