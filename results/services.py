@@ -52,6 +52,19 @@ class SplitRead:
         """What identifies a read that has no read id; what a re-sent read must repeat."""
         return (self.team_id, self.station_id, self.at, self.source)
 
+    def as_record(self, race: Race, user=None, device: str = "") -> TimingRecord:
+        return TimingRecord(
+            race=race,
+            team_id=self.team_id,
+            station_id=self.station_id,
+            at=self.at,
+            source=self.source,
+            read_id=self.read_id,
+            bib_as_read=self.bib_as_read,
+            device=device,
+            recorded_by=user,
+        )
+
     def same_content(self, record: "TimingRecord") -> bool:
         return (record.team_id, record.station_id, record.at, record.source) == self.content
 
@@ -196,17 +209,8 @@ def timing_record_create(
         if read.read_id and not read.same_content(existing):
             raise InputProblems([_conflict_message(read, existing, race)])
         return existing, False
-    record = TimingRecord.objects.create(
-        race=race,
-        team_id=read.team_id,
-        station_id=read.station_id,
-        at=read.at,
-        source=read.source,
-        read_id=read.read_id,
-        bib_as_read=bib,
-        device=device,
-        recorded_by=user,
-    )
+    record = read.as_record(race, user, device)
+    record.save()
     if source == Source.MANUAL:
         AuditEntry.objects.create(
             race=race,
@@ -290,22 +294,7 @@ def _insert_reads(race: Race, reads: list[SplitRead], user) -> None:
     """Store new reads in one go: COPY on PostgreSQL, where a chip file of 150,000 reads would
     otherwise spend most of its time building INSERT statements; bulk inserts elsewhere."""
     if connection.vendor != "postgresql":
-        TimingRecord.objects.bulk_create(
-            [
-                TimingRecord(
-                    race=race,
-                    team_id=r.team_id,
-                    station_id=r.station_id,
-                    at=r.at,
-                    source=r.source,
-                    read_id=r.read_id,
-                    bib_as_read=r.bib_as_read,
-                    recorded_by=user,
-                )
-                for r in reads
-            ],
-            batch_size=CHUNK,
-        )
+        TimingRecord.objects.bulk_create([r.as_record(race, user) for r in reads], batch_size=CHUNK)
         return
     columns = [
         "race_id", "team_id", "station_id", "at", "source", "read_id", "bib_as_read", "recorded_by_id",
