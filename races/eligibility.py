@@ -51,6 +51,13 @@ def age_on(birth_date: date, day: date) -> int:
     return day.year - birth_date.year - (0 if had_birthday else 1)
 
 
+def birth_date_problem(birth_date: date, race_date: date) -> str | None:
+    """A birth date on or after race day is a typo in the year, whatever the category."""
+    if birth_date >= race_date:
+        return _("%s is not before the race date; check the year.") % birth_date.isoformat()
+    return None
+
+
 def eligibility_problems(rules: CategoryRules, runners: Sequence[RunnerFacts], race_date: date) -> list[str]:
     """Every rule of the category the team breaks, each naming the rule and the runner."""
     problems: list[str] = []

@@ -9,6 +9,7 @@ from django import forms
 from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
+from races.eligibility import birth_date_problem
 from races.models import Gender, Race
 
 
@@ -53,8 +54,8 @@ class RunnerForm(forms.Form):
 
     def clean_birth_date(self):
         born = self.cleaned_data["birth_date"]
-        if born >= self.race.date:
-            raise forms.ValidationError(_("This is not before the race date; check the year."))
+        if problem := birth_date_problem(born, self.race.date):
+            raise forms.ValidationError(problem)
         return born
 
     def clean_nationality(self):

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from races.csv_rows import Row, decode_upload, read_rows
-from races.eligibility import CategoryRules, RunnerFacts, eligibility_problems
+from races.eligibility import CategoryRules, RunnerFacts, birth_date_problem, eligibility_problems
 from races.models import (
     AuditEntry,
     Category,
@@ -273,11 +273,8 @@ def _parse_entry_row(
 
     try:
         values["birth_date"] = date.fromisoformat(row["birth_date"])
-        if values["birth_date"] >= race.date:
-            bad(
-                "birth_date",
-                _("%s is not before the race date; check the year.") % row["birth_date"],
-            )
+        if problem := birth_date_problem(values["birth_date"], race.date):
+            bad("birth_date", problem)
     except ValueError:
         bad(
             "birth_date",
@@ -548,11 +545,8 @@ def team_register(
         entry.lines[leg] = leg
     problems = team_entry_problems(entry, race, legs, named=False)
     for leg, runner in entry.runners.items():
-        if runner["birth_date"] and runner["birth_date"] >= race.date:
-            problems.append(
-                _("leg %(leg)d: the birth date %(date)s is not before the race date; check the year.")
-                % {"leg": leg, "date": runner["birth_date"].isoformat()}
-            )
+        if runner["birth_date"] and (problem := birth_date_problem(runner["birth_date"], race.date)):
+            problems.append(_("leg %(leg)d, birth date: %(problem)s") % {"leg": leg, "problem": problem})
     if problems:
         raise InputProblems(problems)
     _store_entries(race, [entry])

@@ -118,7 +118,7 @@ class RegistrationTest(TestCase):
     def test_a_birth_date_on_or_after_race_day_is_a_typo(self):
         runners = [*RUNNERS[:2], {**RUNNERS[2], "birth_date": "2025-11-23"}]
         response = self.chandra_registers(runners=runners)
-        self.assertContains(response, "This is not before the race date; check the year.")
+        self.assertContains(response, "is not before the race date; check the year.")
         self.assertFalse(Team.objects.exists())
 
     def test_a_category_of_another_race_is_refused(self):
