@@ -232,7 +232,9 @@ class CategoryForm(forms.ModelForm):
         if not category.pk or self.errors:
             return
         problems = []
-        for team in category.teams.select_related("race").prefetch_related("runners"):
+        race = category.race  # one instance, so the course is read once for all its teams
+        for team in category.teams.prefetch_related("runners"):
+            team.race = race
             problems += team_problems(team, category, stored_runners(team))
         if problems:
             self.add_error(None, problems)
