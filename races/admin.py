@@ -92,6 +92,22 @@ class RunnerInline(admin.TabularInline):
         return max(0, len(obj.race.legs) - obj.runners.count())
 
 
+class ViewOnlyAdmin(admin.ModelAdmin):
+    """Records that are a trail (audit entries, timing reads): looked at here, never written.
+
+    Changes go through the services, which keep who, when and why.
+    """
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class TeamAdminForm(forms.ModelForm):
     class Meta:
         model = Team
@@ -507,7 +523,7 @@ class RunnerAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ViewOnlyAdmin):
     """The trail an appeal is decided on: it can be read, never written or erased here."""
 
     list_display = ("at", "race", "actor", "action", "team", "reason")
@@ -515,12 +531,3 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_select_related = ("race", "team")
     search_fields = ("actor", "reason", "team__bib", "team__name")
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -566,6 +566,17 @@ def team_register(
 # --- race day -----------------------------------------------------------------------------
 
 
+REASON_MAX_LENGTH = 300  # AuditEntry.reason and the status and void reasons hold this much
+
+
+def check_reason_length(reason: str) -> None:
+    """An official's reason goes into the audit trail: one sentence, not a report."""
+    if len(reason.strip()) > REASON_MAX_LENGTH:
+        raise InputProblems(
+            [_("reason: longer than %d characters; keep it to one sentence.") % REASON_MAX_LENGTH]
+        )
+
+
 def team_for_bib(race: Race, bib: str) -> Team:
     team = race.teams.filter(bib=bib).first()
     if team is None:
@@ -577,8 +588,7 @@ def team_for_bib(race: Race, bib: str) -> Team:
 def team_status_set(*, race: Race, bib: str, status: str, reason: str = "", actor: str, user=None) -> Team:
     """DQ, DNS, DNF by an official, or AUTO to go back to the status the splits give."""
     status = status.upper()
-    if len(reason) > 300:
-        raise InputProblems([_("reason: longer than 300 characters; keep it to one sentence.")])
+    check_reason_length(reason)
     allowed = [OfficialStatus.DQ, OfficialStatus.DNS, OfficialStatus.DNF]
     if status != "AUTO" and status not in allowed:
         raise InputProblems([_("status: %r is not a status; use DQ, DNS, DNF or AUTO.") % status])

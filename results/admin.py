@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from races.admin import ViewOnlyAdmin
 from races.problems import InputProblems
 from results.models import TimingRecord
 from results.race_time import format_clock
@@ -17,7 +18,7 @@ from results.services import timing_record_restore, timing_record_void
 
 
 @admin.register(TimingRecord)
-class TimingRecordAdmin(admin.ModelAdmin):
+class TimingRecordAdmin(ViewOnlyAdmin):
     list_display = (
         "team_bib",
         "station_code",
@@ -64,15 +65,6 @@ class TimingRecordAdmin(admin.ModelAdmin):
     @admin.display(description=gettext_lazy("local time"), ordering="at")
     def local_time(self, record: TimingRecord) -> str:
         return format_clock(record.at, record.race)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description=gettext_lazy("Void the selected splits (asks for a reason)"))
     def void_records(self, request, queryset):

@@ -5,7 +5,7 @@ race's time zone is used only here, to read a time of day and to show one.
 """
 
 import re
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time
 
 from django.utils.translation import gettext as _
 
@@ -14,10 +14,6 @@ TIME_OF_DAY = re.compile(r"^(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$", re.ASCI
 
 class TimeFormatError(ValueError):
     pass
-
-
-def parse_split_time(text: str, race) -> datetime:
-    return SplitTimeParser(race)(text)
 
 
 class SplitTimeParser:
@@ -71,10 +67,6 @@ def _parse(text: str, race_date, zone) -> datetime:
 def epoch_ms(moment: datetime) -> int:
     delta = moment - datetime(1970, 1, 1, tzinfo=UTC)
     return delta.days * 86_400_000 + delta.seconds * 1000 + delta.microseconds // 1000
-
-
-def from_epoch_ms(ms: int) -> datetime:
-    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=ms)
 
 
 def format_duration(ms: int | None) -> str:

@@ -8,8 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from races.csv_rows import read_rows
-from races.models import AuditEntry, Race, Runner, Station, Team
+from races.models import AuditEntry, Race, Runner, Team
 from races.problems import InputProblems, at_line
+from races.services import COMMAND_LINE, check_reason_length
 from results.models import Source, TimingRecord
 from results.race_time import SplitTimeParser, TimeFormatError, format_clock
 
@@ -81,7 +82,7 @@ class ReadChecker:
     def __init__(self, race: Race):
         self.race = race
         self.resolver = BibResolver(race)
-        self.stations = _station_codes(race)
+        self.stations = {station.code: station for station in race.course}
         self.gun = race.gun
         self.parse_time = SplitTimeParser(race)
 
@@ -159,10 +160,6 @@ class TimingImportSummary:
         }
 
 
-def _station_codes(race: Race) -> dict[str, Station]:
-    return {s.code: s for s in race.course}
-
-
 def _conflict_message(read: SplitRead, record: TimingRecord, race: Race) -> str:
     return _(
         "read id %(id)s is already stored for team %(bib)s at %(station)s %(time)s (%(source)s); "
@@ -227,7 +224,7 @@ def timing_record_create(
 def _actor(user, device: str = "") -> str:
     if user is not None:
         return user.get_username()
-    return device or "command line"
+    return device or COMMAND_LINE
 
 
 def _existing_record(race: Race, read: SplitRead) -> TimingRecord | None:
@@ -241,7 +238,7 @@ def _existing_record(race: Race, read: SplitRead) -> TimingRecord | None:
 
 @transaction.atomic
 def timing_import(
-    *, race: Race, raw: bytes, filename: str = "the timing file", actor: str = "command line", user=None
+    *, race: Race, raw: bytes, filename: str = "the timing file", actor: str = COMMAND_LINE, user=None
 ) -> TimingImportSummary:
     """Store every read of a timing CSV, or none of them if any line is wrong.
 
@@ -377,10 +374,10 @@ def _new_reads(
     fresh: list[SplitRead] = []
     for line, read in candidates:
         if read.read_id:
-            stored = stored_by_id.get(read.read_id)
-            if stored is None:
+            stored_content = stored_by_id.get(read.read_id)
+            if stored_content is None:
                 fresh.append(read)
-            elif stored == read.content:
+            elif stored_content == read.content:
                 summary.already_stored += 1
             else:
                 record = TimingRecord.objects.select_related("team", "station").get(
@@ -399,7 +396,7 @@ def timing_record_void(*, record: TimingRecord, reason: str, user=None, actor: s
     """Take a read out of the standings; it stays on file, with who, when and why."""
     if not reason.strip():
         raise InputProblems([_("reason: say why this split is voided (e.g. 'chip read by a spectator').")])
-    _check_reason_length(reason)
+    check_reason_length(reason)
     record = (
         TimingRecord.objects.select_for_update().select_related("race", "team", "station").get(pk=record.pk)
     )
@@ -417,7 +414,7 @@ def timing_record_restore(*, record: TimingRecord, reason: str, user=None, actor
     """Put a voided read back into the standings."""
     if not reason.strip():
         raise InputProblems([_("reason: say why this split is restored.")])
-    _check_reason_length(reason)
+    check_reason_length(reason)
     record = (
         TimingRecord.objects.select_for_update().select_related("race", "team", "station").get(pk=record.pk)
     )
@@ -427,11 +424,6 @@ def timing_record_restore(*, record: TimingRecord, reason: str, user=None, actor
     record.save(update_fields=["voided", "void_reason", "voided_by", "voided_at"])
     _audit_correction(record, AuditEntry.Action.TIMING_RESTORED, reason, user, actor)
     return record
-
-
-def _check_reason_length(reason: str) -> None:
-    if len(reason.strip()) > 300:
-        raise InputProblems([_("reason: longer than 300 characters; keep it to one sentence.")])
 
 
 def _audit_correction(record: TimingRecord, action: str, reason: str, user, actor: str) -> None:

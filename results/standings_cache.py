@@ -59,6 +59,16 @@ def cached_version(race_id: int) -> int | None:
     return cache.get(version_key(race_id))
 
 
+def _cached_at_least(race_id: int, wanted: int) -> dict | None:
+    """The cached entry if it is at least version `wanted`; the small version key is read first
+    so a stale entry is never fetched and unpickled."""
+    version = cached_version(race_id)
+    if version is None or version < wanted:
+        return None
+    entry = cached_entry(race_id)
+    return entry if entry is not None and entry["version"] >= wanted else None
+
+
 # The results this process last used, per race. A 25,000-team race's results take longer to
 # fetch and unpickle than to check for freshness, and every page view needs them.
 _recent: dict[int, dict] = {}
@@ -69,10 +79,7 @@ def fresh_results(race_id: int) -> dict:
     wanted = current_version(race_id)
     entry = _recent.get(race_id)
     if entry is None or entry["version"] < wanted:
-        version = cached_version(race_id)
-        entry = cached_entry(race_id) if version is not None and version >= wanted else None
-        if entry is None or entry["version"] < wanted:
-            entry = refresh(race_id, wanted)
+        entry = _cached_at_least(race_id, wanted) or refresh(race_id, wanted)
         _remember(race_id, entry)
     return entry["results"]
 
@@ -97,21 +104,16 @@ def refresh(race_id: int, wanted: int | None = None) -> dict:
     while True:
         if cache.add(lock_key(race_id), token, timeout=wait):
             try:
-                entry = cached_entry(race_id)
-                if entry is not None and entry["version"] >= wanted:
-                    return entry
-                return _compute_and_store(race_id)
+                return _cached_at_least(race_id, wanted) or _compute_and_store(race_id)
             finally:
                 if cache.get(lock_key(race_id)) == token:
                     cache.delete(lock_key(race_id))
         # Another process is computing: its result will do. The lock expires by itself if
         # that process dies, and then this one takes over.
         time.sleep(POLL_SECONDS)
-        version = cached_version(race_id)
-        if version is not None and version >= wanted:
-            entry = cached_entry(race_id)
-            if entry is not None and entry["version"] >= wanted:
-                return entry
+        entry = _cached_at_least(race_id, wanted)
+        if entry is not None:
+            return entry
 
 
 def _compute_and_store(race_id: int) -> dict:
