@@ -1,4 +1,3 @@
-import os
 from pathlib import Path
 
 import pytest
@@ -6,9 +5,8 @@ from django.core.cache import cache
 
 from results.standings_cache import forget_recent
 
-EXAMPLES = Path(
-    os.environ.get("TASUKI_EXAMPLES", Path(__file__).resolve().parents[2] / "shared" / "examples")
-)
+# The worked examples of the standings rules, with the exact export each must give.
+EXAMPLES = Path(__file__).resolve().parent / "examples"
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""A slow, literal reading of DESIGN.md "Standings rules", for checking the engine.
+"""A slow, literal reading of docs/commands.md, "Standings rules", for checking the engine.
 
 Written on purpose unlike `results.standings`: every quantity is a small function
 that looks things up again from scratch, places are counted (1 + how many did strictly

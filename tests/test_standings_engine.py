@@ -1,4 +1,4 @@
-"""The standings engine, rule by rule (DESIGN.md "Standings rules"), and the worked examples.
+"""The standings engine, rule by rule (docs/commands.md, "Standings rules"), and the worked examples.
 
 Clock times below are local times in Kuala Lumpur on race day; the gun goes at 06:30.
 """
@@ -10,10 +10,8 @@ import dataclasses
 import gc
 import itertools
 import json
-import os
 import pickle
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -33,6 +31,7 @@ from results.standings import (
     TeamStanding,
     compute_standings,
 )
+from tests.conftest import EXAMPLES
 from tests.synthetic import SyntheticRace, course_and_entries
 
 KL = ZoneInfo("Asia/Kuala_Lumpur")
@@ -505,16 +504,11 @@ class TestCourse:
 
 # The worked examples: shared race files and the export they must give.
 
-EXAMPLES = Path(
-    os.environ.get("TASUKI_EXAMPLES") or Path(__file__).resolve().parents[2] / "shared" / "examples"
-)
 EXAMPLE_NAMES = ["hand-worked", "mini-ekiden"]
 
 
 def read_example(name: str) -> SyntheticRace:
     folder = EXAMPLES / name
-    if not folder.is_dir():
-        pytest.skip(f"worked example {folder} not found (set TASUKI_EXAMPLES)")
     race = json.loads((folder / "race.json").read_text(encoding="utf-8"))
     with open(folder / "entries.csv", encoding="utf-8-sig", newline="") as rows:
         entries = list(csv.DictReader(rows))
