@@ -1,6 +1,6 @@
 """The demo race `make run` serves: the ALEPS EKIDEN Half Marathon, simulated while it is live.
 
-Everything here is plain data in the contract's file formats (DESIGN.md): the race JSON as a
+Everything here is plain data in the contract's file formats (docs/commands.md): the race JSON as a
 dict, the entries CSV and the timing CSV as bytes, and the statuses an official would set. The
 `load_demo` command hands them to the same services an organiser's files go through, so the demo
 can never hold anything an organiser could not import.

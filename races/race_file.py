@@ -1,4 +1,4 @@
-"""Reading an organiser's race file (DESIGN.md, import_race): every problem named by its JSON path.
+"""Reading an organiser's race file (docs/commands.md, import_race): every problem named by its JSON path.
 
 Values are checked against what the database can hold, so a file is either refused with a
 message or stored whole: never a traceback half-way through.

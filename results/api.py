@@ -1,4 +1,4 @@
-"""The device and results API (DESIGN.md, Device API)."""
+"""The device and results API (the contract's Device API)."""
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes

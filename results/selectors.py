@@ -63,7 +63,7 @@ def team_entries(race: Race) -> list[standings.TeamEntry]:
 
 
 def compute_results(race: Race) -> dict:
-    """The export document (DESIGN.md, export_results JSON), computed from the database now."""
+    """The export document (docs/commands.md, export_results JSON), computed from the database now."""
     result = standings.compute_standings(course_of(race), team_entries(race))
     names = dict(race.teams.order_by().values_list("pk", "name"))
     runners: dict[int, dict[int, str]] = defaultdict(dict)

@@ -3,7 +3,7 @@
 This module is pure on purpose (stdlib only, no ORM, no clock) so that it can be
 property-tested against a slow reference and benchmarked on its own. Everything that
 knows about the database adapts to these dataclasses. The rules it implements are
-DESIGN.md, "Standings rules"; the rule numbers below refer to that section.
+docs/commands.md, "Standings rules"; the rule numbers below refer to that section.
 
 Times are integer epoch milliseconds in, integer milliseconds out.
 """

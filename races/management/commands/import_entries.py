@@ -9,7 +9,7 @@ class Command(ContractCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("race_slug")
-        parser.add_argument("file", help=_("entries CSV (DESIGN.md, import_entries)"))
+        parser.add_argument("file", help=_("entries CSV (docs/commands.md, import_entries)"))
 
     def handle(self, *args, race_slug, file, **options):
         race = self.race(race_slug)

@@ -8,7 +8,7 @@ class Command(ContractCommand):
     help = _("Create a race from a JSON file, or update it if its slug exists.")
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help=_("race JSON (DESIGN.md, import_race)"))
+        parser.add_argument("file", help=_("race JSON (docs/commands.md, import_race)"))
 
     def handle(self, *args, file, **options):
         race, created = race_import_json(raw=self.read_file(file), filename=file)

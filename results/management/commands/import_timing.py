@@ -10,7 +10,7 @@ class Command(ContractCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("race_slug")
-        parser.add_argument("file", help=_("timing CSV (DESIGN.md, import_timing)"))
+        parser.add_argument("file", help=_("timing CSV (docs/commands.md, import_timing)"))
 
     def handle(self, *args, race_slug, file, **options):
         race = self.race(race_slug)
