@@ -69,7 +69,16 @@ class Race(models.Model):
     registration_open = models.BooleanField(
         _("registration open"),
         default=False,
-        help_text=_("Team captains may register teams on the public form."),
+        help_text=_(
+            "Team captains may register teams on the public form. It closes by itself when the "
+            "race is closed, after race day, or at the deadline below."
+        ),
+    )
+    registration_closes_at = models.DateTimeField(
+        _("registration closes at"),
+        null=True,
+        blank=True,
+        help_text=_("Optional deadline for the public form, in the race's time zone. Empty = race day."),
     )
     standings_version = models.PositiveBigIntegerField(
         _("standings version"),
@@ -82,6 +91,10 @@ class Race(models.Model):
         ordering = ["-date", "name"]
         verbose_name = _("race")
         verbose_name_plural = _("races")
+        permissions = [
+            ("close_race", _("Can close or reopen a race")),
+            ("import_entries", _("Can import entries from a CSV file")),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -230,7 +243,18 @@ class Team(models.Model):
         blank=True,
         default=OfficialStatus.NONE,
     )
-    status_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    status_reason = models.CharField(
+        _("reason (officials only)"),
+        max_length=300,
+        blank=True,
+        help_text=_("For the officials and the audit trail; never shown on public pages or exports."),
+    )
+    public_note = models.CharField(
+        _("public note"),
+        max_length=300,
+        blank=True,
+        help_text=_("Shown beside the status on the public pages, e.g. 'withdrew before leg 3'."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -238,6 +262,7 @@ class Team(models.Model):
         ordering = ["race_id", "bib"]
         verbose_name = _("team")
         verbose_name_plural = _("teams")
+        permissions = [("set_team_status", _("Can set a team's status (DQ, DNS, DNF)"))]
         constraints = [
             models.UniqueConstraint(fields=["race", "bib"], name="team_bib_unique_in_race"),
         ]
@@ -297,6 +322,7 @@ class AuditEntry(models.Model):
         TIMING_RESTORED = "timing_restored", _("Split restored")
         TIMING_IMPORTED = "timing_imported", _("Timing file imported")
         ENTRIES_IMPORTED = "entries_imported", _("Entries imported")
+        TEAM_DELETED = "team_deleted", _("Team deleted")
 
     race = models.ForeignKey(Race, on_delete=models.CASCADE, related_name="audit_entries")
     at = models.DateTimeField(_("when"), auto_now_add=True)

@@ -69,6 +69,7 @@ class TimingRecord(models.Model):
         ordering = ["at", "pk"]
         verbose_name = _("timing record")
         verbose_name_plural = _("timing records")
+        permissions = [("void_timingrecord", _("Can void or restore a split"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["race", "read_id"], condition=~Q(read_id=""), name="timing_read_id_unique_in_race"
