@@ -149,7 +149,9 @@ STORAGES = {
     },
 }
 
-LOGIN_URL = "admin:login"
+# Station officials are not admin staff: they log in on the officials' own page.
+LOGIN_URL = "officials:login"
+LOGIN_REDIRECT_URL = "officials:index"
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
 

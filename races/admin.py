@@ -21,7 +21,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from races.forms import EntriesUploadForm, TimingUploadForm
-from races.models import AuditEntry, Category, OfficialStatus, Race, Runner, Station, Team
+from races.models import (
+    AuditEntry,
+    Category,
+    OfficialRole,
+    OfficialStatus,
+    Race,
+    RaceOfficial,
+    Runner,
+    Station,
+    Team,
+)
 from races.problems import InputProblems
 from races.services import (
     RUNNER_FIELDS,
@@ -303,6 +313,43 @@ class StationInline(admin.TabularInline):
         return super().has_delete_permission(request, obj) and not course_is_fixed(obj)
 
 
+class RaceOfficialForm(forms.ModelForm):
+    class Meta:
+        model = RaceOfficial
+        fields = ("user", "role", "stations")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("role") == OfficialRole.STATION and not cleaned.get("stations"):
+            self.add_error(
+                "stations", _("Choose the stations this official records at, or make them an organiser.")
+            )
+        return cleaned
+
+
+class RaceOfficialInline(admin.TabularInline):
+    """Who works the race on race day: organisers see everything, station officials their stations."""
+
+    model = RaceOfficial
+    form = RaceOfficialForm
+    fields = ("user", "role", "stations")
+    autocomplete_fields = ("user",)
+    extra = 0
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "stations":
+            # Only this race's stations: an official of R1 here must not be given another race's R1.
+            race_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
+            stations = (
+                Station.objects.filter(race_id=race_id)
+                if race_id and race_id.isdigit()
+                else Station.objects.none()
+            )
+            kwargs["queryset"] = stations.order_by("position")
+            kwargs["widget"] = forms.CheckboxSelectMultiple
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
 class RaceAdminForm(forms.ModelForm):
     class Meta:
         model = Race
@@ -335,7 +382,7 @@ class RaceAdminForm(forms.ModelForm):
 class RaceAdmin(admin.ModelAdmin):
     form = RaceAdminForm
     change_form_template = "admin/races/race/change_form.html"
-    inlines = [StationInline, CategoryInline]
+    inlines = [StationInline, CategoryInline, RaceOfficialInline]
     list_display = ("name", "slug", "date", "team_count", "registration_open", "is_closed")
     list_filter = ("registration_open", "is_closed")
     search_fields = ("name", "slug")

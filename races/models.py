@@ -340,3 +340,43 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor}: {self.get_action_display()}"
+
+
+class OfficialRole(models.TextChoices):
+    ORGANISER = "organiser", _("Organiser: every station and every race-day page")
+    STATION = "station", _("Station official: records and corrects at the assigned stations")
+
+
+class RaceOfficial(models.Model):
+    """Who works which race on race day: the officials' pages ask this, the admin sets it.
+
+    The admin's groups say what someone may change in the admin; this says which race and
+    which relay stations an official's keypad and corrections reach.
+    """
+
+    race = models.ForeignKey(Race, on_delete=models.CASCADE, related_name="officials")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="race_roles",
+        verbose_name=_("user"),
+    )
+    role = models.CharField(
+        _("role"), max_length=10, choices=OfficialRole.choices, default=OfficialRole.STATION
+    )
+    stations = models.ManyToManyField(
+        Station,
+        blank=True,
+        related_name="officials",
+        verbose_name=_("stations"),
+        help_text=_("The stations a station official records at; an organiser works them all."),
+    )
+
+    class Meta:
+        ordering = ["race_id", "role", "user_id"]
+        verbose_name = _("race official")
+        verbose_name_plural = _("race officials")
+        constraints = [models.UniqueConstraint(fields=["race", "user"], name="one_role_per_race_and_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()})"
