@@ -106,7 +106,7 @@ class AdminPagesTest(AdminTestCase):
     def test_race_change_form_has_stations_and_categories_in_course_order(self):
         response = self.client.get(reverse("admin:races_race_change", args=[self.race.pk]))
         self.assertEqual(response.status_code, 200)
-        stations, categories = response.context["inline_admin_formsets"]
+        stations, categories, _officials = response.context["inline_admin_formsets"]
         codes = [form.original.code for form in stations]
         self.assertEqual(codes, ["START", "R1", "R2", "FINISH"])
         self.assertEqual([f.original.code for f in categories if f.original], ["MO", "MX", "MXS"])
