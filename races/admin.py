@@ -20,7 +20,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from races.forms import EntriesUploadForm, TimingUploadForm
+from races.forms import EntriesUploadForm, RegistrationDeadlineInRaceZone, TimingUploadForm
 from races.models import (
     AuditEntry,
     Category,
@@ -350,7 +350,7 @@ class RaceOfficialInline(admin.TabularInline):
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-class RaceAdminForm(forms.ModelForm):
+class RaceAdminForm(RegistrationDeadlineInRaceZone, forms.ModelForm):
     class Meta:
         model = Race
         fields = (
@@ -361,6 +361,7 @@ class RaceAdminForm(forms.ModelForm):
             "start_time",
             "kuriage_minutes",
             "registration_open",
+            "registration_closes_at",
             "is_closed",
         )
 

@@ -5,8 +5,11 @@ eligibility service's, run by `team_register` and `entries_import`, so every scr
 team in the same words.
 """
 
+from zoneinfo import ZoneInfo
+
 from django import forms
 from django.forms import formset_factory
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from races.eligibility import birth_date_problem
@@ -88,6 +91,31 @@ def runner_formset_class(legs: int) -> type[BaseRunnerFormSet]:
         validate_min=True,
         validate_max=True,
     )
+
+
+class RegistrationDeadlineInRaceZone:
+    """For a race's form: the registration deadline is typed and shown in the race's time zone.
+
+    The server's zone is UTC; an organiser in Kuala Lumpur who types 23:59 means 23:59 there,
+    not eight hours later.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        deadline = self.instance.registration_closes_at
+        if deadline is not None:
+            # A naive value is shown as it is: the wall-clock time in the race's zone.
+            local = deadline.astimezone(self.instance.zone).replace(tzinfo=None)
+            self.initial["registration_closes_at"] = local
+
+    def clean_registration_closes_at(self):
+        deadline = self.cleaned_data["registration_closes_at"]
+        zone = self.cleaned_data.get("timezone") or self.instance.timezone
+        if deadline is None:
+            return None
+        # The field read the typed time in the server's zone; read it again in the race's.
+        typed = timezone.make_naive(deadline)
+        return timezone.make_aware(typed, ZoneInfo(zone))
 
 
 class EntriesUploadForm(forms.Form):

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from races.csv_rows import Row, decode_upload, read_rows
@@ -535,9 +536,18 @@ def team_register(
     runners: list[dict],
     actor: str,
     user=None,
+    now: datetime | None = None,
 ) -> Team:
-    """A team captain's registration on the public form: checked as an entries row is."""
-    Race.objects.select_for_update().filter(pk=race.pk).first()  # one bib per concurrent captain
+    """A team captain's registration on the public form: checked as an entries row is.
+
+    `now` is the moment the captain sent the form (default: the clock), for the registration
+    window: the race may have been closed, or the deadline passed, while the form was open.
+    """
+    locked = Race.objects.select_for_update().get(pk=race.pk)  # one bib per concurrent captain
+    if (closed := locked.registration_closed_because(now or timezone.now())) is not None:
+        raise InputProblems(
+            [_("Registration is closed. %s") % locked.registration_closed_explanation(closed)]
+        )
     legs = len(race.legs)
     entry = TeamEntry(bib=next_free_bib(race), name=name.strip(), category=category)
     for leg, runner in enumerate(runners, 1):

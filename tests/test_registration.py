@@ -1,14 +1,30 @@
 """A team captain, Chandra, registers a team on the public form and gets the team's bib."""
 
+from datetime import datetime, timedelta
+from unittest import mock
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.test import TestCase
 from django.urls import reverse
 
-from races.models import AuditEntry, Race, Team
-from races.services import race_import
+from races.models import AuditEntry, Race, RegistrationClosed, Team
+from races.problems import InputProblems
+from races.services import race_close, race_import, team_register
 from tests.race_payloads import KL_EKIDEN
 
 RACE = KL_EKIDEN
+KL = ZoneInfo("Asia/Kuala_Lumpur")
+# The race is on 23 November 2025, gun 06:30 in Kuala Lumpur; Chandra registers three weeks before.
+WEEKS_BEFORE = datetime(2025, 11, 2, 20, 0, tzinfo=KL)
+GUN = datetime(2025, 11, 23, 6, 30, tzinfo=KL)
+
+
+def clock_at(moment: datetime):
+    """Django's clock stopped at `moment`: the registration window is read from it."""
+    return mock.patch("django.utils.timezone.now", return_value=moment)
+
 
 RUNNERS = [
     {
@@ -49,6 +65,7 @@ class RegistrationTest(TestCase):
 
     def setUp(self):
         cache.clear()
+        self.enterContext(clock_at(WEEKS_BEFORE))
 
     def chandra_registers(self, **kwargs):
         return self.client.post(self.url, registration_post(self.race, **kwargs), follow=True)
@@ -145,11 +162,13 @@ class ClosedRegistrationTest(TestCase):
 
     def setUp(self):
         cache.clear()
+        self.enterContext(clock_at(WEEKS_BEFORE))
 
     def test_a_closed_race_says_so_politely(self):
         response = self.client.get(self.url)
         self.assertEqual(response.status_code, 403)
         self.assertContains(response, "Registration for this race is closed", status_code=403)
+        self.assertContains(response, "not taking new teams at the moment", status_code=403)
         self.assertTemplateUsed(response, "races/registration_closed.html")
 
     def test_posting_to_a_closed_race_stores_nothing(self):
@@ -165,3 +184,137 @@ class ClosedRegistrationTest(TestCase):
         self.assertNotContains(self.client.get(reverse("races:list")), self.url)
         Race.objects.filter(pk=self.race.pk).update(registration_open=True)
         self.assertContains(self.client.get(reverse("races:list")), self.url)
+
+
+class RegistrationWindowTest(TestCase):
+    """The form closes by itself: at the race's closing, at the gun, at the organisers' deadline."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.race, _ = race_import(payload=RACE)
+        Race.objects.filter(pk=cls.race.pk).update(registration_open=True)
+        cls.race.refresh_from_db()
+        cls.url = reverse("races:register", kwargs={"slug": cls.race.slug})
+        cls.standings_url = reverse("results:standings", kwargs={"slug": cls.race.slug})
+
+    def setUp(self):
+        cache.clear()
+
+    def set_deadline(self, moment: datetime | None) -> None:
+        Race.objects.filter(pk=self.race.pk).update(registration_closes_at=moment)
+        self.race.refresh_from_db()
+
+    def chandra_sends_the_form_at(self, moment: datetime):
+        with clock_at(moment):
+            return self.client.post(self.url, registration_post(self.race))
+
+    def test_the_form_is_open_until_the_gun_and_closed_from_it(self):
+        self.assertIsNone(self.race.registration_closed_because(GUN - timedelta(seconds=1)))
+        self.assertEqual(self.race.registration_closed_because(GUN), RegistrationClosed.RACE_STARTED)
+        self.assertEqual(
+            self.race.registration_closed_because(GUN + timedelta(days=2)), RegistrationClosed.RACE_STARTED
+        )
+
+    def test_the_most_final_reason_is_given(self):
+        self.set_deadline(datetime(2025, 11, 20, 23, 59, tzinfo=KL))
+        self.assertEqual(self.race.registration_closed_because(GUN), RegistrationClosed.RACE_STARTED)
+        self.race.is_closed = True
+        self.assertEqual(self.race.registration_closed_because(GUN), RegistrationClosed.RACE_CLOSED)
+
+    def test_after_race_day_the_page_says_the_race_has_started(self):
+        response = self.chandra_sends_the_form_at(GUN + timedelta(days=1))
+        self.assertContains(
+            response,
+            "Entries closed at the start gun, 23 November 2025, 06:30 (Asia/Kuala_Lumpur time).",
+            status_code=403,
+        )
+        self.assertFalse(Team.objects.exists())
+
+    def test_past_the_deadline_the_page_gives_it_in_the_races_time(self):
+        self.set_deadline(datetime(2025, 11, 20, 15, 59, tzinfo=ZoneInfo("UTC")))
+        response = self.chandra_sends_the_form_at(datetime(2025, 11, 21, 0, 0, tzinfo=KL))
+        self.assertContains(
+            response,
+            "The deadline for entries was 20 November 2025, 23:59 (Asia/Kuala_Lumpur time).",
+            status_code=403,
+        )
+        self.assertFalse(Team.objects.exists())
+
+    def test_a_closed_race_takes_no_teams_even_weeks_before_the_gun(self):
+        race_close(race=self.race, actor="olivia")
+        response = self.chandra_sends_the_form_at(WEEKS_BEFORE)
+        self.assertContains(response, "results are final", status_code=403)
+        self.assertFalse(Team.objects.exists())
+
+    def test_a_form_sent_after_the_deadline_it_was_opened_before_is_refused(self):
+        self.set_deadline(WEEKS_BEFORE + timedelta(minutes=5))
+        with self.assertRaises(InputProblems) as refusal:
+            team_register(
+                race=self.race,
+                name="Harimau Striders",
+                category=self.race.categories.get(code="MX"),
+                runners=[],
+                actor="registration form",
+                now=WEEKS_BEFORE + timedelta(minutes=6),
+            )
+        self.assertIn("Registration is closed. The deadline for entries", refusal.exception.problems[0])
+
+    def test_the_form_shows_when_entries_close(self):
+        with clock_at(WEEKS_BEFORE):
+            response = self.client.get(self.url)
+        self.assertContains(response, "Entries close on 23 November 2025, 06:30 (Asia/Kuala_Lumpur time).")
+        self.set_deadline(datetime(2025, 11, 20, 23, 59, tzinfo=KL))
+        with clock_at(WEEKS_BEFORE):
+            response = self.client.get(self.url)
+        self.assertContains(response, "Entries close on 20 November 2025, 23:59 (Asia/Kuala_Lumpur time).")
+
+    def test_the_standings_and_the_race_list_offer_the_form_only_while_it_is_open(self):
+        for moment, offered in ((WEEKS_BEFORE, True), (GUN, False)):
+            with self.subTest(moment=moment), clock_at(moment):
+                for page in (self.standings_url, reverse("races:list")):
+                    body = self.client.get(page).content.decode()
+                    self.assertEqual(self.url in body, offered, page)
+        race_close(race=self.race, actor="olivia")
+        with clock_at(WEEKS_BEFORE):
+            self.assertNotContains(self.client.get(self.standings_url), "Register a team")
+
+
+class RegistrationDeadlineAdminTest(TestCase):
+    """Olivia, the organiser, sets the deadline in the admin in Kuala Lumpur time."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.olivia = get_user_model().objects.create_superuser("olivia", "olivia@example.org", "pw-olivia")
+        cls.race, _ = race_import(payload=RACE)
+        cls.url = reverse("admin:races_race_change", args=[cls.race.pk])
+
+    def setUp(self):
+        cache.clear()
+        self.client.force_login(self.olivia)
+
+    def race_form(self, **changes) -> dict:
+        data = {
+            "name": self.race.name,
+            "slug": self.race.slug,
+            "date": "2025-11-23",
+            "timezone": "Asia/Kuala_Lumpur",
+            "start_time": "06:30:00",
+            "kuriage_minutes": "20",
+            "registration_open": "on",
+            "registration_closes_at_0": "",
+            "registration_closes_at_1": "",
+            **changes,
+        }
+        # Every inline of the page (stations, categories, officials...) sent back with no rows.
+        for inline in self.client.get(self.url).context["inline_admin_formsets"]:
+            prefix = inline.formset.prefix
+            data |= {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}
+        return data
+
+    def test_the_deadline_is_typed_and_shown_in_the_races_time_zone(self):
+        data = self.race_form(registration_closes_at_0="2025-11-20", registration_closes_at_1="23:59:00")
+        response = self.client.post(self.url, data)
+        self.assertEqual(response.status_code, 302, response.context and response.context["errors"])
+        self.race.refresh_from_db()
+        self.assertEqual(self.race.registration_closes_at, datetime(2025, 11, 20, 23, 59, tzinfo=KL))
+        self.assertContains(self.client.get(self.url), 'value="23:59:00"')
