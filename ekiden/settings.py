@@ -179,4 +179,25 @@ STANDINGS_RECOMPUTE_WAIT_SECONDS = 30
 # A burst of splits within this window causes one recompute, not one per split.
 STANDINGS_DEBOUNCE_SECONDS = env.float("STANDINGS_DEBOUNCE_SECONDS", default=0.2)
 
+
+def registration_rate(value: str) -> tuple[int, int]:
+    """'COUNT/SECONDS', e.g. '3/60': how many registration forms one client may send per window."""
+    count, _slash, seconds = value.partition("/")
+    try:
+        rate = int(count), int(seconds)
+    except ValueError:
+        rate = (0, 0)
+    if rate[0] < 1 or rate[1] < 1:
+        raise ImproperlyConfigured(
+            f"TASUKI_REGISTRATION_RATE is {value!r}; write COUNT/SECONDS with both at least 1, e.g. 3/60."
+        )
+    return rate
+
+
+# One client may send the public registration form this often (successful or not).
+TASUKI_REGISTRATION_RATE = registration_rate(env.str("TASUKI_REGISTRATION_RATE", default="3/60"))
+# How many proxies of ours stand in front of the site and append to X-Forwarded-For; 0 = none,
+# the client's address is REMOTE_ADDR. Never more than there are: the header is then forged.
+TASUKI_TRUSTED_PROXIES = env.int("TASUKI_TRUSTED_PROXIES", default=0)
+
 VAR_DIR.mkdir(parents=True, exist_ok=True)

@@ -31,6 +31,23 @@ class TeamRegistrationForm(forms.Form):
         self.fields["category"].label_from_instance = lambda category: category.name
 
 
+class BotTrapForm(forms.Form):
+    """A field people never see and scripts fill in: a filled one means the form was not typed.
+
+    Hidden from sight and from screen readers, out of the tab order and of the browser's
+    autofill, so a person using the form leaves it empty.
+    """
+
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+
+    def caught(self) -> bool:
+        return bool(self.data.get("website", "").strip())
+
+
 class RunnerForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     gender = forms.ChoiceField(

@@ -3,10 +3,11 @@
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from races.forms import TeamRegistrationForm, runner_formset_class
+from races.forms import BotTrapForm, TeamRegistrationForm, runner_formset_class
 from races.models import Race
 from races.problems import InputProblems
 from races.services import team_register
+from races.throttle import client_address, registration_attempt
 
 REGISTRATION_FORM = "registration form"  # the audit trail's actor for a captain's own entry
 
@@ -25,6 +26,16 @@ def register(request, slug: str):
         # 403, not 404: the race exists, but the organisers are not taking entries now.
         context = {"race": race, "explanation": race.registration_closed_explanation(closed)}
         return render(request, "races/registration_closed.html", context, status=403)
+    if request.method == "POST":
+        attempt = registration_attempt(client_address(request), now=now.timestamp())
+        if not attempt.allowed:
+            context = {"race": race, "retry_after": attempt.retry_after}
+            response = render(request, "races/registration_throttled.html", context, status=429)
+            response["Retry-After"] = str(attempt.retry_after)
+            return response
+        if BotTrapForm(request.POST).caught():
+            # 400 and no hint of which field gave it away; a person who reloads gets a clean form.
+            return render(request, "races/registration_refused.html", {"race": race}, status=400)
     RunnerFormSet = runner_formset_class(len(race.legs))
     team_form = TeamRegistrationForm(request.POST or None, race=race)
     runner_forms = RunnerFormSet(request.POST or None, race=race, prefix="runner")
@@ -52,6 +63,7 @@ def register(request, slug: str):
         "legs": race.legs,
         "leg_forms": list(zip(race.legs, runner_forms, strict=False)),
         "problems": problems,
+        "bot_trap": BotTrapForm(),
         "categories": race.categories.order_by("code"),
         "registration_closes": race.local_time_label(race.registration_closes),
     }

@@ -6,12 +6,13 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.test import TestCase
+from django.test import RequestFactory, TestCase, override_settings
 from django.urls import reverse
 
 from races.models import AuditEntry, Race, RegistrationClosed, Team
 from races.problems import InputProblems
 from races.services import race_close, race_import, team_register
+from races.throttle import client_address
 from tests.race_payloads import KL_EKIDEN
 
 RACE = KL_EKIDEN
@@ -318,3 +319,96 @@ class RegistrationDeadlineAdminTest(TestCase):
         self.race.refresh_from_db()
         self.assertEqual(self.race.registration_closes_at, datetime(2025, 11, 20, 23, 59, tzinfo=KL))
         self.assertContains(self.client.get(self.url), 'value="23:59:00"')
+
+
+@override_settings(TASUKI_REGISTRATION_RATE=(3, 60), TASUKI_TRUSTED_PROXIES=0)
+class RegistrationRateLimitTest(TestCase):
+    """A script sending the form in a loop is stopped after a few tries a minute."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.race, _ = race_import(payload=RACE)
+        Race.objects.filter(pk=cls.race.pk).update(registration_open=True)
+        cls.race.refresh_from_db()
+        cls.url = reverse("races:register", kwargs={"slug": cls.race.slug})
+
+    def setUp(self):
+        cache.clear()
+
+    def send(self, name: str, *, at: datetime = WEEKS_BEFORE, address="203.0.113.7", **headers):
+        with clock_at(at):
+            data = registration_post(self.race, name=name)
+            return self.client.post(self.url, data, REMOTE_ADDR=address, **headers)
+
+    def test_the_fourth_form_in_a_minute_waits_and_is_not_stored(self):
+        for n in range(3):
+            self.assertEqual(self.send(f"Team {n}").status_code, 302)
+        response = self.send("Team 3", at=WEEKS_BEFORE + timedelta(seconds=20))
+        self.assertContains(response, "Please try again in 40 seconds.", status_code=429)
+        self.assertEqual(response["Retry-After"], "40")
+        self.assertEqual(Team.objects.count(), 3)
+
+    def test_refused_forms_count_too(self):
+        for _n in range(3):
+            self.send("")  # a team name is required: refused, but sent
+        self.assertEqual(self.send("Harimau Striders").status_code, 429)
+        self.assertFalse(Team.objects.exists())
+
+    def test_the_next_minute_starts_afresh_and_other_clients_are_not_held_up(self):
+        for n in range(4):
+            self.send(f"Team {n}")
+        self.assertEqual(self.send("Team 5", address="198.51.100.2").status_code, 302)
+        self.assertEqual(self.send("Team 6", at=WEEKS_BEFORE + timedelta(seconds=60)).status_code, 302)
+
+    @override_settings(TASUKI_REGISTRATION_RATE=(1, 600))
+    def test_the_rate_is_a_setting(self):
+        self.send("Team 1")
+        response = self.send("Team 2", at=WEEKS_BEFORE + timedelta(seconds=100))
+        self.assertContains(response, "Please try again in 500 seconds.", status_code=429)
+
+    def test_a_forged_forwarded_for_header_is_ignored_without_a_trusted_proxy(self):
+        for n in range(3):
+            self.send(f"Team {n}", HTTP_X_FORWARDED_FOR=f"10.0.0.{n}")
+        self.assertEqual(self.send("Team 3", HTTP_X_FORWARDED_FOR="10.0.0.9").status_code, 429)
+
+    def test_behind_a_trusted_proxy_the_address_it_saw_is_the_client(self):
+        request = RequestFactory().post(
+            self.url, REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="forged, 203.0.113.7"
+        )
+        self.assertEqual(client_address(request), "10.0.0.1")
+        with override_settings(TASUKI_TRUSTED_PROXIES=1):
+            self.assertEqual(client_address(request), "203.0.113.7")
+        with override_settings(TASUKI_TRUSTED_PROXIES=2):
+            self.assertEqual(client_address(request), "forged")
+
+
+class HoneypotTest(TestCase):
+    """A script fills in every field, the hidden one too; a person never sees it."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.race, _ = race_import(payload=RACE)
+        Race.objects.filter(pk=cls.race.pk).update(registration_open=True)
+        cls.race.refresh_from_db()
+        cls.url = reverse("races:register", kwargs={"slug": cls.race.slug})
+
+    def setUp(self):
+        cache.clear()
+        self.enterContext(clock_at(WEEKS_BEFORE))
+
+    def test_the_trap_is_out_of_sight_of_people_and_their_tools(self):
+        response = self.client.get(self.url)
+        self.assertContains(response, '<div class="visually-hidden" aria-hidden="true">')
+        self.assertContains(
+            response, '<input type="text" name="website" tabindex="-1" autocomplete="off" id="id_website">'
+        )
+
+    def test_a_filled_trap_stores_nothing_and_says_so_kindly(self):
+        data = {**registration_post(self.race), "website": "http://cheap-watches.example"}
+        response = self.client.post(self.url, data)
+        self.assertContains(response, "If you are a person, reload the form", status_code=400)
+        self.assertFalse(Team.objects.exists())
+
+    def test_an_empty_trap_lets_the_team_through(self):
+        data = {**registration_post(self.race), "website": ""}
+        self.assertEqual(self.client.post(self.url, data).status_code, 302)

@@ -53,3 +53,15 @@ def test_production_without_a_secret_key_refuses_to_start():
 def test_production_with_a_secret_key_starts():
     started = start(DEBUG="off", SECRET_KEY="x" * 50, ALLOWED_HOSTS="results.example.org")
     assert started.returncode == 0, started.stderr
+
+
+def test_the_registration_rate_is_count_per_seconds():
+    from ekiden.settings import registration_rate
+
+    assert registration_rate("5/300") == (5, 300)
+
+
+def test_a_malformed_registration_rate_refuses_to_start():
+    started = start(TASUKI_REGISTRATION_RATE="3 per minute")
+    assert started.returncode != 0
+    assert "TASUKI_REGISTRATION_RATE is '3 per minute'; write COUNT/SECONDS" in started.stderr
