@@ -12,7 +12,8 @@ from django.forms import formset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from races.eligibility import birth_date_problem
+from races import names
+from races.eligibility import registration_birth_date_problem
 from races.models import Gender, Race
 
 
@@ -72,9 +73,15 @@ class RunnerForm(forms.Form):
         self.race = race
         super().__init__(*args, **kwargs)
 
+    def clean_name(self):
+        name = names.clean_name(self.cleaned_data["name"])
+        if not name:
+            raise forms.ValidationError(_("Only invisible characters were typed; type the runner's name."))
+        return name
+
     def clean_birth_date(self):
         born = self.cleaned_data["birth_date"]
-        if problem := birth_date_problem(born, self.race.date):
+        if problem := registration_birth_date_problem(born, self.race.date):
             raise forms.ValidationError(problem)
         return born
 

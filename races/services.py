@@ -13,7 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from races.csv_rows import Row, decode_upload, read_rows
-from races.eligibility import CategoryRules, RunnerFacts, birth_date_problem, eligibility_problems
+from races.eligibility import (
+    CategoryRules,
+    RunnerFacts,
+    birth_date_problem,
+    eligibility_problems,
+    registration_birth_date_problem,
+)
 from races.models import (
     AuditEntry,
     Category,
@@ -25,6 +31,7 @@ from races.models import (
     Team,
     legs_of,
 )
+from races.names import clean_name, name_key
 from races.problems import InputProblems, at_line
 from races.race_file import CATEGORY_RULES, parse_race_payload
 
@@ -527,6 +534,34 @@ def next_free_bib(race: Race) -> str:
     return str(bib)
 
 
+def team_name_problems(race: Race, name: str) -> list[str]:
+    """A registered name must show as something, and must not pass for a team already in the race.
+
+    `name` is already cleaned (races.names.clean_name). Two names are the same whatever their
+    case, spacing or Unicode form, so "HARIMAU  striders" cannot sit beside "Harimau Striders"
+    in the standings and confuse the officials calling bibs at a relay station.
+    """
+    if not name:
+        return [
+            _(
+                "team name: empty once invisible characters and spaces are removed; type the team's "
+                "name as it should appear in the results."
+            )
+        ]
+    key = name_key(name)
+    for bib, other in race.teams.order_by("bib").values_list("bib", "name"):
+        if name_key(other) == key:
+            return [
+                _(
+                    "team name: “%(name)s” is already registered in this race as team %(bib)s "
+                    "(“%(other)s”). If that is your team, it is registered already; otherwise add your "
+                    "club, town or a number to the name."
+                )
+                % {"name": name, "bib": bib, "other": other}
+            ]
+    return []
+
+
 @transaction.atomic
 def team_register(
     *,
@@ -549,13 +584,20 @@ def team_register(
             [_("Registration is closed. %s") % locked.registration_closed_explanation(closed)]
         )
     legs = len(race.legs)
-    entry = TeamEntry(bib=next_free_bib(race), name=name.strip(), category=category)
+    entry = TeamEntry(bib=next_free_bib(race), name=clean_name(name), category=category)
     for leg, runner in enumerate(runners, 1):
         entry.runners[leg] = {k: runner.get(k, "") for k in RUNNER_FIELDS}
+        entry.runners[leg]["name"] = clean_name(entry.runners[leg]["name"])
         entry.lines[leg] = leg
-    problems = team_entry_problems(entry, race, legs, named=False)
+    problems = team_name_problems(race, entry.name)
+    problems += team_entry_problems(entry, race, legs, named=False)
     for leg, runner in entry.runners.items():
-        if runner["birth_date"] and (problem := birth_date_problem(runner["birth_date"], race.date)):
+        if not runner["name"]:
+            problems.append(
+                _("leg %d, name: empty once invisible characters are removed; type the runner's name.") % leg
+            )
+        born = runner["birth_date"]
+        if born and (problem := registration_birth_date_problem(born, race.date)):
             problems.append(_("leg %(leg)d, birth date: %(problem)s") % {"leg": leg, "problem": problem})
     if problems:
         raise InputProblems(problems)

@@ -1,6 +1,6 @@
 """A team captain, Chandra, registers a team on the public form and gets the team's bib."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from unittest import mock
 from zoneinfo import ZoneInfo
 
@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from races.models import AuditEntry, Race, RegistrationClosed, Team
 from races.problems import InputProblems
-from races.services import race_close, race_import, team_register
+from races.services import entries_import, race_close, race_import, team_register
 from races.throttle import client_address
 from tests.race_payloads import KL_EKIDEN
 
@@ -412,3 +412,95 @@ class HoneypotTest(TestCase):
     def test_an_empty_trap_lets_the_team_through(self):
         data = {**registration_post(self.race), "website": ""}
         self.assertEqual(self.client.post(self.url, data).status_code, 302)
+
+
+@override_settings(TASUKI_REGISTRATION_RATE=(100, 60))  # several forms a test; the limit is tested above
+class NameAndAgeRulesTest(TestCase):
+    """What Chandra types is cleaned; a name that shows as nothing, or as another team, is refused."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.race, _ = race_import(payload=RACE)
+        Race.objects.filter(pk=cls.race.pk).update(registration_open=True)
+        cls.race.refresh_from_db()
+        cls.url = reverse("races:register", kwargs={"slug": cls.race.slug})
+
+    def setUp(self):
+        cache.clear()
+        self.enterContext(clock_at(WEEKS_BEFORE))
+
+    def chandra_registers(self, **kwargs):
+        return self.client.post(self.url, registration_post(self.race, **kwargs), follow=True)
+
+    def with_runner(self, leg: int, **changes) -> list[dict]:
+        runners = [dict(r) for r in RUNNERS]
+        runners[leg - 1].update(changes)
+        return runners
+
+    def test_invisible_characters_are_removed_from_the_stored_names(self):
+        runners = self.with_runner(2, name="‮Tan​  Wei Ming‬")
+        self.chandra_registers(name="﻿Harimau‮ Striders⁦", runners=runners)
+        team = Team.objects.get()
+        self.assertEqual(team.name, "Harimau Striders")
+        self.assertEqual(team.runners.get(leg=2).name, "Tan Wei Ming")
+
+    def test_a_team_name_of_only_invisible_characters_is_refused(self):
+        response = self.chandra_registers(name="​‮​")
+        self.assertContains(response, "team name: empty once invisible characters and spaces are removed")
+        self.assertFalse(Team.objects.exists())
+
+    def test_a_runner_name_of_only_invisible_characters_is_refused_on_that_leg(self):
+        response = self.chandra_registers(runners=self.with_runner(3, name="​⁦"))
+        errors = response.context["runner_forms"].errors
+        self.assertEqual(errors[2]["name"], ["Only invisible characters were typed; type the runner's name."])
+        self.assertFalse(Team.objects.exists())
+
+    def test_a_name_another_team_already_has_is_refused_naming_its_bib(self):
+        self.chandra_registers(name="Harimau Striders")
+        for same in ("HARIMAU  striders", "ＨＡＲＩＭＡＵ Striders", "Harimau​ Striders"):
+            with self.subTest(same=same):
+                response = self.chandra_registers(name=same)
+                self.assertContains(response, "is already registered in this race as team 101")
+                self.assertContains(response, "add your club, town or a number to the name")
+        self.assertEqual(Team.objects.count(), 1)
+
+    def test_a_runner_under_4_or_over_100_on_race_day_is_a_mistyped_year(self):
+        for born, age in (("2021-11-24", 3), ("1924-11-22", 101)):
+            with self.subTest(born=born):
+                response = self.chandra_registers(runners=self.with_runner(1, birth_date=born))
+                self.assertEqual(
+                    response.context["runner_forms"].errors[0]["birth_date"],
+                    [
+                        f"{born} makes the runner {age} on race day (2025-11-23); runners must be 4 to "
+                        "100. Check the year; for anyone outside these ages, ask the organisers."
+                    ],
+                )
+        self.assertFalse(Team.objects.exists())
+
+    def test_4_and_100_are_still_welcome(self):
+        runners = self.with_runner(1, birth_date="2021-11-23")
+        runners[1]["birth_date"] = "1925-11-23"
+        self.assertContains(self.chandra_registers(runners=runners), "Your team is registered")
+
+    def test_the_service_checks_the_age_bounds_too(self):
+        runners = [{**r, "birth_date": date.fromisoformat(r["birth_date"])} for r in RUNNERS]
+        runners[0]["birth_date"] = date(1900, 1, 1)
+        with self.assertRaises(InputProblems) as refusal:
+            team_register(
+                race=self.race,
+                name="Harimau Striders",
+                category=self.race.categories.get(code="MX"),
+                runners=runners,
+                actor="registration form",
+            )
+        self.assertIn("leg 1, birth date: 1900-01-01 makes the runner 125", refusal.exception.problems[0])
+
+    def test_the_entries_file_keeps_its_own_birth_date_rule(self):
+        entries = (
+            "team_bib,team_name,category,leg,runner_name,gender,birth_date\n"
+            "201,Veterans,MX,1,Old Timer,F,1920-01-01\n"
+            "201,Veterans,MX,2,Tan Wei Ming,M,1978-07-01\n"
+            "201,Veterans,MX,3,Tiny,M,2023-01-01\n"
+        )
+        entries_import(race=self.race, raw=entries.encode(), filename="entries.csv")
+        self.assertEqual(self.race.teams.get(bib="201").runners.count(), 3)
