@@ -121,7 +121,16 @@ class ViewOnlyAdmin(admin.ModelAdmin):
 class TeamAdminForm(forms.ModelForm):
     class Meta:
         model = Team
-        fields = ("race", "bib", "name", "category", "club", "official_status", "status_reason")
+        fields = (
+            "race",
+            "bib",
+            "name",
+            "category",
+            "club",
+            "official_status",
+            "status_reason",
+            "public_note",
+        )
 
     def clean(self):
         cleaned = super().clean()
@@ -183,9 +192,10 @@ class TeamAdmin(admin.ModelAdmin):
         (
             gettext_lazy("Status set by an official"),
             {
-                "fields": ("official_status", "status_reason"),
+                "fields": ("official_status", "status_reason", "public_note"),
                 "description": gettext_lazy(
-                    "DQ, DNS or DNF win over the status the splits give. Every change is kept in the audit trail."
+                    "DQ, DNS or DNF win over the status the splits give. Every change is kept in the audit trail. "
+                    "The reason stays with the officials; only the public note is shown on the public pages."
                 ),
             },
         ),
@@ -207,24 +217,27 @@ class TeamAdmin(admin.ModelAdmin):
         return team.runners_total
 
     def save_model(self, request, obj, form, change):
-        status_fields = {"official_status", "status_reason"}
+        status_fields = {"official_status", "status_reason", "public_note"}
         if not status_fields & set(form.changed_data):
             super().save_model(request, obj, form, change)
             return
         # The status goes through the audited service, so the trail says who and why.
-        wanted, reason = obj.official_status, obj.status_reason
+        wanted, reason, note = obj.official_status, obj.status_reason, obj.public_note
         obj.official_status = form.initial.get("official_status", OfficialStatus.NONE)
         obj.status_reason = form.initial.get("status_reason", "")
+        obj.public_note = form.initial.get("public_note", "")
         super().save_model(request, obj, form, change)
         updated = team_status_set(
             race=obj.race,
             bib=obj.bib,
             status=wanted or "AUTO",
             reason=reason,
+            public_note=note,
             actor=request.user.get_username(),
             user=request.user,
         )
         obj.official_status, obj.status_reason = updated.official_status, updated.status_reason
+        obj.public_note = updated.public_note
 
     def save_formset(self, request, form, formset, change):
         if formset.model is Runner:

@@ -636,11 +636,36 @@ def team_for_bib(race: Race, bib: str) -> Team:
     return team
 
 
+PUBLIC_NOTE_MAX_LENGTH = 300  # Team.public_note holds this much
+
+
 @transaction.atomic
-def team_status_set(*, race: Race, bib: str, status: str, reason: str = "", actor: str, user=None) -> Team:
-    """DQ, DNS, DNF by an official, or AUTO to go back to the status the splits give."""
+def team_status_set(
+    *,
+    race: Race,
+    bib: str,
+    status: str,
+    reason: str = "",
+    public_note: str = "",
+    actor: str,
+    user=None,
+) -> Team:
+    """DQ, DNS, DNF by an official, or AUTO to go back to the status the splits give.
+
+    `reason` is for the officials and the audit trail only; `public_note` is what spectators
+    read beside the status ("withdrew before leg 3"). Each decision replaces both, so a note
+    written for an earlier decision never stays under a new status.
+    """
     status = status.upper()
     check_reason_length(reason)
+    public_note = clean_name(public_note)  # shown on public pages: no invisible characters
+    if len(public_note) > PUBLIC_NOTE_MAX_LENGTH:
+        raise InputProblems(
+            [
+                _("public note: longer than %d characters; keep it to one short sentence.")
+                % PUBLIC_NOTE_MAX_LENGTH
+            ]
+        )
     allowed = [OfficialStatus.DQ, OfficialStatus.DNS, OfficialStatus.DNF]
     if status != "AUTO" and status not in allowed:
         raise InputProblems([_("status: %r is not a status; use DQ, DNS, DNF or AUTO.") % status])
@@ -648,7 +673,8 @@ def team_status_set(*, race: Race, bib: str, status: str, reason: str = "", acto
     previous = team.official_status or "AUTO"
     team.official_status = "" if status == "AUTO" else status
     team.status_reason = reason if status != "AUTO" else ""
-    team.save(update_fields=["official_status", "status_reason", "updated_at"])
+    team.public_note = public_note
+    team.save(update_fields=["official_status", "status_reason", "public_note", "updated_at"])
     AuditEntry.objects.create(
         race=race,
         user=user,
@@ -656,7 +682,7 @@ def team_status_set(*, race: Race, bib: str, status: str, reason: str = "", acto
         action=AuditEntry.Action.TEAM_STATUS,
         team=team,
         reason=reason,
-        details={"from": previous, "to": status},
+        details={"from": previous, "to": status, "public_note": public_note},
     )
     race.bump_standings_version()
     return team
