@@ -114,3 +114,59 @@ class TestAdminActions:
         assert self.act(organiser, race, "reopen_races") == ["race hand is open."]
         assert self.act(organiser, race, "reopen_races") == ["race hand is already open; nothing changed."]
         assert len(audited("race_reopened")) == 1
+
+
+WARNING = (
+    "warning: race hand is closed; its final results changed. "
+    "Reopen it with close_race hand --reopen if this was not meant."
+)
+
+
+class TestChangingAClosedRace:
+    """A protest is judged after the finish: the change is made, and the organiser is told."""
+
+    @pytest.fixture
+    def closed(self, race):
+        assert run("close_race", "hand").ok
+        return race
+
+    def test_a_late_split_is_stored_with_a_warning(self, closed, tmp_path):
+        outcome = run(
+            "import_timing", "hand", write(tmp_path, "late.csv", "bib,station,time\n102,FINISH,08:00:00\n")
+        )
+        assert outcome.ok and outcome.stdout.startswith("1 timing records added")
+        assert outcome.stderr.splitlines() == [WARNING]
+        assert statuses(closed)["102"] == "FIN"
+
+    def test_a_status_set_after_the_finish_warns(self, closed):
+        outcome = run("set_team_status", "hand", "101", "DQ", "--reason", "protest upheld")
+        assert outcome.ok and outcome.stderr.splitlines() == [WARNING]
+        assert statuses(closed)["101"] == "DQ"
+
+    def test_a_changed_entry_warns_and_the_same_file_again_does_not(self, closed, tmp_path):
+        entries = (EXAMPLES / "hand-worked" / "entries.csv").read_text().replace("Runner 101.2", "Ahmad Faiz")
+        path = write(tmp_path, "entries.csv", entries)
+        changed = run("import_entries", "hand", path)
+        assert changed.ok and changed.stderr.splitlines() == [WARNING]
+        again = run("import_entries", "hand", path)
+        assert again.ok and again.stderr == ""
+
+    def test_a_changed_course_warns(self, closed, tmp_path):
+        race_file = (
+            (EXAMPLES / "hand-worked" / "race.json")
+            .read_text()
+            .replace('"kuriage_minutes": 10', '"kuriage_minutes": 15')
+        )
+        outcome = run("import_race", write(tmp_path, "race.json", race_file))
+        assert outcome.ok and outcome.stderr.splitlines() == [WARNING]
+
+    def test_reading_or_refusing_does_not_warn(self, closed, tmp_path):
+        assert run("export_results", "hand", "--format", "csv").stderr == ""
+        refused = run(
+            "import_timing", "hand", write(tmp_path, "bad.csv", "bib,station,time\n999,R1,07:00:00\n")
+        )
+        assert not refused.ok and WARNING not in refused.stderr
+
+    def test_an_open_race_changes_without_a_warning(self, race):
+        outcome = run("set_team_status", "hand", "101", "DQ", "--reason", "protest upheld")
+        assert outcome.ok and outcome.stderr == ""
