@@ -1,4 +1,4 @@
-"""The API's documentation: its browser needs no CDN."""
+"""The API's documentation: the schema describes the results, and its browser needs no CDN."""
 
 import re
 
@@ -6,6 +6,80 @@ import pytest
 from django.contrib.staticfiles import finders
 
 pytestmark = pytest.mark.django_db
+
+RESULTS_PATH = "/api/v1/races/{slug}/results"
+
+
+@pytest.fixture
+def schema(client) -> dict:
+    response = client.get("/api/v1/schema/", {"format": "json"})
+    assert response.status_code == 200
+    return response.json()
+
+
+def resolve(schema: dict, node: dict) -> dict:
+    """The object a `$ref` (or an allOf of one, as nullable refs come) points at."""
+    if "allOf" in node:
+        node = node["allOf"][0]
+    if "$ref" in node:
+        name = node["$ref"].removeprefix("#/components/schemas/")
+        return schema["components"]["schemas"][name]
+    return node
+
+
+class TestResultsSchema:
+    def test_the_results_are_described_field_by_field(self, schema):
+        body = schema["paths"][RESULTS_PATH]["get"]["responses"]["200"]["content"]["application/json"][
+            "schema"
+        ]
+        document = resolve(schema, body)
+        assert set(document["properties"]) == {"race", "stations", "teams"}
+        assert document["properties"]["stations"] == {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Station codes in course order.",
+        }
+        team = resolve(schema, document["properties"]["teams"]["items"])
+        assert set(team["properties"]) == {
+            "bib",
+            "name",
+            "category",
+            "status",
+            "total_ms",
+            "rank",
+            "category_rank",
+            "legs",
+            "stations",
+        }
+        leg = resolve(schema, team["properties"]["legs"]["items"])
+        assert set(leg["properties"]) == {"leg", "runner", "time_ms", "rank", "kuriage"}
+        station = resolve(schema, team["properties"]["stations"]["items"])
+        assert set(station["properties"]) == {"station", "cumulative_ms", "rank"}
+
+    def test_what_the_contract_allows_to_be_unknown_is_nullable(self, schema):
+        document = resolve(
+            schema,
+            schema["paths"][RESULTS_PATH]["get"]["responses"]["200"]["content"]["application/json"]["schema"],
+        )
+        team = resolve(schema, document["properties"]["teams"]["items"])
+        leg = resolve(schema, team["properties"]["legs"]["items"])
+        station = resolve(schema, team["properties"]["stations"]["items"])
+
+        def nullable(obj: dict) -> set[str]:
+            return {name for name, prop in obj["properties"].items() if prop.get("nullable")}
+
+        assert nullable(team) == {"total_ms", "rank", "category_rank"}
+        assert nullable(leg) == {"runner", "time_ms", "rank"}
+        assert nullable(station) == {"cumulative_ms", "rank"}
+        assert set(resolve(schema, team["properties"]["status"])["enum"]) == {
+            "FIN",
+            "RUN",
+            "DNF",
+            "DNS",
+            "DQ",
+        }
+        assert team["properties"]["total_ms"]["type"] == "integer"
+        assert leg["properties"]["kuriage"]["type"] == "boolean"
 
 
 class TestApiDocsPage:
