@@ -9,12 +9,14 @@ SYSTEM_PACKAGES := chromium fonts-noto-cjk
 
 .PHONY: install system-packages run test bench lint format clean
 
+# Development and CI: what the system runs on plus the test and lint tools. A server installs
+# requirements.txt alone (docs/deploy.md).
 install: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
 run: install
