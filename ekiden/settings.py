@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from this site: the docs work without a CDN
     "races",
     "results",
 ]
@@ -165,6 +166,11 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Tasuki API",
     "DESCRIPTION": "Ekiden timing: device splits in, standings out.",
     "VERSION": "1",
+    # The API browser's scripts and styles come from the installed package, not a CDN: the
+    # docs load on a race-day network that reaches only this server.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 LOGGING = {

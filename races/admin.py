@@ -38,10 +38,10 @@ from races.services import (
     TeamEntry,
     entries_import,
     identifier_problems,
-    race_close,
     team_entry_problems,
     team_status_set,
 )
+from results.race_closing import race_close_counting_dnf
 from results.services import timing_import
 
 # --- eligibility, through the service -----------------------------------------------------
@@ -426,14 +426,16 @@ class RaceAdmin(admin.ModelAdmin):
     @admin.action(description=gettext_lazy("Close the selected races (teams still out become DNF)"))
     def close_races(self, request, queryset):
         for race in queryset:
-            race_close(race=race, actor=request.user.get_username(), user=request.user)
-        self.message_user(request, _("%d race(s) closed.") % queryset.count(), messages.SUCCESS)
+            outcome = race_close_counting_dnf(race=race, actor=request.user.get_username(), user=request.user)
+            self.message_user(request, str(outcome), messages.SUCCESS if outcome.changed else messages.INFO)
 
     @admin.action(description=gettext_lazy("Reopen the selected races"))
     def reopen_races(self, request, queryset):
         for race in queryset:
-            race_close(race=race, reopen=True, actor=request.user.get_username(), user=request.user)
-        self.message_user(request, _("%d race(s) reopened.") % queryset.count(), messages.SUCCESS)
+            outcome = race_close_counting_dnf(
+                race=race, reopen=True, actor=request.user.get_username(), user=request.user
+            )
+            self.message_user(request, str(outcome), messages.SUCCESS if outcome.changed else messages.INFO)
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name

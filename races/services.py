@@ -689,15 +689,26 @@ def team_status_set(
 
 
 @transaction.atomic
-def race_close(*, race: Race, reopen: bool = False, actor: str, user=None) -> Race:
-    """Close the race (teams still out become DNF) or open it again."""
-    race.is_closed = not reopen
+def race_close(
+    *, race: Race, reopen: bool = False, actor: str, user=None, details: dict | None = None
+) -> bool:
+    """Close the race (teams still out become DNF) or open it again; False if it already was.
+
+    Closing a closed race is no second decision: nothing is audited and the standings stay.
+    `details` go into the audit entry (how many teams became DNF, which races knows nothing of).
+    """
+    wanted = not reopen
+    race.is_closed = Race.objects.select_for_update().values_list("is_closed", flat=True).get(pk=race.pk)
+    if race.is_closed == wanted:
+        return False
+    race.is_closed = wanted
     race.save(update_fields=["is_closed"])
     AuditEntry.objects.create(
         race=race,
         user=user,
         actor=actor,
         action=AuditEntry.Action.RACE_REOPENED if reopen else AuditEntry.Action.RACE_CLOSED,
+        details=details or {},
     )
     race.bump_standings_version()
-    return race
+    return True

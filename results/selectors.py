@@ -1,6 +1,7 @@
 """Reads: the race handed to the pure standings engine, and its results as the contract's export."""
 
 from collections import defaultdict
+from dataclasses import replace
 
 from django.db import connection
 from django.db.models import BigIntegerField, Func
@@ -99,6 +100,15 @@ def compute_results(race: Race) -> dict:
             for team in result.teams
         ],
     }
+
+
+def teams_still_out(race: Race) -> int:
+    """How many teams closing the race makes DNF: those the engine has running while it is open
+    (a record, no finish, no official's status; rule 6). Read from the database, not the cache,
+    so a count taken under the race's lock is exact."""
+    course = replace(course_of(race), closed=False)
+    result = standings.compute_standings(course, team_entries(race))
+    return sum(1 for team in result.teams if team.status == standings.STATUS_RUN)
 
 
 def standings_for_race(race: Race) -> dict:

@@ -1,4 +1,5 @@
-"""What every contract command shares: bad input is reported line by line, never a traceback."""
+"""What every contract command shares: bad input is reported line by line, never a traceback,
+and a change to a closed race's final results is pointed out."""
 
 from pathlib import Path
 
@@ -13,14 +14,36 @@ class ContractCommand(BaseCommand):
     """A command organisers script: problems go to stderr one per line, exit status 1."""
 
     def execute(self, *args, **options):
+        closed_before = self._closed_races()
         try:
-            return super().execute(*args, **options)
+            output = super().execute(*args, **options)
         except InputProblems as exc:
             for problem in exc.problems:
                 self.stderr.write(problem)
             raise CommandError(
                 _("%d problem(s) found; nothing was changed.") % len(exc.problems), returncode=1
             ) from None
+        self._warn_of_changed_final_results(closed_before)
+        return output
+
+    @staticmethod
+    def _closed_races() -> dict[int, tuple[str, int]]:
+        """Closed races by id: slug and standings version, which every change of results bumps."""
+        rows = Race.objects.filter(is_closed=True).values_list("pk", "slug", "standings_version")
+        return {pk: (slug, version) for pk, slug, version in rows}
+
+    def _warn_of_changed_final_results(self, closed_before: dict[int, tuple[str, int]]) -> None:
+        """A protest judged after the finish may change a closed race; say so, lest it was a slip."""
+        for pk, (slug, version) in sorted(self._closed_races().items()):
+            if pk in closed_before and closed_before[pk][1] != version:
+                self.stderr.write(
+                    _(
+                        "warning: race %(slug)s is closed; its final results changed. "
+                        "Reopen it with close_race %(slug)s --reopen if this was not meant."
+                    )
+                    % {"slug": slug},
+                    style_func=self.style.WARNING,
+                )
 
     def read_file(self, path: str) -> bytes:
         try:
