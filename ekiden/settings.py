@@ -179,4 +179,12 @@ STANDINGS_RECOMPUTE_WAIT_SECONDS = 30
 # A burst of splits within this window causes one recompute, not one per split.
 STANDINGS_DEBOUNCE_SECONDS = env.float("STANDINGS_DEBOUNCE_SECONDS", default=0.2)
 
+# The anomaly list flags a stretch run faster than this (150 s/km = 2:30 min/km): a wrong read,
+# not a runner. 0 turns the check off.
+TASUKI_MIN_PACE_SECONDS_PER_KM = env.int("TASUKI_MIN_PACE_SECONDS_PER_KM", default=150)
+if TASUKI_MIN_PACE_SECONDS_PER_KM < 0:
+    raise ImproperlyConfigured(
+        "TASUKI_MIN_PACE_SECONDS_PER_KM must be 0 (no check) or a pace in seconds per km, e.g. 150."
+    )
+
 VAR_DIR.mkdir(parents=True, exist_ok=True)

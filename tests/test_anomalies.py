@@ -100,6 +100,9 @@ class TestFastLeg:
         assert found[0].pace_ms_per_km == 144_000
         assert (found[0].reference_station, found[0].reference_ms) == ("START", 0)
 
+    def test_a_minimum_pace_of_zero_turns_the_check_off(self):
+        assert find_anomalies(replace(COURSE, min_pace_ms_per_km=0), [team(R1=1)]) == []
+
     def test_exactly_the_minimum_pace_is_allowed(self):
         assert find_anomalies(COURSE, [team(R1=12.5)]) == []
 
