@@ -226,6 +226,11 @@ class TestTheTeamsSplits(DeskTestCase):
         response = self.client.get(self.url("teams/"), {"q": "102"})
         assert response.status_code == 302 and response["Location"] == "/officials/kl-ekiden/teams/102/"
 
+    def test_a_nul_character_in_a_bib_or_a_search_is_no_error(self):
+        self.as_user(self.alice)
+        assert self.client.get(self.url("teams/1%000/")).status_code == 404
+        assert self.client.get(self.url("teams/"), {"q": "saku\x00"}).status_code == 200
+
     def test_the_team_search_finds_a_name(self):
         self.as_user(self.alice)
         response = self.client.get(self.url("teams/"), {"q": "saku"})

@@ -17,6 +17,7 @@ from django import forms
 from django.contrib import messages
 from django.db.models import Q
 from django.db.models.functions import Length
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
@@ -167,6 +168,8 @@ def _team_page(request, race: Race, team: Team, *, add_form=None, bound=None):
 
 
 def _team(race: Race, bib: str) -> Team:
+    if "\x00" in bib:  # PostgreSQL refuses NUL in a query: no team has one
+        raise Http404
     return get_object_or_404(race.teams.select_related("category"), bib=bib)
 
 
@@ -284,7 +287,7 @@ class TeamTable(tables.Table):
 @race_page_required(may_correct_splits, ONLY_FOR)
 def team_list(request, race: Race):
     """Find a team by bib, name or runner; a bib typed exactly goes straight to its splits."""
-    q = request.GET.get("q", "").strip()[:100]
+    q = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     teams = race.teams.select_related("category")
     if q:
         if teams.filter(bib=q).exists():
