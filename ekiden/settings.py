@@ -206,4 +206,12 @@ TASUKI_REGISTRATION_RATE = registration_rate(env.str("TASUKI_REGISTRATION_RATE",
 # the client's address is REMOTE_ADDR. Never more than there are: the header is then forged.
 TASUKI_TRUSTED_PROXIES = env.int("TASUKI_TRUSTED_PROXIES", default=0)
 
+# The anomaly list flags a stretch run faster than this (150 s/km = 2:30 min/km): a wrong read,
+# not a runner. 0 turns the check off.
+TASUKI_MIN_PACE_SECONDS_PER_KM = env.int("TASUKI_MIN_PACE_SECONDS_PER_KM", default=150)
+if TASUKI_MIN_PACE_SECONDS_PER_KM < 0:
+    raise ImproperlyConfigured(
+        "TASUKI_MIN_PACE_SECONDS_PER_KM must be 0 (no check) or a pace in seconds per km, e.g. 150."
+    )
+
 VAR_DIR.mkdir(parents=True, exist_ok=True)
