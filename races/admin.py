@@ -202,7 +202,8 @@ class TeamAdmin(admin.ModelAdmin):
     )
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(runners_total=Count("runners"))
+        # distinct: a search by runner name joins the runners again, one row per runner matched.
+        return super().get_queryset(request).annotate(runners_total=Count("runners", distinct=True))
 
     def get_readonly_fields(self, request, obj=None):
         # A team keeps its race: its bib, splits and category belong to that race.

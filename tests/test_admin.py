@@ -133,6 +133,13 @@ class AdminPagesTest(AdminTestCase):
                 found = [team.bib for team in response.context["cl"].result_list]
                 self.assertEqual(len(found), 1, found)
 
+    def test_a_search_matching_several_runners_still_counts_each_runner_once(self):
+        # "in" matches two runners of 101 (Tan Wei Ming, Siti Aminah binti Ibrahim) and one of 102.
+        response = self.client.get(reverse("admin:races_team_changelist"), {"q": "in"})
+        counts = {team.bib: team.runners_total for team in response.context["cl"].result_list}
+        self.assertEqual(counts, {"101": 3, "102": 3})
+        self.assertContains(response, '<td class="field-runner_count">3</td>', count=2)
+
     def test_team_list_filters_by_race_category_and_status(self):
         url = reverse("admin:races_team_changelist")
         mo = Category.objects.get(race=self.race, code="MO")
