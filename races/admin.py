@@ -12,7 +12,7 @@ from functools import partial
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, F
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -33,6 +33,7 @@ from races.models import (
     Team,
 )
 from races.problems import InputProblems
+from races.roles import roles_with
 from races.services import (
     RUNNER_FIELDS,
     TeamEntry,
@@ -167,6 +168,9 @@ class CategoryListFilter(admin.SimpleListFilter):
         return queryset
 
 
+STATUS_FIELDS = ["official_status", "status_reason", "public_note"]
+
+
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
     form = TeamAdminForm
@@ -205,9 +209,22 @@ class TeamAdmin(admin.ModelAdmin):
         # distinct: a search by runner name joins the runners again, one row per runner matched.
         return super().get_queryset(request).annotate(runners_total=Count("runners", distinct=True))
 
+    def has_set_status_permission(self, request) -> bool:
+        return request.user.has_perm("races.set_team_status")
+
+    def has_change_permission(self, request, obj=None):
+        # The results desk sets DQ/DNS/DNF on race day without the right to change the set-up:
+        # it gets the change form with only the status fields open (get_readonly_fields).
+        return super().has_change_permission(request, obj) or self.has_set_status_permission(request)
+
     def get_readonly_fields(self, request, obj=None):
         # A team keeps its race: its bib, splits and category belong to that race.
-        return ("race",) if obj else ()
+        fixed = ["race"] if obj else []
+        if obj and not super().has_change_permission(request, obj):
+            fixed += ["bib", "name", "category", "club"]
+        if not self.has_set_status_permission(request):
+            fixed += STATUS_FIELDS
+        return fixed
 
     @admin.display(description=gettext_lazy("category"), ordering="category__code")
     def category_code(self, team: Team) -> str:
@@ -218,10 +235,12 @@ class TeamAdmin(admin.ModelAdmin):
         return team.runners_total
 
     def save_model(self, request, obj, form, change):
-        status_fields = {"official_status", "status_reason", "public_note"}
-        if not status_fields & set(form.changed_data):
+        if not set(STATUS_FIELDS) & set(form.changed_data):
             super().save_model(request, obj, form, change)
             return
+        if not self.has_set_status_permission(request):
+            # The form leaves the fields out for such a user; this guards a form that ever does not.
+            raise PermissionDenied
         # The status goes through the audited service, so the trail says who and why.
         wanted, reason, note = obj.official_status, obj.status_reason, obj.public_note
         obj.official_status = form.initial.get("official_status", OfficialStatus.NONE)
@@ -424,13 +443,19 @@ class RaceAdmin(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         form.instance.bump_standings_version()
 
-    @admin.action(description=gettext_lazy("Close the selected races (teams still out become DNF)"))
+    def has_close_permission(self, request) -> bool:
+        return request.user.has_perm("races.close_race")
+
+    @admin.action(
+        permissions=["close"],
+        description=gettext_lazy("Close the selected races (teams still out become DNF)"),
+    )
     def close_races(self, request, queryset):
         for race in queryset:
             outcome = race_close_counting_dnf(race=race, actor=request.user.get_username(), user=request.user)
             self.message_user(request, str(outcome), messages.SUCCESS if outcome.changed else messages.INFO)
 
-    @admin.action(description=gettext_lazy("Reopen the selected races"))
+    @admin.action(permissions=["close"], description=gettext_lazy("Reopen the selected races"))
     def reopen_races(self, request, queryset):
         for race in queryset:
             outcome = race_close_counting_dnf(
@@ -452,12 +477,39 @@ class RaceAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Only the uploads this person may run are offered (templates/admin/races/race/change_form.html).
+        uploads = [
+            (reverse(f"admin:races_race_import_{kind}", args=[object_id]), upload.link)
+            for kind, upload in UPLOADS.items()
+            if request.user.has_perm(upload.permission)
+        ]
+        return super().change_view(
+            request, object_id, form_url, {**(extra_context or {}), "uploads": uploads}
+        )
+
     def import_view(self, request, object_id, *, kind: str):
         """Upload an entries or timing CSV: the same service as the command, all or nothing."""
         upload_kind = UPLOADS[kind]
         race = get_object_or_404(Race, pk=object_id) if object_id.isdigit() else None
-        if race is None or not self.has_change_permission(request, race):
+        if race is None or not self.has_view_permission(request, race):
             return redirect("admin:races_race_changelist")
+        if not request.user.has_perm(upload_kind.permission):
+            # Sent back to the race with the reason, not a bare 403: the person learns whom to ask.
+            self.message_user(
+                request,
+                _(
+                    "You may not %(right)s: your account lacks the right “%(permission)s”. Nothing was "
+                    "imported. Ask an organiser to add you to a group that has it: %(groups)s."
+                )
+                % {
+                    "right": upload_kind.right,
+                    "permission": upload_kind.permission,
+                    "groups": ", ".join(roles_with(upload_kind.permission)),
+                },
+                messages.ERROR,
+            )
+            return redirect("admin:races_race_change", race.pk)
         form = upload_kind.form(request.POST or None, request.FILES or None)
         problems: list[str] = []
         if request.method == "POST" and form.is_valid():
@@ -498,6 +550,9 @@ class RaceAdmin(admin.ModelAdmin):
 class Upload:
     service: Callable
     form: type[forms.Form]
+    permission: str  # "app_label.codename", as user.has_perm takes it
+    right: str  # what the permission allows, in words: "You may not <right>"
+    link: str
     what: str
     title: str
     intro: str
@@ -507,6 +562,9 @@ UPLOADS = {
     "entries": Upload(
         service=entries_import,
         form=EntriesUploadForm,
+        permission="races.import_entries",
+        right=gettext_lazy("import entries"),
+        link=gettext_lazy("Import entries (CSV)"),
         what=gettext_lazy("Entries"),
         title=gettext_lazy("Import entries into %s"),
         intro=gettext_lazy(
@@ -517,6 +575,9 @@ UPLOADS = {
     "timing": Upload(
         service=timing_import,
         form=TimingUploadForm,
+        permission="results.add_timingrecord",
+        right=gettext_lazy("import timing files"),
+        link=gettext_lazy("Import timing (CSV)"),
         what=gettext_lazy("Timing"),
         title=gettext_lazy("Import timing reads into %s"),
         intro=gettext_lazy(

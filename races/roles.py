@@ -45,6 +45,12 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
 }
 
 
+def roles_with(permission: str) -> list[str]:
+    """The roles that hold a permission ("app_label.codename"), to tell a refused person whom to ask."""
+    app_label, codename = permission.split(".", 1)
+    return [name for name, granted in ROLE_PERMISSIONS.items() if (app_label, codename) in granted]
+
+
 def ensure_role_groups(group_model, permission_model) -> None:
     """Create the groups, or give them what they lack; works on the historical models too."""
     for name, wanted in ROLE_PERMISSIONS.items():
