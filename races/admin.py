@@ -12,6 +12,8 @@ from functools import partial
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import actions as admin_actions
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, F
 from django.shortcuts import get_object_or_404, redirect
@@ -39,6 +41,8 @@ from races.services import (
     TeamEntry,
     entries_import,
     identifier_problems,
+    team_delete,
+    team_delete_problems,
     team_entry_problems,
     team_status_set,
 )
@@ -191,6 +195,7 @@ class TeamAdmin(admin.ModelAdmin):
     search_fields = ("bib", "name", "runners__name", "runners__runner_bib", "runners__chip_id")
     ordering = ("race", "bib")
     list_per_page = 100
+    actions = ("delete_selected",)  # ours replaces Django's: it keeps the teams that ran
     fieldsets = (
         (None, {"fields": ("race", "bib", "name", "category", "club")}),
         (
@@ -258,6 +263,54 @@ class TeamAdmin(admin.ModelAdmin):
         )
         obj.official_status, obj.status_reason = updated.official_status, updated.status_reason
         obj.public_note = updated.public_note
+
+    # --- deleting a team that never ran (spam, a duplicate), through the audited service ---
+
+    @admin.action(permissions=["delete"], description=gettext_lazy("Delete selected %(verbose_name_plural)s"))
+    def delete_selected(self, request, queryset):
+        """Django's delete, asked only about the teams that may go; the others are named and kept."""
+        refused = {team.pk: team_delete_problems(team) for team in queryset}
+        refused = {pk: problems for pk, problems in refused.items() if problems}
+        for problems in refused.values():
+            for problem in problems:
+                self.message_user(request, problem, messages.WARNING)
+        deletable = queryset.exclude(pk__in=refused)
+        if not deletable.exists():
+            return None
+        return admin_actions.delete_selected(self, request, deletable)
+
+    def get_deleted_objects(self, objs, request):
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        # Runners go with their team; the runner admin only refuses removing one on its own.
+        perms_needed.discard(Runner._meta.verbose_name)
+        return deleted, model_count, perms_needed, protected
+
+    def delete_view(self, request, object_id, extra_context=None):
+        # A team that ran is refused with the reason, on its own page, instead of a bare 403.
+        team = self.get_object(request, unquote(object_id))
+        problems = team_delete_problems(team) if team is not None else []
+        if problems and self.has_delete_permission(request, team):
+            return self._refuse_delete(request, team, problems)
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except InputProblems as refusal:  # a split arrived after the confirmation page was shown
+            return self._refuse_delete(request, team, refusal.problems)
+
+    def _refuse_delete(self, request, team: Team, problems: list[str]):
+        for problem in problems:
+            self.message_user(request, problem, messages.ERROR)
+        return redirect("admin:races_team_change", team.pk)
+
+    def delete_model(self, request, obj):
+        team_delete(team=obj, actor=request.user.get_username(), user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for team in queryset:
+            try:
+                team_delete(team=team, actor=request.user.get_username(), user=request.user)
+            except InputProblems as refusal:
+                for problem in refusal.problems:
+                    self.message_user(request, problem, messages.WARNING)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is Runner:

@@ -321,3 +321,37 @@ class UploadRolesTest(RolesTestCase):
     def test_olivia_uploads_timing(self):
         self.upload(self.olivia, "timing", R2_READS)
         self.assertTrue(TimingRecord.objects.filter(read_id="r2-0001").exists())
+
+
+class TeamDeletionRolesTest(RolesTestCase):
+    """A team that never ran (103, a late entry) may be deleted by an organiser only."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        entries_import(race=cls.race, raw=LATE_ENTRY.encode(), filename="late.csv", actor="setup")
+
+    def delete(self, user):
+        self.client.force_login(user)
+        team = Team.objects.get(race=self.race, bib="103")
+        return self.client.post(reverse("admin:races_team_delete", args=[team.pk]), {"post": "yes"})
+
+    def team_actions(self, user) -> list[str]:
+        self.client.force_login(user)
+        return offered_actions(self.client.get(reverse("admin:races_team_changelist")))
+
+    def test_vera_cannot_delete_a_team(self):
+        self.assertEqual(self.team_actions(self.vera), [])
+        self.assertEqual(self.delete(self.vera).status_code, 403)
+        self.assertTrue(Team.objects.filter(bib="103").exists())
+
+    def test_rita_cannot_delete_a_team(self):
+        self.assertEqual(self.team_actions(self.rita), [])
+        self.assertEqual(self.delete(self.rita).status_code, 403)
+        self.assertTrue(Team.objects.filter(bib="103").exists())
+        self.assertEqual(self.audit_count(AuditEntry.Action.TEAM_DELETED), 0)
+
+    def test_olivia_deletes_a_team(self):
+        self.assertEqual(self.team_actions(self.olivia), ["delete_selected"])
+        self.assertEqual(self.delete(self.olivia).status_code, 302)
+        self.assertFalse(Team.objects.filter(bib="103").exists())
