@@ -180,6 +180,17 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
 
+# Organisers upload entries and chip files in the admin; a file above this size is refused with
+# its size and the limit (the import commands read from disk and have no limit).
+TASUKI_UPLOAD_MAX_BYTES = env.int("TASUKI_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
+if TASUKI_UPLOAD_MAX_BYTES <= 0:
+    raise ImproperlyConfigured("TASUKI_UPLOAD_MAX_BYTES must be a positive number of bytes.")
+# An uploaded file larger than this is streamed to a temporary file as it arrives rather than
+# held in memory, so a huge upload costs disk, not the web worker's memory; the other fields of
+# a request may not exceed DATA_UPLOAD_MAX_MEMORY_SIZE. (Both are Django's defaults, stated.)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
 # How long standings readers wait for a recompute that another process is running.
 STANDINGS_RECOMPUTE_WAIT_SECONDS = 30
 # A burst of splits within this window causes one recompute, not one per split.

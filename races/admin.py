@@ -19,6 +19,7 @@ from django.db.models import Count, F
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -593,10 +594,16 @@ class RaceAdmin(admin.ModelAdmin):
             "what": upload_kind.what,
             "intro": upload_kind.intro,
             "form": form,
-            "problems": problems,
+            # A file of 12,000 bad lines usually has one mistake repeated: the first ones show it.
+            "problems": problems[:UPLOAD_PROBLEMS_SHOWN],
+            "problems_total": len(problems),
+            "problems_total_display": number_format(len(problems), force_grouping=True),
             "change_url": reverse("admin:races_race_change", args=[race.pk]),
         }
         return TemplateResponse(request, "admin/races/race/import_csv.html", context)
+
+
+UPLOAD_PROBLEMS_SHOWN = 200
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,21 @@ PROBE = (
 )
 
 
-def start(**env: str) -> subprocess.CompletedProcess:
-    clean = {
-        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG"}
-    }
+SETTINGS_FROM_ENV = {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "TASUKI_UPLOAD_MAX_BYTES"}
+
+
+def start(probe: str = PROBE, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in SETTINGS_FROM_ENV}
     clean.update(env, DJANGO_SETTINGS_MODULE="ekiden.settings")
-    return subprocess.run([sys.executable, "-c", PROBE], env=clean, cwd=ROOT, capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-c", probe], env=clean, cwd=ROOT, capture_output=True, text=True)
+
+
+def setting(name: str, **env: str) -> str:
+    started = start(
+        f"import django; from django.conf import settings; django.setup(); print(settings.{name})", **env
+    )
+    assert started.returncode == 0, started.stderr
+    return started.stdout.strip()
 
 
 def test_nothing_set_gives_the_embedded_mode():
@@ -65,3 +74,14 @@ def test_a_malformed_registration_rate_refuses_to_start():
     started = start(TASUKI_REGISTRATION_RATE="3 per minute")
     assert started.returncode != 0
     assert "TASUKI_REGISTRATION_RATE is '3 per minute'; write COUNT/SECONDS" in started.stderr
+
+
+def test_admin_uploads_are_limited_to_20_megabytes_unless_set():
+    assert setting("TASUKI_UPLOAD_MAX_BYTES") == str(20 * 1024 * 1024)
+    assert setting("TASUKI_UPLOAD_MAX_BYTES", TASUKI_UPLOAD_MAX_BYTES="1048576") == "1048576"
+
+
+def test_an_upload_limit_that_is_not_positive_refuses_to_start():
+    started = start(TASUKI_UPLOAD_MAX_BYTES="0")
+    assert started.returncode != 0
+    assert "TASUKI_UPLOAD_MAX_BYTES must be a positive number of bytes." in started.stderr
