@@ -84,14 +84,24 @@ VAR_DIR = Path(env.str("TASUKI_VAR_DIR", default=str(BASE_DIR / "var")))
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'tasuki.sqlite3'}"),
 }
+# Race day writes come from several tablets and imports at once: a write waits this many
+# seconds for another writer's lock, then fails with "the database is busy" and changes nothing.
+DATABASE_BUSY_TIMEOUT = env.float("DATABASE_BUSY_TIMEOUT", default=20.0)
+if DATABASE_BUSY_TIMEOUT < 0:
+    raise ImproperlyConfigured("DATABASE_BUSY_TIMEOUT must be a number of seconds, 0 or more.")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Race day writes come from several tablets at once: wait for the lock rather than fail.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
-            "timeout": 20,
+            "timeout": DATABASE_BUSY_TIMEOUT,
             "transaction_mode": "IMMEDIATE",
             "init_command": "PRAGMA journal_mode=WAL;",
         }
+    )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABASE_BUSY_TIMEOUT:
+    # Options given in DATABASE_URL win. Behind PgBouncer, which refuses start-up options, set
+    # DATABASE_BUSY_TIMEOUT=0 and lock_timeout on the database role instead.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "options", f"-c lock_timeout={round(DATABASE_BUSY_TIMEOUT * 1000)}"
     )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

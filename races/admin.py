@@ -15,6 +15,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import actions as admin_actions
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import OperationalError
 from django.db.models import Count, F
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -23,6 +24,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from races.database_busy import DATABASE_BUSY, is_database_busy
 from races.forms import EntriesUploadForm, RegistrationDeadlineInRaceZone, TimingUploadForm
 from races.models import (
     AuditEntry,
@@ -578,6 +580,10 @@ class RaceAdmin(admin.ModelAdmin):
                 )
             except InputProblems as refusal:
                 problems = refusal.problems
+            except OperationalError as error:
+                if not is_database_busy(error):
+                    raise
+                self.message_user(request, DATABASE_BUSY, messages.ERROR)
             else:
                 self.message_user(
                     request,

@@ -14,7 +14,14 @@ PROBE = (
 )
 
 
-SETTINGS_FROM_ENV = {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "TASUKI_UPLOAD_MAX_BYTES"}
+SETTINGS_FROM_ENV = {
+    "DATABASE_URL",
+    "REDIS_URL",
+    "SECRET_KEY",
+    "DEBUG",
+    "TASUKI_UPLOAD_MAX_BYTES",
+    "DATABASE_BUSY_TIMEOUT",
+}
 
 
 def start(probe: str = PROBE, **env: str) -> subprocess.CompletedProcess:
@@ -85,3 +92,22 @@ def test_an_upload_limit_that_is_not_positive_refuses_to_start():
     started = start(TASUKI_UPLOAD_MAX_BYTES="0")
     assert started.returncode != 0
     assert "TASUKI_UPLOAD_MAX_BYTES must be a positive number of bytes." in started.stderr
+
+
+def test_a_write_waits_20_seconds_for_a_busy_database_unless_set():
+    sqlite_timeout = "DATABASES['default']['OPTIONS']['timeout']"
+    assert setting(sqlite_timeout) == "20.0"
+    assert setting(sqlite_timeout, DATABASE_BUSY_TIMEOUT="1") == "1.0"
+    postgres = "postgres://postgres@127.0.0.1:5432/test"
+    postgres_options = "DATABASES['default']['OPTIONS']['options']"
+    assert setting(postgres_options, DATABASE_URL=postgres) == "-c lock_timeout=20000"
+    assert (
+        setting(postgres_options, DATABASE_URL=postgres, DATABASE_BUSY_TIMEOUT="2.5")
+        == "-c lock_timeout=2500"
+    )
+
+
+def test_a_negative_busy_timeout_refuses_to_start():
+    started = start(DATABASE_BUSY_TIMEOUT="-1")
+    assert started.returncode != 0
+    assert "DATABASE_BUSY_TIMEOUT must be a number of seconds, 0 or more." in started.stderr
