@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import TestCase
 from django.urls import reverse
 
-from races.models import AuditEntry, Race, Team
+from races.models import AuditEntry, Race, RaceOfficial, Team
 from races.roles import ORGANISER, RESULTS_DESK
 from races.services import entries_import, race_close, race_import
 from results.models import TimingRecord
@@ -355,3 +355,27 @@ class TeamDeletionRolesTest(RolesTestCase):
         self.assertEqual(self.team_actions(self.olivia), ["delete_selected"])
         self.assertEqual(self.delete(self.olivia).status_code, 302)
         self.assertFalse(Team.objects.filter(bib="103").exists())
+
+
+class RaceOfficialsRolesTest(RolesTestCase):
+    """Olivia says who works the race on race day; she finds the helpers by their user name."""
+
+    def officials_inline(self, user):
+        self.client.force_login(user)
+        response = self.client.get(reverse("admin:races_race_change", args=[self.race.pk]))
+        inlines = [f for f in response.context["inline_admin_formsets"] if f.opts.model is RaceOfficial]
+        return inlines[0] if inlines else None
+
+    def find_user(self, user, term: str):
+        self.client.force_login(user)
+        query = {"app_label": "races", "model_name": "raceofficial", "field_name": "user", "term": term}
+        return self.client.get(reverse("admin:autocomplete"), query)
+
+    def test_olivia_may_add_race_officials_and_find_rita_by_name(self):
+        self.assertTrue(self.officials_inline(self.olivia).has_add_permission)
+        found = self.find_user(self.olivia, "rit")
+        self.assertEqual([result["text"] for result in found.json()["results"]], ["rita"])
+
+    def test_rita_may_not_set_race_officials(self):
+        self.assertIsNone(self.officials_inline(self.rita))
+        self.assertEqual(self.find_user(self.rita, "oli").status_code, 403)
