@@ -13,10 +13,11 @@ from django.test import TestCase
 from django.urls import reverse
 
 from races.models import AuditEntry, Race, RaceOfficial, Team
-from races.roles import ORGANISER, RESULTS_DESK
+from races.roles import ORGANISER, RESULTS_DESK, ROLE_PERMISSIONS
 from races.services import entries_import, race_close, race_import
 from results.models import TimingRecord
 from results.services import timing_import, timing_record_void
+from tests.commands import run
 from tests.race_payloads import KL_EKIDEN
 
 ENTRIES = """team_bib,team_name,category,leg,runner_name,gender,birth_date,club,runner_bib,chip_id
@@ -379,3 +380,18 @@ class RaceOfficialsRolesTest(RolesTestCase):
     def test_rita_may_not_set_race_officials(self):
         self.assertIsNone(self.officials_inline(self.rita))
         self.assertEqual(self.find_user(self.rita, "oli").status_code, 403)
+
+
+class RoleGroupsTest(TestCase):
+    def test_the_migrations_give_each_group_exactly_what_its_role_lists(self):
+        for name, listed in ROLE_PERMISSIONS.items():
+            with self.subTest(role=name):
+                group = Group.objects.get(name=name)
+                granted = set(group.permissions.values_list("content_type__app_label", "codename"))
+                self.assertEqual(granted, set(listed))
+
+    def test_create_role_groups_finds_every_permission_and_changes_nothing_more(self):
+        before = {g.name: set(g.permissions.all()) for g in Group.objects.all()}
+        outcome = run("create_role_groups")
+        self.assertTrue(outcome.ok, outcome.stderr)
+        self.assertEqual({g.name: set(g.permissions.all()) for g in Group.objects.all()}, before)
