@@ -84,14 +84,24 @@ VAR_DIR = Path(env.str("TASUKI_VAR_DIR", default=str(BASE_DIR / "var")))
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'tasuki.sqlite3'}"),
 }
+# Race day writes come from several tablets and imports at once: a write waits this many
+# seconds for another writer's lock, then fails with "the database is busy" and changes nothing.
+DATABASE_BUSY_TIMEOUT = env.float("DATABASE_BUSY_TIMEOUT", default=20.0)
+if DATABASE_BUSY_TIMEOUT < 0:
+    raise ImproperlyConfigured("DATABASE_BUSY_TIMEOUT must be a number of seconds, 0 or more.")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Race day writes come from several tablets at once: wait for the lock rather than fail.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
-            "timeout": 20,
+            "timeout": DATABASE_BUSY_TIMEOUT,
             "transaction_mode": "IMMEDIATE",
             "init_command": "PRAGMA journal_mode=WAL;",
         }
+    )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABASE_BUSY_TIMEOUT:
+    # Options given in DATABASE_URL win. Behind PgBouncer, which refuses start-up options, set
+    # DATABASE_BUSY_TIMEOUT=0 and lock_timeout on the database role instead.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "options", f"-c lock_timeout={round(DATABASE_BUSY_TIMEOUT * 1000)}"
     )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -179,6 +189,17 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
+
+# Organisers upload entries and chip files in the admin; a file above this size is refused with
+# its size and the limit (the import commands read from disk and have no limit).
+TASUKI_UPLOAD_MAX_BYTES = env.int("TASUKI_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
+if TASUKI_UPLOAD_MAX_BYTES <= 0:
+    raise ImproperlyConfigured("TASUKI_UPLOAD_MAX_BYTES must be a positive number of bytes.")
+# An uploaded file larger than this is streamed to a temporary file as it arrives rather than
+# held in memory, so a huge upload costs disk, not the web worker's memory; the other fields of
+# a request may not exceed DATA_UPLOAD_MAX_MEMORY_SIZE. (Both are Django's defaults, stated.)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # How long standings readers wait for a recompute that another process is running.
 STANDINGS_RECOMPUTE_WAIT_SECONDS = 30

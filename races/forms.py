@@ -8,7 +8,9 @@ team in the same words.
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.conf import settings
 from django.forms import formset_factory
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -142,7 +144,32 @@ class RegistrationDeadlineInRaceZone:
         return timezone.make_aware(typed, ZoneInfo(zone))
 
 
-class EntriesUploadForm(forms.Form):
+class CsvUploadForm(forms.Form):
+    """A CSV uploaded in the admin: bounded in size, so one upload cannot take the site down."""
+
+    command = ""  # the import command that takes a file of any size from the server's disk
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.TASUKI_UPLOAD_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _(
+                    "%(file)s is %(size)s; an upload may be at most %(limit)s. Split it into smaller "
+                    "files, or run “manage.py %(command)s” on the server, which has no such limit."
+                )
+                % {
+                    "file": upload.name,
+                    "size": filesizeformat(upload.size),
+                    "limit": filesizeformat(limit),
+                    "command": self.command,
+                }
+            )
+        return upload
+
+
+class EntriesUploadForm(CsvUploadForm):
+    command = "import_entries"
     file = forms.FileField(
         label=_("Entries CSV"),
         help_text=_(
@@ -153,7 +180,8 @@ class EntriesUploadForm(forms.Form):
     )
 
 
-class TimingUploadForm(forms.Form):
+class TimingUploadForm(CsvUploadForm):
+    command = "import_timing"
     file = forms.FileField(
         label=_("Timing CSV"),
         help_text=_(

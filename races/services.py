@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from races.csv_rows import Row, decode_upload, read_rows
 from races.eligibility import (
@@ -686,6 +687,53 @@ def team_status_set(
     )
     race.bump_standings_version()
     return team
+
+
+def team_delete_problems(team: Team) -> list[str]:
+    """Why a team cannot be deleted. A team that ran is part of the race's record: its splits
+    moved other teams' carry-over starts and ranks, and an appeal may need them."""
+    records = team.timing_records.count()
+    if not records:
+        return []
+    return [
+        ngettext(
+            "Team %(bib)s (%(name)s) has %(count)d timing record, so it cannot be deleted. Set a "
+            "status (DNS or DQ) instead, or void the split if it was wrong.",
+            "Team %(bib)s (%(name)s) has %(count)d timing records, so it cannot be deleted. Set a "
+            "status (DNS or DQ) instead, or void the splits that were wrong.",
+            records,
+        )
+        % {"bib": team.bib, "name": team.name, "count": records}
+    ]
+
+
+@transaction.atomic
+def team_delete(*, team: Team, actor: str, user=None) -> None:
+    """Remove a team that never ran (a spam registration, a duplicate); its runners go with it."""
+    # Locked, so no split can be stored for it between the check and the delete.
+    locked = Team.objects.select_for_update().select_related("race").filter(pk=team.pk).first()
+    if locked is None:
+        raise InputProblems([_("team %s: already deleted.") % team.bib])
+    if problems := team_delete_problems(locked):
+        raise InputProblems(problems)
+    race = locked.race
+    # The team row goes, so the trail keeps what it was (names only: birth dates are not needed).
+    AuditEntry.objects.create(
+        race=race,
+        user=user,
+        actor=actor,
+        action=AuditEntry.Action.TEAM_DELETED,
+        details={
+            "bib": locked.bib,
+            "name": locked.name,
+            "runners": [
+                {"leg": leg, "name": name}
+                for leg, name in locked.runners.order_by("leg").values_list("leg", "name")
+            ],
+        },
+    )
+    locked.delete()
+    race.bump_standings_version()
 
 
 @transaction.atomic

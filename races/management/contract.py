@@ -1,11 +1,14 @@
-"""What every contract command shares: bad input is reported line by line, never a traceback,
-and a change to a closed race's final results is pointed out."""
+"""What every contract command shares: bad input is reported line by line, never a traceback;
+a database busy with another writer is reported in one line; a change to a closed race's
+final results is pointed out."""
 
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import OperationalError
 from django.utils.translation import gettext as _
 
+from races.database_busy import DATABASE_BUSY, is_database_busy
 from races.models import Race
 from races.problems import InputProblems
 
@@ -14,8 +17,8 @@ class ContractCommand(BaseCommand):
     """A command organisers script: problems go to stderr one per line, exit status 1."""
 
     def execute(self, *args, **options):
-        closed_before = self._closed_races()
         try:
+            closed_before = self._closed_races()
             output = super().execute(*args, **options)
         except InputProblems as exc:
             for problem in exc.problems:
@@ -23,6 +26,11 @@ class ContractCommand(BaseCommand):
             raise CommandError(
                 _("%d problem(s) found; nothing was changed.") % len(exc.problems), returncode=1
             ) from None
+        except OperationalError as exc:
+            if not is_database_busy(exc):
+                raise
+            # The transaction was rolled back; a script can retry on exit status 1.
+            raise CommandError(str(DATABASE_BUSY), returncode=1) from None
         self._warn_of_changed_final_results(closed_before)
         return output
 
