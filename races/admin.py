@@ -20,7 +20,6 @@ from django.db.models import Count, F
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -37,7 +36,7 @@ from races.models import (
     Station,
     Team,
 )
-from races.problems import InputProblems
+from races.problems import InputProblems, problems_shown
 from races.roles import roles_with
 from races.services import (
     RUNNER_FIELDS,
@@ -600,16 +599,10 @@ class RaceAdmin(admin.ModelAdmin):
             "what": upload_kind.what,
             "intro": upload_kind.intro,
             "form": form,
-            # A file of 12,000 bad lines usually has one mistake repeated: the first ones show it.
-            "problems": problems[:UPLOAD_PROBLEMS_SHOWN],
-            "problems_total": len(problems),
-            "problems_total_display": number_format(len(problems), force_grouping=True),
+            **problems_shown(problems),
             "change_url": reverse("admin:races_race_change", args=[race.pk]),
         }
         return TemplateResponse(request, "admin/races/race/import_csv.html", context)
-
-
-UPLOAD_PROBLEMS_SHOWN = 200
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ can be told that nothing was changed, instead of being shown a traceback or a 50
 """
 
 from django.db import OperationalError
+from django.http import JsonResponse
+from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 DATABASE_BUSY = _(
@@ -29,3 +31,27 @@ def is_database_busy(error: BaseException) -> bool:
     if sqlstate:
         return sqlstate in POSTGRES_BUSY
     return any(words in str(error) for words in SQLITE_BUSY)
+
+
+class DatabaseBusyMiddleware:
+    """Any page or API call that meets a busy database answers 503 "try again", never a 500.
+
+    The request's transaction was rolled back, so nothing of it was stored; a tablet retries a
+    503 by itself, a person reads the page.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not is_database_busy(exception):
+            return None
+        if request.path.startswith("/api/"):
+            response = JsonResponse({"detail": str(DATABASE_BUSY)}, status=503)
+        else:
+            response = render(request, "database_busy.html", {"message": DATABASE_BUSY}, status=503)
+        response["Retry-After"] = "30"
+        return response

@@ -172,6 +172,7 @@ class EntriesUploadForm(CsvUploadForm):
     command = "import_entries"
     file = forms.FileField(
         label=_("Entries CSV"),
+        error_messages={"required": _("Choose the file to upload.")},
         help_text=_(
             "UTF-8 CSV with a header row: team_bib, team_name, category, leg, runner_name, gender, "
             "birth_date and optionally club, runner_bib, chip_id, nationality. One row per runner. "
@@ -184,6 +185,7 @@ class TimingUploadForm(CsvUploadForm):
     command = "import_timing"
     file = forms.FileField(
         label=_("Timing CSV"),
+        error_messages={"required": _("Choose the file to upload.")},
         help_text=_(
             "UTF-8 CSV with a header row: bib, station, time and optionally source, read_id. The bib "
             "may be a team bib, a runner bib or a chip id; the time HH:MM:SS[.fff] in the race's "

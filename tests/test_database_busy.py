@@ -107,6 +107,40 @@ class BusyUploadTest(BusyTestCase):
         self.assertFalse(self.race.teams.filter(bib="102").exists())
 
 
+class BusyPageTest(BusyTestCase):
+    """Every other page and API call: the middleware answers 503 with the message, not a 500."""
+
+    def test_an_officials_upload_confirmed_on_a_locked_database_is_a_503_page(self):
+        self.client.force_login(self.olivia)
+        preview = self.client.post(
+            f"/officials/{self.race.slug}/upload/", {"file": SimpleUploadedFile("r1.csv", READS.encode())}
+        )
+        digest = preview.context["confirm_form"].initial["digest"]
+        with mock.patch("results.services._insert_reads", side_effect=locked):
+            response = self.client.post(f"/officials/{self.race.slug}/upload/confirm/", {"digest": digest})
+        self.assertEqual(response.status_code, 503)
+        self.assertEqual(response["Retry-After"], "30")
+        self.assertContains(response, BUSY, status_code=503)
+        self.assertFalse(TimingRecord.objects.exists())
+
+    def test_an_api_call_on_a_locked_database_is_a_503_with_the_message(self):
+        with mock.patch("results.api.standings_for_race", side_effect=locked):
+            response = self.client.get(f"/api/v1/races/{self.race.slug}/results")
+        self.assertEqual(response.status_code, 503)
+        self.assertEqual(response.json(), {"detail": BUSY})
+
+    def test_another_database_error_still_fails_loudly(self):
+        def broken(*args, **kwargs):
+            raise OperationalError("no such table: races_race")
+
+        self.client.raise_request_exception = True
+        with (
+            mock.patch("results.api.standings_for_race", side_effect=broken),
+            self.assertRaises(OperationalError),
+        ):
+            self.client.get(f"/api/v1/races/{self.race.slug}/results")
+
+
 class BusyErrorTest(SimpleTestCase):
     def test_sqlite_and_postgresql_lock_errors_are_busy_and_others_are_not(self):
         class LockNotAvailable(Exception):

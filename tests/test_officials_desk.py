@@ -439,7 +439,7 @@ class TestUploadingAChipFile(DeskTestCase):
     @override_settings(TASUKI_UPLOAD_MAX_BYTES=64)
     def test_a_file_over_the_size_limit_is_refused_with_the_limit(self):
         response = self.preview()
-        self.assertContains(response, "the limit is 64\xa0bytes")
+        self.assertContains(response, "an upload may be at most 64\xa0bytes")
         self.assertContains(response, "Split it into smaller files")
         self.assertNotContains(response, 'name="digest"')
 

@@ -13,51 +13,20 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from races.access import may_upload_timing, works_results_desk
+from races.forms import TimingUploadForm
 from races.models import Race
-from races.problems import InputProblems
+from races.problems import InputProblems, problems_shown
 from results.officials.guards import race_page_required
 from results.services import TimingImportSummary, timing_import
 
 #: A preview not confirmed within this time is forgotten; the official uploads the file again.
 HELD_SECONDS = 30 * 60
-#: A file with a wrong column can have 100,000 bad lines: the first ones tell what is wrong.
-PROBLEMS_SHOWN = 200
-
 ONLY_FOR = gettext_lazy("Uploading timing files is for the race's organisers and the results desk.")
-
-
-def upload_limit() -> int:
-    return getattr(settings, "TASUKI_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
-
-
-class ChipFileForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("Timing file (CSV)"),
-        help_text=gettext_lazy(
-            "Columns bib,station,time and optionally source,read_id; times HH:MM:SS[.fff] in the "
-            "race's time zone or ISO 8601 with an offset."
-        ),
-        error_messages={"required": gettext_lazy("Choose the file to upload.")},
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        limit = upload_limit()
-        if upload.size > limit:
-            raise forms.ValidationError(
-                _(
-                    "%(file)s is %(size)s; the limit is %(limit)s. Split it into smaller files "
-                    "and upload them one after the other."
-                )
-                % {"file": upload.name, "size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
-            )
-        return upload
 
 
 class ConfirmForm(forms.Form):
@@ -81,14 +50,6 @@ def _held(race: Race, user, digest: str) -> tuple[str, bytes, int] | None:
     return held
 
 
-def _problems(problems: list[str]) -> dict:
-    return {
-        "problems": problems[:PROBLEMS_SHOWN],
-        "problem_count": len(problems),
-        "problems_not_shown": max(0, len(problems) - PROBLEMS_SHOWN),
-    }
-
-
 def _station_counts(summary: TimingImportSummary) -> list[dict]:
     return [
         {"station": code, "added": added, "already_stored": summary.already_stored_at.get(code, 0)}
@@ -98,11 +59,11 @@ def _station_counts(summary: TimingImportSummary) -> list[dict]:
 
 @race_page_required(may_upload_timing, ONLY_FOR)
 def upload(request, race: Race):
-    form = ChipFileForm(request.POST, request.FILES) if request.method == "POST" else ChipFileForm()
+    form = TimingUploadForm(request.POST, request.FILES) if request.method == "POST" else TimingUploadForm()
     context = {
         "race": race,
         "form": form,
-        "limit": upload_limit(),
+        "limit": settings.TASUKI_UPLOAD_MAX_BYTES,
         "desk": works_results_desk(request.user, race),
     }
     if request.method == "POST" and form.is_valid():
@@ -112,7 +73,7 @@ def upload(request, race: Race):
         try:
             preview = timing_import(race=race, raw=raw, filename=filename, dry_run=True)
         except InputProblems as refusal:
-            context.update(_problems(refusal.problems))
+            context.update(problems_shown(refusal.problems))
         else:
             context.update(
                 preview=preview,
@@ -145,12 +106,12 @@ def confirm(request, race: Race):
     except InputProblems as refusal:
         context = {
             "race": race,
-            "form": ChipFileForm(),
-            "limit": upload_limit(),
+            "form": TimingUploadForm(),
+            "limit": settings.TASUKI_UPLOAD_MAX_BYTES,
             "desk": works_results_desk(request.user, race),
             "filename": filename,
             "changed_since_preview": True,
-            **_problems(refusal.problems),
+            **problems_shown(refusal.problems),
         }
         return render(request, "officials/upload/upload.html", context)
     messages.success(request, _("%(file)s: %(summary)s") % {"file": filename, "summary": summary})
