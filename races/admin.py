@@ -315,6 +315,8 @@ class RaceAdminForm(forms.ModelForm):
             "kuriage_minutes",
             "registration_open",
             "is_closed",
+            "certificate_logo",
+            "certificate_signature_name",
         )
 
     def _post_clean(self):
