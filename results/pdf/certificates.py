@@ -52,6 +52,15 @@ def finished_teams(results: dict, *, category: str | None = None, bib: str | Non
     ]
 
 
+def no_finishers_message(race_name: str, category_name: str | None = None) -> str:
+    if category_name is None:
+        return _("No team of %s has finished, so there are no certificates.") % race_name
+    return _("No team of %(race)s in %(category)s has finished, so there are no certificates.") % {
+        "race": race_name,
+        "category": category_name,
+    }
+
+
 def certificates_pdf(
     race: PrintedRace,
     results: dict,
