@@ -26,6 +26,7 @@ from races.models import (
 )
 from races.problems import InputProblems, at_line
 from races.race_file import CATEGORY_RULES, parse_race_payload
+from races.signals import race_closed
 
 COMMAND_LINE = "command line"
 
@@ -622,4 +623,6 @@ def race_close(*, race: Race, reopen: bool = False, actor: str, user=None) -> Ra
         action=AuditEntry.Action.RACE_REOPENED if reopen else AuditEntry.Action.RACE_CLOSED,
     )
     race.bump_standings_version()
+    if not reopen:  # listeners (the results book) act on the committed, closed race
+        transaction.on_commit(lambda: race_closed.send(sender=Race, race_id=race.pk), robust=True)
     return race
