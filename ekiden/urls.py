@@ -7,6 +7,7 @@ urlpatterns = [
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("results.api_urls")),
+    path("officials/", include("results.officials.urls")),
     path("", include("races.urls")),
     path("", include("results.urls")),
 ]

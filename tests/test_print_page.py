@@ -1,0 +1,132 @@
+"""The organisers' print page and the printed results on the public pages.
+
+Personas: olivia, an organiser (the Organiser group); root, a superuser; rita, a runner with an
+account but no role; and an anonymous spectator.
+"""
+
+import zipfile
+from io import BytesIO
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.test import TestCase
+from django.urls import reverse
+
+from races.roles import ORGANISER
+from results.models import PrintJob
+from results.print_jobs import print_job_request
+from tests.printing import load_mini_ekiden, needs_pdf_tools
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+class PrintPageTestCase(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.race = load_mini_ekiden()
+        cls.olivia = User.objects.create_user("olivia", password="x", is_staff=True)
+        cls.olivia.groups.add(Group.objects.get(name=ORGANISER))
+        cls.root = User.objects.create_superuser("root", password="x")
+        cls.rita = User.objects.create_user("rita", password="x")
+        cls.url = reverse("officials:print", kwargs={"slug": "mini-ekiden"})
+
+    def post(self, kind: str, category: str = ""):
+        """Press a button, let the task run (in-process, as in the embedded mode), show the page."""
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(self.url, {"kind": kind, "category": category})
+        self.assertRedirects(response, self.url, fetch_redirect_response=False)
+        return self.client.get(self.url)
+
+
+class WhoMayPrintTest(PrintPageTestCase):
+    def test_an_anonymous_visitor_is_sent_to_the_login_page(self):
+        response = self.client.get(self.url)
+        self.assertRedirects(
+            response, f"{reverse('admin:login')}?next={self.url}", fetch_redirect_response=False
+        )
+
+    def test_a_signed_in_runner_is_told_whom_to_ask(self):
+        self.client.force_login(self.rita)
+        response = self.client.get(self.url)
+        self.assertEqual(response.status_code, 403)
+        self.assertContains(response, "This page is for the race's organisers", status_code=403)
+        self.assertContains(response, "Organiser", status_code=403)
+        self.assertEqual(self.client.post(self.url, {"kind": "book"}).status_code, 403)
+        self.assertFalse(PrintJob.objects.exists())
+
+    def test_an_organiser_and_a_superuser_may_print(self):
+        for user in (self.olivia, self.root):
+            self.client.force_login(user)
+            response = self.client.get(self.url)
+            self.assertEqual(response.status_code, 200)
+            self.assertContains(response, "Make the results book")
+            self.assertContains(response, "One file per team (ZIP)")
+
+    def test_downloads_are_for_organisers_too(self):
+        with self.captureOnCommitCallbacks(execute=True):
+            job, _created = print_job_request(race=self.race, kind=PrintJob.Kind.BOOK)
+        url = reverse("officials:print-download", kwargs={"slug": "mini-ekiden", "job_id": job.pk})
+        self.assertEqual(self.client.get(url).status_code, 302)
+        self.client.force_login(self.rita)
+        self.assertEqual(self.client.get(url).status_code, 403)
+
+
+@needs_pdf_tools
+class PrintingTest(PrintPageTestCase):
+    def setUp(self):
+        self.client.force_login(self.olivia)
+
+    def test_the_results_book_is_made_and_can_be_downloaded(self):
+        response = self.post("book")
+        self.assertContains(response, "Results book: asked for")
+        job = PrintJob.objects.get()
+        self.assertEqual((job.state, job.requested_by), (PrintJob.State.DONE, self.olivia))
+        download = reverse("officials:print-download", kwargs={"slug": "mini-ekiden", "job_id": job.pk})
+        self.assertContains(response, download)
+        self.assertContains(response, "mini-ekiden-results.pdf")
+        file = self.client.get(download)
+        self.assertEqual(file["Content-Disposition"], 'attachment; filename="mini-ekiden-results.pdf"')
+        self.assertTrue(b"".join(file.streaming_content).startswith(b"%PDF"))
+
+    def test_certificates_of_one_category_as_a_zip(self):
+        mxs = self.race.categories.get(code="MXS")
+        self.post("certificates_zip", str(mxs.pk))
+        job = PrintJob.objects.get()
+        self.assertEqual((job.category, job.state), (mxs, PrintJob.State.DONE))
+        download = reverse("officials:print-download", kwargs={"slug": "mini-ekiden", "job_id": job.pk})
+        content = b"".join(self.client.get(download).streaming_content)
+        with zipfile.ZipFile(BytesIO(content)) as archive:
+            self.assertEqual(len(archive.namelist()), 2)
+
+    def test_asking_while_a_job_runs_shows_that_job(self):
+        with self.captureOnCommitCallbacks(execute=False):  # the worker has not started it yet
+            print_job_request(race=self.race, kind=PrintJob.Kind.BOOK)
+        response = self.client.post(self.url, {"kind": "book"}, follow=True)
+        self.assertContains(response, "Results book is already being made")
+        self.assertEqual(PrintJob.objects.count(), 1)
+        self.assertContains(response, '<progress max="100" value="0"')
+
+    def test_the_list_polls_only_while_a_job_is_being_made(self):
+        jobs_url = reverse("officials:print-jobs", kwargs={"slug": "mini-ekiden"})
+        with self.captureOnCommitCallbacks(execute=False):
+            job, _created = print_job_request(race=self.race, kind=PrintJob.Kind.BOOK)
+        self.assertContains(self.client.get(jobs_url), f'hx-get="{jobs_url}"')
+        PrintJob.objects.filter(pk=job.pk).update(state=PrintJob.State.RUNNING, progress=40)
+        self.assertContains(self.client.get(jobs_url), '<progress max="100" value="40"')
+        PrintJob.objects.filter(pk=job.pk).update(state=PrintJob.State.FAILED, message="disk full")
+        response = self.client.get(jobs_url)
+        self.assertNotContains(response, "hx-get")
+        self.assertContains(response, "disk full")
+
+    def test_a_button_that_is_not_one_of_ours_is_refused(self):
+        response = self.client.post(self.url, {"kind": "everything"})
+        self.assertContains(response, "Choose what to print with one of the buttons.")
+        self.assertFalse(PrintJob.objects.exists())
+
+    def test_a_file_made_before_the_latest_change_says_so(self):
+        self.post("book")
+        self.race.bump_standings_version()
+        self.assertContains(self.client.get(self.url), "The results have changed since: make it again.")
