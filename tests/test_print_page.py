@@ -13,6 +13,7 @@ from django.test import TestCase
 from django.urls import reverse
 
 from races.roles import ORGANISER
+from races.services import race_close
 from results.models import PrintJob
 from results.print_jobs import print_job_request
 from tests.printing import load_mini_ekiden, needs_pdf_tools
@@ -130,3 +131,45 @@ class PrintingTest(PrintPageTestCase):
         self.post("book")
         self.race.bump_standings_version()
         self.assertContains(self.client.get(self.url), "The results have changed since: make it again.")
+
+
+@needs_pdf_tools
+class PublicLinksTest(PrintPageTestCase):
+    def test_an_open_race_links_neither_book_nor_certificates(self):
+        standings = self.client.get(reverse("results:standings", kwargs={"slug": "mini-ekiden"}))
+        self.assertNotContains(standings, "Results book (PDF)")
+        team = self.client.get(reverse("results:team", kwargs={"slug": "mini-ekiden", "bib": "124"}))
+        self.assertNotContains(team, "certificate.pdf")
+        certificate = reverse("results:team-certificate", kwargs={"slug": "mini-ekiden", "bib": "124"})
+        self.assertEqual(self.client.get(certificate).status_code, 404)
+        self.assertEqual(
+            self.client.get(reverse("results:book", kwargs={"slug": "mini-ekiden"})).status_code, 404
+        )
+
+    def test_a_closed_race_links_its_book_and_each_finished_teams_certificates(self):
+        with self.captureOnCommitCallbacks(execute=True):
+            race_close(race=self.race, actor="olivia")
+        book_url = reverse("results:book", kwargs={"slug": "mini-ekiden"})
+        standings = self.client.get(reverse("results:standings", kwargs={"slug": "mini-ekiden"}))
+        self.assertContains(standings, book_url)
+        book = self.client.get(book_url)
+        self.assertEqual(book["Content-Type"], "application/pdf")
+        self.assertTrue(b"".join(book.streaming_content).startswith(b"%PDF"))
+
+        certificate = reverse("results:team-certificate", kwargs={"slug": "mini-ekiden", "bib": "124"})
+        self.assertContains(
+            self.client.get(reverse("results:team", kwargs={"slug": "mini-ekiden", "bib": "124"})),
+            certificate,
+        )
+        response = self.client.get(certificate)
+        self.assertEqual(response["Content-Type"], "application/pdf")
+        self.assertIn("mini-ekiden-124-", response["Content-Disposition"])
+        self.assertTrue(response.content.startswith(b"%PDF"))
+
+    def test_a_team_that_did_not_finish_has_no_certificate(self):
+        with self.captureOnCommitCallbacks(execute=True):
+            race_close(race=self.race, actor="olivia")
+        team = self.client.get(reverse("results:team", kwargs={"slug": "mini-ekiden", "bib": "111"}))
+        self.assertNotContains(team, "certificate.pdf")
+        certificate = reverse("results:team-certificate", kwargs={"slug": "mini-ekiden", "bib": "111"})
+        self.assertEqual(self.client.get(certificate).status_code, 404)
