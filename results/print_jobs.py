@@ -82,9 +82,9 @@ def print_job_run(*, job_id: int, report: Callable[[int], None] | None = None) -
     it is: the broker may deliver a task twice.
     """
     with transaction.atomic():
-        job = (
-            PrintJob.objects.select_for_update().select_related("race", "category").filter(pk=job_id).first()
-        )
+        # Only the job's row is locked (PostgreSQL refuses to lock the outer join to no category).
+        jobs = PrintJob.objects.select_for_update(of=("self",)).select_related("race", "category")
+        job = jobs.filter(pk=job_id).first()
         if job is None or not job.is_active:
             return job
         if job.attempts >= MAX_ATTEMPTS:
