@@ -135,8 +135,14 @@ def markup(text: str, base: str = SANS.name) -> str:
     )
 
 
+@lru_cache(maxsize=50_000)
+def _width(chunk: str, font: str, size: float) -> float:
+    # ReportLab measures a TrueType string glyph by glyph in Python; names and labels repeat.
+    return pdfmetrics.stringWidth(chunk, font, size)
+
+
 def text_width(text: str, size: float, base: str = SANS.name) -> float:
-    return sum(pdfmetrics.stringWidth(chunk, font, size) for font, chunk in font_runs(text, base))
+    return sum(_width(chunk, font, size) for font, chunk in font_runs(text, base))
 
 
 def draw_text(
@@ -155,7 +161,7 @@ def draw_text(
     their own colour: a runner's name in kanji stands out as much as one in Latin letters.
     """
     runs = font_runs(text, base)
-    width = sum(pdfmetrics.stringWidth(chunk, font, size) for font, chunk in runs)
+    width = sum(_width(chunk, font, size) for font, chunk in runs)
     if align == "right":
         x -= width
     elif align == "centre":
@@ -168,7 +174,7 @@ def draw_text(
         else:
             canvas.setFont(font, size)
             canvas.drawString(x, y, chunk)
-        x += pdfmetrics.stringWidth(chunk, font, size)
+        x += _width(chunk, font, size)
     return width
 
 
