@@ -174,9 +174,17 @@ PDF_TEAMS = 300  # the ALEPS race: 300 teams of four, 1,200 runners
 
 
 def pdf_main() -> None:
+    import shutil
     import tempfile
 
     folder = Path(tempfile.mkdtemp(prefix="tasuki-bench-pdf-"))
+    try:
+        pdf_bench(folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def pdf_bench(folder: Path) -> None:
     os.environ.update(
         DATABASE_URL=f"sqlite:///{folder / 'bench.sqlite3'}",
         REDIS_URL="",
