@@ -3,6 +3,3 @@ from django.dispatch import Signal
 # Sent after the commit of any change that can move the standings (a split, a status, the
 # course). Arguments: race_id.
 standings_changed = Signal()
-
-# Sent after the commit that closes a race (not when it is reopened). Arguments: race_id.
-race_closed = Signal()

@@ -86,6 +86,34 @@ class TimingRecord(models.Model):
         return f"{self.team.bib} @ {self.station.code} {self.at.isoformat()}"
 
 
+class UnmatchedRead(models.Model):
+    """A read a device sent for a bib this race does not know: kept for the anomaly list.
+
+    It is not a timing record (no team to give it to), but an official must see it: a runner
+    wearing the wrong bib, a typo on the keypad, a chip never entered.
+    """
+
+    race = models.ForeignKey(Race, on_delete=models.CASCADE, related_name="unmatched_reads")
+    bib_as_read = models.CharField(_("bib as read"), max_length=64)
+    station_code = models.CharField(_("station"), max_length=20)
+    at = models.DateTimeField(_("time"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.API)
+    read_id = models.CharField(_("read id"), max_length=100, blank=True)
+    device = models.CharField(_("device"), max_length=100, blank=True)
+    received_at = models.DateTimeField(_("received"), auto_now_add=True)
+    resolved = models.BooleanField(
+        _("dealt with"), default=False, help_text=_("Ticked once an official has looked into it.")
+    )
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        verbose_name = _("unmatched read")
+        verbose_name_plural = _("unmatched reads")
+
+    def __str__(self) -> str:
+        return f"{self.bib_as_read} @ {self.station_code}"
+
+
 def prints_storage():
     from django.core.files.storage import storages
 

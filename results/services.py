@@ -1,6 +1,7 @@
 """Write operations on timing: splits in, corrections with an audit trail."""
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
@@ -152,6 +153,9 @@ class ReadChecker:
 class TimingImportSummary:
     added: int = 0
     already_stored: int = 0
+    #: Per station code, in course order: what a preview shows before anything is stored.
+    added_at: dict[str, int] = field(default_factory=dict)
+    already_stored_at: dict[str, int] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return _("%(added)d timing records added, %(same)d already stored.") % {
@@ -184,9 +188,15 @@ def timing_record_create(
     read_id: str = "",
     device: str = "",
     user=None,
+    reason: str = "",
 ) -> tuple[TimingRecord, bool]:
-    """Store one split; returns (record, created). The same read again adds nothing."""
+    """Store one split; returns (record, created). The same read again adds nothing.
+
+    A split typed in by an official (source manual) goes into the audit trail with the
+    official's reason and the team's effective time at the station before and after.
+    """
     Race.objects.select_for_update().filter(pk=race.pk).first()  # one writer of a race's reads at a time
+    check_reason_length(reason)
     problems: list[str] = []
     read = ReadChecker(race).check(
         bib=bib,
@@ -206,6 +216,7 @@ def timing_record_create(
         if read.read_id and not read.same_content(existing):
             raise InputProblems([_conflict_message(read, existing, race)])
         return existing, False
+    before = _effective_time(read.team_id, read.station_id)
     record = read.as_record(race, user, device)
     record.save()
     if source == Source.MANUAL:
@@ -215,7 +226,14 @@ def timing_record_create(
             actor=_actor(user, device),
             action=AuditEntry.Action.TIMING_ADDED,
             team_id=read.team_id,
-            details={"record": record.pk, "station": station, "time": read.at.isoformat()},
+            reason=reason.strip(),
+            details={
+                "record": record.pk,
+                "station": station,
+                "time": read.at.isoformat(),
+                "before": {"effective_time": _iso(before)},
+                "after": {"effective_time": _iso(_effective_time(read.team_id, read.station_id))},
+            },
         )
     race.bump_standings_version()
     return record, True
@@ -227,6 +245,20 @@ def _actor(user, device: str = "") -> str:
     return device or COMMAND_LINE
 
 
+def _effective_time(team_id: int, station_id: int) -> datetime | None:
+    """T(s) of one team at one station: the earliest read there that is not voided."""
+    return (
+        TimingRecord.objects.filter(team_id=team_id, station_id=station_id, voided=False)
+        .order_by("at")
+        .values_list("at", flat=True)
+        .first()
+    )
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
 def _existing_record(race: Race, read: SplitRead) -> TimingRecord | None:
     records = TimingRecord.objects.select_related("team", "station")
     if read.read_id:
@@ -236,15 +268,48 @@ def _existing_record(race: Race, read: SplitRead) -> TimingRecord | None:
     ).first()
 
 
-@transaction.atomic
 def timing_import(
-    *, race: Race, raw: bytes, filename: str = "the timing file", actor: str = COMMAND_LINE, user=None
+    *,
+    race: Race,
+    raw: bytes,
+    filename: str = "the timing file",
+    actor: str = COMMAND_LINE,
+    user=None,
+    dry_run: bool = False,
 ) -> TimingImportSummary:
     """Store every read of a timing CSV, or none of them if any line is wrong.
 
     A file with a header and no reads yet (a reader's first export) adds nothing and is fine.
+    With `dry_run` every check runs the same and the summary says what would be stored, but
+    nothing is: the officials' upload page previews a chip file this way before it is confirmed.
     """
-    Race.objects.select_for_update().filter(pk=race.pk).first()  # one writer of a race's reads at a time
+    with transaction.atomic():
+        if not dry_run:
+            # One writer of a race's reads at a time; a preview only reads, so it takes no lock
+            # and keeps no tablet waiting while a large file is checked.
+            Race.objects.select_for_update().filter(pk=race.pk).first()
+        fresh, summary = _checked_reads(race, raw, filename)
+        if dry_run or not fresh:
+            return summary
+        _insert_reads(race, fresh, user)
+        AuditEntry.objects.create(
+            race=race,
+            user=user,
+            actor=actor,
+            action=AuditEntry.Action.TIMING_IMPORTED,
+            details={
+                "file": filename,
+                "added": summary.added,
+                "already_stored": summary.already_stored,
+                "added_at": summary.added_at,
+            },
+        )
+        race.bump_standings_version()
+    return summary
+
+
+def _checked_reads(race: Race, raw: bytes, filename: str) -> tuple[list[SplitRead], TimingImportSummary]:
+    """The file's reads not stored yet, and the counts; InputProblems naming every bad line."""
     problems: list[str] = []
     rows = read_rows(
         raw,
@@ -270,21 +335,16 @@ def timing_import(
     if problems:
         raise InputProblems(problems)
 
-    fresh, summary = _new_reads(race, reads, problems)
+    fresh, summary, stored_at = _new_reads(race, reads, problems)
     if problems:
         raise InputProblems(problems)
-    _insert_reads(race, fresh, user)
     summary.added = len(fresh)
-    if fresh:
-        AuditEntry.objects.create(
-            race=race,
-            user=user,
-            actor=actor,
-            action=AuditEntry.Action.TIMING_IMPORTED,
-            details={"file": filename, "added": summary.added, "already_stored": summary.already_stored},
-        )
-        race.bump_standings_version()
-    return summary
+    added_at = Counter(read.station_id for read in fresh)
+    for station in checker.stations.values():
+        if added_at[station.pk] or stored_at[station.pk]:
+            summary.added_at[station.code] = added_at[station.pk]
+            summary.already_stored_at[station.code] = stored_at[station.pk]
+    return fresh, summary
 
 
 def _insert_reads(race: Race, reads: list[SplitRead], user) -> None:
@@ -326,9 +386,16 @@ def _insert_reads(race: Race, reads: list[SplitRead], user) -> None:
 
 def _new_reads(
     race: Race, reads: list[tuple[int, SplitRead]], problems: list[str]
-) -> tuple[list[SplitRead], TimingImportSummary]:
-    """The reads not stored yet; a read id re-used with other content is a problem."""
+) -> tuple[list[SplitRead], TimingImportSummary, Counter]:
+    """The reads not stored yet, and the others counted per station id; a read id re-used with
+    other content is a problem."""
     summary = TimingImportSummary()
+    stored_at: Counter = Counter()
+
+    def already_stored(read: SplitRead) -> None:
+        summary.already_stored += 1
+        stored_at[read.station_id] += 1
+
     first_with_id: dict[str, tuple[int, SplitRead]] = {}
     keyless: set[tuple] = set()
     candidates: list[tuple[int, SplitRead]] = []
@@ -348,9 +415,9 @@ def _new_reads(
                     )
                 )
             else:
-                summary.already_stored += 1
+                already_stored(read)
         elif read.content in keyless:
-            summary.already_stored += 1
+            already_stored(read)
         else:
             keyless.add(read.content)
             candidates.append((line, read))
@@ -378,17 +445,17 @@ def _new_reads(
             if stored_content is None:
                 fresh.append(read)
             elif stored_content == read.content:
-                summary.already_stored += 1
+                already_stored(read)
             else:
                 record = TimingRecord.objects.select_related("team", "station").get(
                     race=race, read_id=read.read_id
                 )
                 problems.append(at_line(line, "read_id", _conflict_message(read, record, race)))
         elif read.content in stored_keyless:
-            summary.already_stored += 1
+            already_stored(read)
         else:
             fresh.append(read)
-    return fresh, summary
+    return fresh, summary, stored_at
 
 
 @transaction.atomic
@@ -402,10 +469,11 @@ def timing_record_void(*, record: TimingRecord, reason: str, user=None, actor: s
     )
     if record.voided:
         raise InputProblems([_("this split is already voided.")])
+    before = _effective_time(record.team_id, record.station_id)
     record.voided, record.void_reason = True, reason.strip()
     record.voided_by, record.voided_at = user, timezone.now()
     record.save(update_fields=["voided", "void_reason", "voided_by", "voided_at"])
-    _audit_correction(record, AuditEntry.Action.TIMING_VOIDED, reason, user, actor)
+    _audit_correction(record, AuditEntry.Action.TIMING_VOIDED, reason, user, actor, before)
     return record
 
 
@@ -420,13 +488,18 @@ def timing_record_restore(*, record: TimingRecord, reason: str, user=None, actor
     )
     if not record.voided:
         raise InputProblems([_("this split is not voided.")])
+    before = _effective_time(record.team_id, record.station_id)
     record.voided, record.void_reason, record.voided_by, record.voided_at = False, "", None, None
     record.save(update_fields=["voided", "void_reason", "voided_by", "voided_at"])
-    _audit_correction(record, AuditEntry.Action.TIMING_RESTORED, reason, user, actor)
+    _audit_correction(record, AuditEntry.Action.TIMING_RESTORED, reason, user, actor, before)
     return record
 
 
-def _audit_correction(record: TimingRecord, action: str, reason: str, user, actor: str) -> None:
+def _audit_correction(
+    record: TimingRecord, action: str, reason: str, user, actor: str, effective_before: datetime | None
+) -> None:
+    """Who, when, why, and what it did: the split's state and the team's effective time at the
+    station before and after, so an appeal can see whether the correction moved the team."""
     AuditEntry.objects.create(
         race=record.race,
         user=user,
@@ -434,6 +507,15 @@ def _audit_correction(record: TimingRecord, action: str, reason: str, user, acto
         action=action,
         team=record.team,
         reason=reason.strip(),
-        details={"record": record.pk, "station": record.station.code, "time": record.at.isoformat()},
+        details={
+            "record": record.pk,
+            "station": record.station.code,
+            "time": record.at.isoformat(),
+            "before": {"voided": not record.voided, "effective_time": _iso(effective_before)},
+            "after": {
+                "voided": record.voided,
+                "effective_time": _iso(_effective_time(record.team_id, record.station_id)),
+            },
+        },
     )
     record.race.bump_standings_version()

@@ -4,6 +4,7 @@ import django_tables2 as tables
 from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -60,6 +61,7 @@ def standings(request, slug: str):
         "legs": race.legs,
         "stations": results["stations"][1:],
         "kuriage_mark": KURIAGE_MARK,
+        "registration_open": race.registration_is_open(timezone.now()),
         "book": latest_book(race) if race.is_closed else None,
     }
     return render(request, "results/standings.html", context)

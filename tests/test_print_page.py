@@ -13,9 +13,9 @@ from django.test import TestCase
 from django.urls import reverse
 
 from races.roles import ORGANISER
-from races.services import race_close
 from results.models import PrintJob
 from results.print_jobs import print_job_request
+from results.race_closing import race_close_counting_dnf
 from tests.printing import load_mini_ekiden, needs_pdf_tools
 
 
@@ -45,9 +45,8 @@ class PrintPageTestCase(TestCase):
 class WhoMayPrintTest(PrintPageTestCase):
     def test_an_anonymous_visitor_is_sent_to_the_login_page(self):
         response = self.client.get(self.url)
-        self.assertRedirects(
-            response, f"{reverse('admin:login')}?next={self.url}", fetch_redirect_response=False
-        )
+        login = reverse("officials:login")
+        self.assertRedirects(response, f"{login}?next={self.url}", fetch_redirect_response=False)
 
     def test_a_signed_in_runner_is_told_whom_to_ask(self):
         self.client.force_login(self.rita)
@@ -148,7 +147,7 @@ class PublicLinksTest(PrintPageTestCase):
 
     def test_a_closed_race_links_its_book_and_each_finished_teams_certificates(self):
         with self.captureOnCommitCallbacks(execute=True):
-            race_close(race=self.race, actor="olivia")
+            race_close_counting_dnf(race=self.race, actor="olivia")
         book_url = reverse("results:book", kwargs={"slug": "mini-ekiden"})
         standings = self.client.get(reverse("results:standings", kwargs={"slug": "mini-ekiden"}))
         self.assertContains(standings, book_url)
@@ -168,7 +167,7 @@ class PublicLinksTest(PrintPageTestCase):
 
     def test_a_team_that_did_not_finish_has_no_certificate(self):
         with self.captureOnCommitCallbacks(execute=True):
-            race_close(race=self.race, actor="olivia")
+            race_close_counting_dnf(race=self.race, actor="olivia")
         team = self.client.get(reverse("results:team", kwargs={"slug": "mini-ekiden", "bib": "111"}))
         self.assertNotContains(team, "certificate.pdf")
         certificate = reverse("results:team-certificate", kwargs={"slug": "mini-ekiden", "bib": "111"})

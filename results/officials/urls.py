@@ -1,9 +1,32 @@
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from results.officials import printing
+from results.officials import anomalies, audit, corrections, printing, upload, views
 
 app_name = "officials"
 urlpatterns = [
+    path("", views.index, name="index"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name="officials/login.html", redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(next_page="officials:login"), name="logout"),
+    # The results desk: chip files, corrections per team, anomalies, the audit trail.
+    path("<slug:slug>/upload/", upload.upload, name="upload"),
+    path("<slug:slug>/upload/confirm/", upload.confirm, name="upload_confirm"),
+    path("<slug:slug>/teams/", corrections.team_list, name="teams"),
+    path("<slug:slug>/teams/<str:bib>/", corrections.team_splits, name="team"),
+    path("<slug:slug>/teams/<str:bib>/splits/", corrections.add_split, name="add_split"),
+    path("<slug:slug>/teams/<str:bib>/splits/<int:pk>/void/", corrections.void_split, name="void_split"),
+    path(
+        "<slug:slug>/teams/<str:bib>/splits/<int:pk>/restore/",
+        corrections.restore_split,
+        name="restore_split",
+    ),
+    path("<slug:slug>/anomalies/", anomalies.anomaly_list, name="anomalies"),
+    path("<slug:slug>/audit/", audit.audit_trail, name="audit"),
+    # Printing: the results book and the certificates.
     path("<slug:slug>/print/", printing.print_page, name="print"),
     path("<slug:slug>/print/jobs/", printing.print_jobs, name="print-jobs"),
     path("<slug:slug>/print/<int:job_id>/download/", printing.print_download, name="print-download"),

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('races', '0005_role_groups'),
+        ('races', '0007_role_groups_race_officials'),
     ]
 
     operations = [

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('races', '0005_role_groups'),
-        ('results', '0004_void_permission'),
+        ('results', '0005_unmatched_reads'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,60 @@
+"""The doors of the officials' pages: a login, then the race or station the user works.
+
+An anonymous visitor is sent to the login page; a signed-in user who does not work this race
+or station gets a page that says so (403), never someone else's station.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+
+from races.access import is_race_organiser, stations_user_may_work
+from races.models import Race
+
+
+def refused(request, race: Race | None, reason: str):
+    return render(request, "officials/refused.html", {"race": race, "reason": reason}, status=403)
+
+
+def race_official_required(*, organiser: bool = False):
+    """The view gets `race` and `stations` (those the user may work); `organiser` pages need more."""
+
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def guarded(request, slug: str, *args, **kwargs):
+            race = get_object_or_404(Race, slug=slug)
+            is_organiser = is_race_organiser(request.user, race)
+            if organiser and not is_organiser:
+                return refused(request, race, _("This page is for the race's organisers."))
+            stations = stations_user_may_work(request.user, race)
+            if not is_organiser and not stations:
+                return refused(request, race, _("You are not an official of this race."))
+            return view(request, race, stations, *args, **kwargs)
+
+        return guarded
+
+    return decorator
+
+
+def race_page_required(may: Callable[..., bool], refusal: str):
+    """A race's page for the users `may(user, race)` lets in; the view gets the race.
+
+    `refusal` says who the page is for, on the 403 page the others get.
+    """
+
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def guarded(request, slug: str, *args, **kwargs):
+            race = get_object_or_404(Race, slug=slug)
+            if not may(request.user, race):
+                return refused(request, race, str(refusal))
+            return view(request, race, *args, **kwargs)
+
+        return guarded
+
+    return decorator
