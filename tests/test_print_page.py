@@ -1,7 +1,8 @@
 """The organisers' print page and the printed results on the public pages.
 
-Personas: olivia, an organiser (the Organiser group); root, a superuser; rita, a runner with an
-account but no role; and an anonymous spectator.
+Personas: olivia, an organiser (the Organiser group); oscar, named organiser of this race only;
+root, a superuser; sam, a station official at R1; rita, a runner with an account but no role;
+and an anonymous spectator.
 """
 
 import zipfile
@@ -12,6 +13,7 @@ from django.contrib.auth.models import Group, User
 from django.test import TestCase
 from django.urls import reverse
 
+from races.models import OfficialRole, RaceOfficial
 from races.roles import ORGANISER
 from results.models import PrintJob
 from results.print_jobs import print_job_request
@@ -32,6 +34,11 @@ class PrintPageTestCase(TestCase):
         cls.olivia.groups.add(Group.objects.get(name=ORGANISER))
         cls.root = User.objects.create_superuser("root", password="x")
         cls.rita = User.objects.create_user("rita", password="x")
+        cls.oscar = User.objects.create_user("oscar", password="x")
+        RaceOfficial.objects.create(race=cls.race, user=cls.oscar, role=OfficialRole.ORGANISER)
+        cls.sam = User.objects.create_user("sam", password="x")
+        station = RaceOfficial.objects.create(race=cls.race, user=cls.sam, role=OfficialRole.STATION)
+        station.stations.add(cls.race.stations.get(code="R1"))
         cls.url = reverse("officials:print", kwargs={"slug": "mini-ekiden"})
 
     def post(self, kind: str, category: str = ""):
@@ -48,17 +55,20 @@ class WhoMayPrintTest(PrintPageTestCase):
         login = reverse("officials:login")
         self.assertRedirects(response, f"{login}?next={self.url}", fetch_redirect_response=False)
 
-    def test_a_signed_in_runner_is_told_whom_to_ask(self):
-        self.client.force_login(self.rita)
-        response = self.client.get(self.url)
-        self.assertEqual(response.status_code, 403)
-        self.assertContains(response, "This page is for the race's organisers", status_code=403)
-        self.assertContains(response, "Organiser", status_code=403)
-        self.assertEqual(self.client.post(self.url, {"kind": "book"}).status_code, 403)
+    def test_a_runner_or_a_station_official_is_refused_and_told_why(self):
+        for user in (self.rita, self.sam):
+            self.client.force_login(user)
+            response = self.client.get(self.url)
+            self.assertContains(
+                response,
+                "Printing the results and the certificates is for the race&#x27;s organisers.",
+                status_code=403,
+            )
+            self.assertEqual(self.client.post(self.url, {"kind": "book"}).status_code, 403)
         self.assertFalse(PrintJob.objects.exists())
 
-    def test_an_organiser_and_a_superuser_may_print(self):
-        for user in (self.olivia, self.root):
+    def test_organisers_and_a_superuser_may_print(self):
+        for user in (self.olivia, self.oscar, self.root):
             self.client.force_login(user)
             response = self.client.get(self.url)
             self.assertEqual(response.status_code, 200)
@@ -68,7 +78,7 @@ class WhoMayPrintTest(PrintPageTestCase):
     def test_downloads_are_for_organisers_too(self):
         with self.captureOnCommitCallbacks(execute=True):
             job, _created = print_job_request(race=self.race, kind=PrintJob.Kind.BOOK)
-        url = reverse("officials:print-download", kwargs={"slug": "mini-ekiden", "job_id": job.pk})
+        url = reverse("officials:print_download", kwargs={"slug": "mini-ekiden", "job_id": job.pk})
         self.assertEqual(self.client.get(url).status_code, 302)
         self.client.force_login(self.rita)
         self.assertEqual(self.client.get(url).status_code, 403)
@@ -84,7 +94,7 @@ class PrintingTest(PrintPageTestCase):
         self.assertContains(response, "Results book: asked for")
         job = PrintJob.objects.get()
         self.assertEqual((job.state, job.requested_by), (PrintJob.State.DONE, self.olivia))
-        download = reverse("officials:print-download", kwargs={"slug": "mini-ekiden", "job_id": job.pk})
+        download = reverse("officials:print_download", kwargs={"slug": "mini-ekiden", "job_id": job.pk})
         self.assertContains(response, download)
         self.assertContains(response, "mini-ekiden-results.pdf")
         file = self.client.get(download)
@@ -96,7 +106,7 @@ class PrintingTest(PrintPageTestCase):
         self.post("certificates_zip", str(mxs.pk))
         job = PrintJob.objects.get()
         self.assertEqual((job.category, job.state), (mxs, PrintJob.State.DONE))
-        download = reverse("officials:print-download", kwargs={"slug": "mini-ekiden", "job_id": job.pk})
+        download = reverse("officials:print_download", kwargs={"slug": "mini-ekiden", "job_id": job.pk})
         content = b"".join(self.client.get(download).streaming_content)
         with zipfile.ZipFile(BytesIO(content)) as archive:
             self.assertEqual(len(archive.namelist()), 2)
@@ -109,17 +119,21 @@ class PrintingTest(PrintPageTestCase):
         self.assertEqual(PrintJob.objects.count(), 1)
         self.assertContains(response, '<progress max="100" value="0"')
 
-    def test_the_list_polls_only_while_a_job_is_being_made(self):
-        jobs_url = reverse("officials:print-jobs", kwargs={"slug": "mini-ekiden"})
+    def test_the_list_polls_itself_only_while_a_job_is_being_made(self):
         with self.captureOnCommitCallbacks(execute=False):
             job, _created = print_job_request(race=self.race, kind=PrintJob.Kind.BOOK)
-        self.assertContains(self.client.get(jobs_url), f'hx-get="{jobs_url}"')
+        self.assertContains(self.client.get(self.url), f'hx-get="{self.url}"')
         PrintJob.objects.filter(pk=job.pk).update(state=PrintJob.State.RUNNING, progress=40)
-        self.assertContains(self.client.get(jobs_url), '<progress max="100" value="40"')
+        poll = self.client.get(self.url, headers={"HX-Request": "true"})
+        self.assertContains(poll, '<progress max="100" value="40"')
+        self.assertNotContains(poll, "<form")  # the list alone
         PrintJob.objects.filter(pk=job.pk).update(state=PrintJob.State.FAILED, message="disk full")
-        response = self.client.get(jobs_url)
-        self.assertNotContains(response, "hx-get")
-        self.assertContains(response, "disk full")
+        poll = self.client.get(self.url, headers={"HX-Request": "true"})
+        self.assertNotContains(poll, "hx-get")
+        self.assertContains(poll, "disk full")
+
+    def test_the_officials_home_links_the_print_page_for_organisers(self):
+        self.assertContains(self.client.get(reverse("officials:index")), self.url)
 
     def test_a_button_that_is_not_one_of_ours_is_refused(self):
         response = self.client.post(self.url, {"kind": "everything"})

@@ -28,6 +28,5 @@ urlpatterns = [
     path("<slug:slug>/audit/", audit.audit_trail, name="audit"),
     # Printing: the results book and the certificates.
     path("<slug:slug>/print/", printing.print_page, name="print"),
-    path("<slug:slug>/print/jobs/", printing.print_jobs, name="print-jobs"),
-    path("<slug:slug>/print/<int:job_id>/download/", printing.print_download, name="print-download"),
+    path("<slug:slug>/print/<int:job_id>/download/", printing.print_download, name="print_download"),
 ]
