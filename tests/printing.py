@@ -39,6 +39,17 @@ EXAMPLE_NAMES = ("Ngô Bảo Châu", "Søren Kierkegård")
 WINNER = "高橋 & Friends"
 
 
+def make_print_jobs_in_process(monkeypatch) -> None:
+    """Print jobs made in the test's process, whatever the broker: as in the embedded mode, and
+    with REDIS_URL set too (then Celery would send them to a worker these tests do not start)."""
+    from results import print_jobs
+    from results.tasks import make_print_file
+
+    monkeypatch.setattr(
+        print_jobs, "_enqueue", lambda job: make_print_file.apply(args=(job.pk,), task_id=job.task_id)
+    )
+
+
 def load_mini_ekiden() -> Race:
     """The worked example through the contract commands, with the names above written in."""
     folder = EXAMPLES / "mini-ekiden"

@@ -14,12 +14,13 @@ from races.models import Race
 from results.models import PrintJob
 from results.print_jobs import MAX_ATTEMPTS, STALE_AFTER, print_job_request, print_job_run
 from results.race_closing import race_close_counting_dnf
-from tests.printing import load_mini_ekiden, needs_pdf_tools, pdf_pages
+from tests.printing import load_mini_ekiden, make_print_jobs_in_process, needs_pdf_tools, pdf_pages
 
 
 @pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
+def media_root_and_tasks(settings, tmp_path, monkeypatch):
     settings.MEDIA_ROOT = tmp_path / "media"
+    make_print_jobs_in_process(monkeypatch)
     return settings.MEDIA_ROOT
 
 

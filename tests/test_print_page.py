@@ -18,12 +18,13 @@ from races.roles import ORGANISER
 from results.models import PrintJob
 from results.print_jobs import print_job_request
 from results.race_closing import race_close_counting_dnf
-from tests.printing import load_mini_ekiden, needs_pdf_tools
+from tests.printing import load_mini_ekiden, make_print_jobs_in_process, needs_pdf_tools
 
 
 @pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
+def media_root_and_tasks(settings, tmp_path, monkeypatch):
     settings.MEDIA_ROOT = tmp_path / "media"
+    make_print_jobs_in_process(monkeypatch)
 
 
 class PrintPageTestCase(TestCase):
