@@ -7,6 +7,7 @@ and an anonymous spectator.
 
 import zipfile
 from io import BytesIO
+from unittest import mock
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -16,6 +17,7 @@ from django.urls import reverse
 from races.models import OfficialRole, RaceOfficial
 from races.roles import ORGANISER
 from results.models import PrintJob
+from results.pdf.certificates import certificates_pdf
 from results.print_jobs import print_job_request
 from results.race_closing import race_close_counting_dnf
 from tests.printing import load_mini_ekiden, make_print_jobs_in_process, needs_pdf_tools
@@ -187,3 +189,15 @@ class PublicLinksTest(PrintPageTestCase):
         self.assertNotContains(team, "certificate.pdf")
         certificate = reverse("results:team-certificate", kwargs={"slug": "mini-ekiden", "bib": "111"})
         self.assertEqual(self.client.get(certificate).status_code, 404)
+
+    def test_a_teams_certificates_are_made_once_per_version_of_the_results(self):
+        with self.captureOnCommitCallbacks(execute=True):
+            race_close_counting_dnf(race=self.race, actor="olivia")
+        url = reverse("results:team-certificate", kwargs={"slug": "mini-ekiden", "bib": "124"})
+        with mock.patch("results.downloads.certificates_pdf", wraps=certificates_pdf) as render:
+            first, again = self.client.get(url), self.client.get(url)
+            self.assertEqual(first.content, again.content)
+            self.assertEqual(render.call_count, 1)
+            self.race.bump_standings_version()  # a late correction
+            self.client.get(url)
+            self.assertEqual(render.call_count, 2)
