@@ -91,6 +91,18 @@ class Race(models.Model):
         blank=True,
         help_text=_("Optional deadline for the public form, in the race's time zone. Empty = race day."),
     )
+    certificate_logo = models.ImageField(
+        _("certificate logo"),
+        upload_to="races/logos/",
+        blank=True,
+        help_text=_("Printed at the top of each certificate. PNG or JPEG, a few hundred pixels wide."),
+    )
+    certificate_signature_name = models.CharField(
+        _("certificate signature"),
+        max_length=200,
+        blank=True,
+        help_text=_("Name printed under the signature line of each certificate, e.g. the race director."),
+    )
     standings_version = models.PositiveBigIntegerField(
         _("standings version"),
         default=0,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from races.models import Race
 from results.filters import StandingsQueryForm, read_query, select_standings
+from results.print_jobs import latest_book
 from results.race_time import format_duration
 from results.selectors import standings_for_race
 from results.tables import (
@@ -61,6 +62,7 @@ def standings(request, slug: str):
         "stations": results["stations"][1:],
         "kuriage_mark": KURIAGE_MARK,
         "registration_open": race.registration_is_open(timezone.now()),
+        "book": latest_book(race) if race.is_closed else None,
     }
     return render(request, "results/standings.html", context)
 
@@ -81,6 +83,7 @@ def team_detail(request, slug: str, bib: str):
         "stations_table": TeamStationsTable(team_station_rows(race, standing)),
         "has_kuriage": any(leg["kuriage"] for leg in standing["legs"]),
         "kuriage_mark": KURIAGE_MARK,
+        "has_certificate": race.is_closed and standing["status"] == "FIN",
     }
     return render(request, "results/team.html", context)
 

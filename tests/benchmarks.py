@@ -1,4 +1,4 @@
-"""`make bench`: how fast the standings are, measured, not asserted.
+"""`make bench`: how fast the standings and the printed results are, measured, not asserted.
 
 Prints, for synthetic races of 300 × 4, 5,000 × 4 and 25,000 × 5 legs (+1 checkpoint):
 - engine: full recompute of the pure standings engine (median of several runs);
@@ -7,6 +7,11 @@ Prints, for synthetic races of 300 × 4, 5,000 × 4 and 25,000 × 5 legs (+1 che
 
 It uses its own PostgreSQL database (`tasuki_bench`, dropped and created afresh) and Redis
 database 1, so it never touches the data of `make run` or of the tests.
+
+Then, in a process of its own (`python -m tests.benchmarks pdf` runs only this part):
+- pdf: the results book of 300 teams and the certificates of 1,200 runners of the demo race,
+  rendered by the same functions as the workers, with the files' sizes. It needs no services:
+  an SQLite file in a temporary folder, tasks in-process.
 """
 
 import os
@@ -163,5 +168,96 @@ def main() -> None:
             )
 
 
+# --- the printed results ------------------------------------------------------------------
+
+PDF_TEAMS = 300  # the ALEPS race: 300 teams of four, 1,200 runners
+
+
+def pdf_main() -> None:
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="tasuki-bench-pdf-"))
+    try:
+        pdf_bench(folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def pdf_bench(folder: Path) -> None:
+    os.environ.update(
+        DATABASE_URL=f"sqlite:///{folder / 'bench.sqlite3'}",
+        REDIS_URL="",
+        CELERY_TASK_ALWAYS_EAGER="1",
+        TASUKI_VAR_DIR=str(folder),
+    )
+    import django
+
+    django.setup()
+    from datetime import UTC, datetime
+
+    from django.core.management import call_command
+
+    from races.demo import demo_race
+    from races.services import entries_import, race_close, race_import
+    from results.pdf import fonts
+    from results.pdf.book import results_book
+    from results.pdf.certificates import certificates_pdf, certificates_zip, finished_teams
+    from results.selectors import printed_race, standings_for_race
+    from results.services import timing_import
+
+    start = time.perf_counter()
+    fonts.register()
+    fonts_seconds = time.perf_counter() - start
+    call_command("migrate", verbosity=0)
+    # A few more teams than the race has, so that 300 of them finish.
+    demo = demo_race(teams=PDF_TEAMS + 30)
+    race, _ = race_import(payload=demo.payload)
+    entries_import(race=race, raw=demo.entries_csv)
+    timing_import(race=race, raw=demo.timing_csv)
+    race_close(race=race, actor="bench")
+    race.refresh_from_db()
+    results = standings_for_race(race)
+    printed = printed_race(race)
+    book_input = {**results, "teams": results["teams"][:PDF_TEAMS]}
+    teams = finished_teams(results)[:PDF_TEAMS]
+    runners = sum(len(t["legs"]) for t in teams)
+    made_at = datetime.now(UTC)
+
+    print(f"Printed results of the demo race (fonts loaded once per process: {fonts_seconds:.2f} s)")
+    print(
+        "wall-clock seconds, and in brackets the CPU seconds, which another busy process does not inflate\n"
+    )
+    timed(
+        f"book of {PDF_TEAMS} teams (goal ≤ 3 s)", partial(results_book, printed, book_input, made_at=made_at)
+    )
+    timed(
+        f"certificates of {runners} runners (goal ≤ 15 s, < 2 MB)",
+        partial(certificates_pdf, printed, results, teams),
+    )
+    timed(
+        f"team certificates of {len(teams)} teams",
+        partial(certificates_pdf, printed, results, teams, runner_pages=False, team_pages=True),
+    )
+    timed(
+        f"ZIP of {len(teams)} team files (team page + runners)",
+        partial(certificates_zip, printed, results, teams),
+    )
+
+
+def timed(label: str, render) -> None:
+    start, cpu = time.perf_counter(), time.process_time()
+    content = render()
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu
+    print(f"pdf      {label}: {seconds:.2f} s ({cpu_seconds:.2f} s CPU), {len(content) / 1e6:.2f} MB")
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["pdf"]:
+        pdf_main()
+    elif sys.argv[1:]:
+        sys.exit("usage: python -m tests.benchmarks [pdf]")
+    else:
+        main()
+        print()
+        subprocess.run([sys.executable, "-m", "tests.benchmarks", "pdf"], cwd=ROOT, check=True)

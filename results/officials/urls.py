@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from results.officials import anomalies, audit, corrections, upload, views
+from results.officials import anomalies, audit, corrections, printing, upload, views
 
 app_name = "officials"
 urlpatterns = [
@@ -26,4 +26,7 @@ urlpatterns = [
     ),
     path("<slug:slug>/anomalies/", anomalies.anomaly_list, name="anomalies"),
     path("<slug:slug>/audit/", audit.audit_trail, name="audit"),
+    # Printing: the results book and the certificates.
+    path("<slug:slug>/print/", printing.print_page, name="print"),
+    path("<slug:slug>/print/<int:job_id>/download/", printing.print_download, name="print_download"),
 ]
