@@ -112,6 +112,12 @@ class UnmatchedRead(models.Model):
         ordering = ["-received_at", "-pk"]
         verbose_name = _("unmatched read")
         verbose_name_plural = _("unmatched reads")
+        constraints = [
+            # A device re-sends a refused read until someone fixes it: list it once.
+            models.UniqueConstraint(
+                fields=["race", "read_id"], condition=~Q(read_id=""), name="unmatched_read_id_unique_in_race"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.bib_as_read} @ {self.station_code}"
