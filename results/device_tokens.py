@@ -90,5 +90,17 @@ def device_token_find(plain: str) -> DeviceToken | None:
     return token
 
 
-def device_token_station_codes(token: DeviceToken) -> set[str]:
-    return set(token.stations.values_list("code", flat=True))
+# A token's stations are set when it is made and never changed (a device that moves gets a
+# new token), so each process remembers them; revocation is read from the token every time.
+_station_codes: dict[int, frozenset[str]] = {}
+REMEMBERED_TOKENS = 1000
+
+
+def device_token_station_codes(token: DeviceToken) -> frozenset[str]:
+    codes = _station_codes.get(token.pk)
+    if codes is None:
+        codes = frozenset(token.stations.values_list("code", flat=True))
+        if len(_station_codes) >= REMEMBERED_TOKENS:
+            _station_codes.clear()
+        _station_codes[token.pk] = codes
+    return codes

@@ -23,6 +23,7 @@ SOURCES = frozenset(Source.values)
 # Up to this many read ids, the stored ones are looked up by id; a longer file reads all of
 # the race's read ids in one go rather than send a very long IN list.
 IDS_LOOKED_UP_ONE_BY_ONE = 1000
+FEW_READS = 50
 
 # bad(position, field, message): a problem with the read at a file line or a batch index.
 ReadProblemSink = Callable[[int, str, str], None]
@@ -43,13 +44,18 @@ class BibResolver:
         teams = Team.objects.filter(race_id=race.pk)
         runners = Runner.objects.filter(race_id=race.pk).exclude(runner_bib="", chip_id="")
         if identifiers is not None:
-            wanted = [identifier for identifier in set(identifiers) if identifier]
+            wanted = {identifier for identifier in identifiers if identifier}
             teams = teams.filter(bib__in=wanted)
+        self.teams: dict[str, int] = dict(teams.values_list("bib", "pk"))
+        self.aliases: dict[str, int] = {}
+        if identifiers is not None:
+            # A team bib wins over a runner bib or chip id, so only the others are looked up.
+            wanted -= self.teams.keys()
+            if not wanted:
+                return
             runners = runners.filter(
                 (Q(runner_bib__in=wanted) & ~Q(runner_bib="")) | (Q(chip_id__in=wanted) & ~Q(chip_id=""))
             )
-        self.teams: dict[str, int] = dict(teams.values_list("bib", "pk"))
-        self.aliases: dict[str, int] = {}
         for team_id, runner_bib, chip_id in runners.values_list("team_id", "runner_bib", "chip_id"):
             if runner_bib:
                 self.aliases[runner_bib] = team_id
@@ -329,6 +335,7 @@ def timing_import(
             action=AuditEntry.Action.TIMING_IMPORTED,
             details={"file": filename, "added": summary.added, "already_stored": summary.already_stored},
         )
+        race.bump_standings_version()
     return summary
 
 
@@ -345,9 +352,9 @@ def timing_reads_store(
 
     Each read comes with its position (file line, batch index), which `position_name` puts
     into words ("line 3", "index 3"). The caller holds the race row lock in its transaction,
-    so no other writer of the race's reads runs in between. A read id used before for another
-    read goes to `bad`, and then nothing is stored: the caller refuses the lot. The standings
-    are marked stale once, however many reads are added.
+    so no other writer of the race's reads runs in between, and marks the standings stale
+    once if any read was added. A read id used before for another read goes to `bad`, and
+    then nothing is stored: the caller refuses the lot.
     """
     conflicts: list[tuple[int, str, str]] = []
     fresh, summary = _new_reads(race, reads, lambda *problem: conflicts.append(problem), position_name)
@@ -358,15 +365,15 @@ def timing_reads_store(
     _insert_reads(race, [read for _position, read in fresh], user, device)
     summary.added = len(fresh)
     summary.added_positions = [position for position, _read in fresh]
-    if fresh:
-        race.bump_standings_version()
     return summary
 
 
 def _insert_reads(race: Race, reads: list[SplitRead], user, device: str = "") -> None:
     """Store new reads in one go: COPY on PostgreSQL, where a chip file of 150,000 reads would
-    otherwise spend most of its time building INSERT statements; bulk inserts elsewhere."""
-    if connection.vendor != "postgresql":
+    otherwise spend most of its time building INSERT statements; bulk inserts elsewhere, and
+    for a tablet's few reads, which one INSERT sends in one round trip (COPY needs two) while
+    the race's lock is held."""
+    if connection.vendor != "postgresql" or len(reads) <= FEW_READS:
         TimingRecord.objects.bulk_create([r.as_record(race, user, device) for r in reads], batch_size=CHUNK)
         return
     columns = [

@@ -203,13 +203,15 @@ class TestATabletPostingSplits(DevicePosting):
         assert record.at == datetime(2025, 11, 22, 23, 1, 2, 345000, tzinfo=UTC)
         assert (record.device, record.recorded_by) == ("R1 tablet", None)
 
-    def test_the_same_read_again_adds_nothing(self):
+    def test_the_same_read_again_adds_nothing_and_leaves_the_standings_alone(self):
         read = a_read()
         self.post_as_tablet(read)
+        version = Race.objects.get(pk=self.race.pk).standings_version
         again = self.post_as_tablet(read)
         assert again.status_code == 200
         assert again.json()["records"] == [{"id": read["id"], "status": "already_stored"}]
         assert TimingRecord.objects.count() == 1
+        assert Race.objects.get(pk=self.race.pk).standings_version == version
 
     def test_the_same_id_with_another_time_is_a_conflict(self):
         read = a_read()
