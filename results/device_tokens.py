@@ -91,16 +91,17 @@ def device_token_find(plain: str) -> DeviceToken | None:
 
 
 # A token's stations are set when it is made and never changed (a device that moves gets a
-# new token), so each process remembers them; revocation is read from the token every time.
-_station_codes: dict[int, frozenset[str]] = {}
+# new token), so each process remembers them, by the token's hash: a row id can come back
+# after a deletion, a random secret does not. Revocation is read from the token every time.
+_station_codes: dict[str, frozenset[str]] = {}
 REMEMBERED_TOKENS = 1000
 
 
 def device_token_station_codes(token: DeviceToken) -> frozenset[str]:
-    codes = _station_codes.get(token.pk)
+    codes = _station_codes.get(token.token_hash)
     if codes is None:
         codes = frozenset(token.stations.values_list("code", flat=True))
         if len(_station_codes) >= REMEMBERED_TOKENS:
             _station_codes.clear()
-        _station_codes[token.pk] = codes
+        _station_codes[token.token_hash] = codes
     return codes
