@@ -81,8 +81,11 @@ def device_token_find(plain: str) -> DeviceToken | None:
 
     Looked up by its hash: the hash of a random token gives nothing away to a timing attack.
     """
-    token = DeviceToken.objects.select_related("race").filter(token_hash=token_digest(plain)).first()
-    if token is not None and not token.is_revoked:
+    try:
+        token = DeviceToken.objects.select_related("race").get(token_hash=token_digest(plain))
+    except DeviceToken.DoesNotExist:
+        return None
+    if not token.is_revoked:
         now = timezone.now()
         if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
             DeviceToken.objects.filter(pk=token.pk).update(last_used_at=now)

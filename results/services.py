@@ -41,8 +41,8 @@ class BibResolver:
     """
 
     def __init__(self, race: Race, identifiers: Collection[str] | None = None):
-        teams = Team.objects.filter(race_id=race.pk)
-        runners = Runner.objects.filter(race_id=race.pk).exclude(runner_bib="", chip_id="")
+        teams = Team.objects.filter(race_id=race.pk).order_by()
+        runners = Runner.objects.filter(race_id=race.pk).exclude(runner_bib="", chip_id="").order_by()
         if identifiers is not None:
             wanted = {identifier for identifier in identifiers if identifier}
             teams = teams.filter(bib__in=wanted)
