@@ -105,6 +105,12 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATAB
         "options", f"-c lock_timeout={round(DATABASE_BUSY_TIMEOUT * 1000)}"
     )
 
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A connection per request costs PostgreSQL a new backend process and every device post a
+    # few milliseconds; keep each one for a while, checked before it is used again.
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -186,6 +192,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "UNAUTHENTICATED_USER": None,
 }
+# A device read later than the server's clock plus this is refused: a tablet set to the wrong
+# day or time zone must not put a team at the finish before it got there.
+DEVICE_READS_MAX_AHEAD_SECONDS = env.int("DEVICE_READS_MAX_AHEAD_SECONDS", default=300)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Tasuki API",
     "DESCRIPTION": "Ekiden timing: device splits in, standings out.",
