@@ -4,7 +4,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from races.forms import BotTrapForm, TeamRegistrationForm, runner_formset_class
-from races.models import Race
+from races.models import Race, Schedule
+from races.page_cache import cached_page, races_state
 from races.problems import InputProblems
 from races.services import team_register
 from races.throttle import client_address, registration_attempt
@@ -12,11 +13,19 @@ from races.throttle import client_address, registration_attempt
 REGISTRATION_FORM = "registration form"  # the audit trail's actor for a captain's own entry
 
 
+@cached_page(races_state)
 def race_list(request):
-    races = list(Race.objects.all())
+    """`/`: the races on now first, then those to come (soonest first), then the past ones."""
     now = timezone.now()
+    races = list(Race.objects.all())
     registering = {race.pk for race in races if race.registration_is_open(now)}
-    return render(request, "races/race_list.html", {"races": races, "registering": registering})
+    by_schedule = {schedule: [] for schedule in Schedule}
+    for race in races:
+        by_schedule[race.schedule(now)].append(race)
+    by_schedule[Schedule.LIVE].sort(key=lambda race: race.gun)
+    by_schedule[Schedule.UPCOMING].sort(key=lambda race: race.gun)
+    sections = [(schedule, by_schedule[schedule]) for schedule in Schedule if by_schedule[schedule]]
+    return render(request, "races/race_list.html", {"sections": sections, "registering": registering})
 
 
 def register(request, slug: str):
