@@ -202,6 +202,11 @@ if TASUKI_UPLOAD_MAX_BYTES <= 0:
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
+# The live pages ask for new splits this often while the race is open (htmx polling).
+TASUKI_LIVE_POLL_SECONDS = env.float("TASUKI_LIVE_POLL_SECONDS", default=10.0)
+if TASUKI_LIVE_POLL_SECONDS <= 0:
+    raise ImproperlyConfigured("TASUKI_LIVE_POLL_SECONDS must be a positive number of seconds, e.g. 10.")
+
 # How long standings readers wait for a recompute that another process is running.
 STANDINGS_RECOMPUTE_WAIT_SECONDS = 30
 # A burst of splits within this window causes one recompute, not one per split.

@@ -1,7 +1,7 @@
 from django.urls import path
 
-from results.api import RaceResultsView
+from results.api import race_results
 
 urlpatterns = [
-    path("races/<slug:slug>/results", RaceResultsView.as_view(), name="api-race-results"),
+    path("races/<slug:slug>/results", race_results, name="api-race-results"),
 ]
