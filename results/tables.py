@@ -109,7 +109,8 @@ def _natural(bib: str) -> tuple:
 
 
 def _ranked(value) -> tuple:
-    """A sort key that puts the unranked (None) after every place, whichever the direction."""
+    """A sort key that puts the unranked (None) after every place; LiveStandingsTable keeps
+    them last when the order is reversed too."""
     return (value is None, value or 0)
 
 
@@ -207,7 +208,7 @@ class LiveStandingsTable(tables.Table):
     last_station_time = tables.Column(verbose_name=_("Time there"), visible=False, default="")
 
     class Meta:
-        attrs = {"class": "table standings live"}
+        attrs = {"class": "table standings live", "aria-labelledby": "standings-heading"}
         template_name = "results/standings_table.html"
         orderable = True
 
@@ -282,6 +283,26 @@ class LiveStandingsTable(tables.Table):
         if selection.station:
             return False
         return any(record["kuriage"] and record["total"] for record in rows)
+
+    def put_unplaced_last(self) -> None:
+        """After sorting by a place or a time, the teams without one go last whichever the
+        direction: a reader sorting by slowest time wants the slowest finisher, not the DNS."""
+        if not self.order_by:
+            return
+        name = self.order_by[0].bare
+        if name not in self.columns.names():
+            return
+        key = self.columns[name].order_by[0].bare
+        rows = self.data.data
+
+        def unplaced(row) -> bool:
+            value = row.get(key)
+            return isinstance(value, tuple) and value[:1] == (True,)
+
+        self.data.data = [row for row in rows if not unplaced(row)] + [row for row in rows if unplaced(row)]
+
+    def value_rank(self, value):
+        return value
 
     def render_rank(self, value, record):
         if value is not None or record["last_station_rank"] is None:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 from django_tables2 import RequestConfig, SingleTableMixin
+from django_tables2.export import ExportMixin
 
 from races.models import Race
 from races.page_cache import cached_page, race_state
@@ -73,11 +74,16 @@ class StandingsView(InertExportMixin, SingleTableMixin, TemplateView):
             return self.create_export(export_format)
         return super().get(request, *args, **kwargs)
 
+    def render_to_response(self, context, **kwargs):
+        # The downloads are CSV and Excel only (in get); other ?_export= values show the page.
+        return super(ExportMixin, self).render_to_response(context, **kwargs)
+
     def get_table(self, **kwargs):
         table = LiveStandingsTable.for_selection(
             self.selection, race_slug=self.race.slug, empty_text=_("No team matches."), **kwargs
         )
         RequestConfig(self.request, paginate=False).configure(table)  # ?sort= only
+        table.put_unplaced_last()
         self.exclude_columns = table.export_columns(self.selection)
         return table
 
