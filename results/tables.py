@@ -319,12 +319,13 @@ class LiveStandingsTable(tables.Table):
         link = format_html('<a href="{}">{}</a>', url, value)
         if record["status"] == "FIN":
             return link
+        # The badge first: a long name is cut at the cell's end, the status never is.
         return format_html(
-            '<span class="team-cell">{}<abbr class="badge badge-{}" title="{}">{}</abbr></span>',
-            link,
+            '<abbr class="badge badge-{}" title="{}">{}</abbr> {}',
             record["status"].lower(),
             STATUS_LABELS.get(record["status"], record["status"]),
             record["status"],
+            link,
         )
 
     def value_name(self, value):
