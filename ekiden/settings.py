@@ -105,6 +105,10 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATAB
         "options", f"-c lock_timeout={round(DATABASE_BUSY_TIMEOUT * 1000)}"
     )
 
+# A connection per web worker kept between requests: opening one costs more than the small
+# query a polled page needs (races/page_cache.py). 0 closes it after each request.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -206,6 +210,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 TASUKI_LIVE_POLL_SECONDS = env.float("TASUKI_LIVE_POLL_SECONDS", default=10.0)
 if TASUKI_LIVE_POLL_SECONDS <= 0:
     raise ImproperlyConfigured("TASUKI_LIVE_POLL_SECONDS must be a positive number of seconds, e.g. 10.")
+
+# A public page is rendered again at most this often, however fast the splits come; meanwhile
+# readers get the page rendered last (races/page_cache.py). 0: after every change.
+TASUKI_PAGE_REFRESH_SECONDS = env.float("TASUKI_PAGE_REFRESH_SECONDS", default=1.0)
+if TASUKI_PAGE_REFRESH_SECONDS < 0:
+    raise ImproperlyConfigured("TASUKI_PAGE_REFRESH_SECONDS must be 0 or a number of seconds, e.g. 1.")
 
 # How long standings readers wait for a recompute that another process is running.
 STANDINGS_RECOMPUTE_WAIT_SECONDS = 30

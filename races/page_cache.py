@@ -16,10 +16,12 @@ why they may be gzip-compressed (a compressed secret is what BREACH recovers); f
 
 import hashlib
 import re
+import time
 from functools import wraps
 
+from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotModified
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.text import compress_string
@@ -30,6 +32,8 @@ from races.models import Race
 
 #: A safety net only: keys carry the version, so a changed race never reads an old page.
 PAGE_CACHE_SECONDS = 15 * 60
+#: Longer than any render: a renderer that died frees the URL for another after this.
+RENDER_LOCK_SECONDS = 10
 #: Bump when the pages' markup changes in a way a browser's cached copy must not survive.
 PAGE_FORMAT = 1
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
@@ -47,6 +51,7 @@ def race_state(request, slug: str, **kwargs) -> str | None:
     """
     row = (
         Race.objects.filter(slug=slug)
+        .order_by()
         .values_list(
             "standings_version",
             "is_closed",
@@ -112,16 +117,33 @@ def cached_page(state_of, *, vary_on_accept: bool = False):
             state = _state(request, state_of, args, kwargs)
             if state is None or request.method not in ("GET", "HEAD"):
                 return view(request, *args, **kwargs)
-            key = f"page:{_digest(request, state, vary_on_accept)}"
-            entry = cache.get(key)
-            if entry is None:
+            digest = _digest(request, state, vary_on_accept)
+            entry = cache.get(f"page:{digest}")
+            if entry is not None:
+                return _response(request, entry, vary_on_accept)
+            # Not rendered for this version yet. On race day splits come faster than a page
+            # renders, so one process renders a URL at a time, at most once a refresh period,
+            # and meanwhile the others serve the page they have (a second old at most).
+            address = _digest(request, "", vary_on_accept)
+            latest = cache.get(f"page-latest:{address}")
+            if latest is not None and (
+                time.time() - latest["at"] < settings.TASUKI_PAGE_REFRESH_SECONDS
+                or not cache.add(f"page-lock:{address}", 1, timeout=RENDER_LOCK_SECONDS)
+            ):
+                return _response(request, latest["entry"], vary_on_accept, etag=latest["etag"])
+            try:
                 response = view(request, *args, **kwargs)
                 if hasattr(response, "render") and not response.is_rendered:
                     response.render()
                 if response.status_code != 200 or response.streaming:
                     return response
                 entry = _entry(response)
-                cache.set(key, entry, PAGE_CACHE_SECONDS)
+                cache.set(f"page:{digest}", entry, PAGE_CACHE_SECONDS)
+                latest = {"entry": entry, "etag": f'W/"{digest}"', "at": time.time()}
+                cache.set(f"page-latest:{address}", latest, PAGE_CACHE_SECONDS)
+            finally:
+                if latest is not None:
+                    cache.delete(f"page-lock:{address}")
             return _response(request, entry, vary_on_accept)
 
         return condition(etag_func=etag)(cached)
@@ -158,16 +180,24 @@ def _entry(response) -> dict:
     }
 
 
-def _response(request, entry: dict, vary_on_accept: bool) -> HttpResponse:
-    compressed = entry["gzip"] is not None and ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", ""))
-    response = HttpResponse(
-        entry["gzip"] if compressed else entry["body"], content_type=entry["content_type"]
-    )
-    for name, value in entry["headers"].items():
-        response[name] = value
-    if compressed:
-        response["Content-Encoding"] = "gzip"
-    response["Content-Length"] = str(len(response.content))
+def _response(request, entry: dict, vary_on_accept: bool, etag: str | None = None) -> HttpResponse:
+    """The cached page; `etag`: it is an earlier version's page, which carries its own ETag (and
+    is a 304 to a reader who has that one already)."""
+    if etag is not None and etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponseNotModified()
+    else:
+        accepts_gzip = ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", ""))
+        compressed = entry["gzip"] is not None and accepts_gzip
+        response = HttpResponse(
+            entry["gzip"] if compressed else entry["body"], content_type=entry["content_type"]
+        )
+        for name, value in entry["headers"].items():
+            response[name] = value
+        if compressed:
+            response["Content-Encoding"] = "gzip"
+        response["Content-Length"] = str(len(response.content))
+    if etag is not None:
+        response["ETag"] = etag
     # Stored, but asked again every time: the answer is a cheap 304 while nothing changed.
     patch_cache_control(response, no_cache=True)
     vary = ["Accept-Language", "Cookie", "HX-Request", "Accept-Encoding"]

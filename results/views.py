@@ -105,6 +105,7 @@ class StandingsView(InertExportMixin, SingleTableMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         table = context["table"]
         _paginate(table, self.request)
+        table.prepare_rows()
         selection = self.selection
         context.update(live_context(self.race))
         context.update(

@@ -278,6 +278,17 @@ class ConditionalGetTest(TestCase):
         self.assertEqual(response.status_code, 200)
         self.assertNotEqual(response["ETag"], before)
 
+    @override_settings(TASUKI_PAGE_REFRESH_SECONDS=60)
+    def test_splits_faster_than_the_refresh_period_get_the_page_rendered_last(self):
+        first = self.client.get(standings_url())
+        timing_record_create(race=self.race, bib="107", station="R2", time="07:30:00", source="tablet")
+        again = self.client.get(standings_url())
+        self.assertEqual(again["ETag"], first["ETag"])  # the page it is, with its own ETag
+        self.assertEqual(body_of(again), body_of(first))
+        self.assertEqual(
+            self.client.get(standings_url(), headers={"If-None-Match": first["ETag"]}).status_code, 304
+        )
+
     def test_the_etag_depends_on_query_page_language_and_htmx(self):
         etags = {
             self.client.get(standings_url())["ETag"],
