@@ -184,7 +184,7 @@ def _filter_summary(selection, category_names: dict[str, str]) -> str:
     else:
         parts.append(_("Total"))
     if selection.q:
-        parts.append(f"“{selection.q}”")
+        parts.append(_("“%s”") % selection.q)
     return " · ".join(parts)
 
 
@@ -192,7 +192,7 @@ def _page_title(race: Race, selection, table) -> str:
     """The tab's title says what is shown, for screen readers and for a row of open tabs."""
     parts = [selection.heading or _("Overall")]
     if selection.q:
-        parts.append(f"“{selection.q}”")
+        parts.append(_("“%s”") % selection.q)
     if table.paginator.num_pages > 1:
         parts.append(_("page %(n)d of %(of)d") % {"n": table.page.number, "of": table.paginator.num_pages})
     parts.append(race.name)
