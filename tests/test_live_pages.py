@@ -532,3 +532,20 @@ class NoExternalAssetTest(TestCase):
             body = self.client.get(standings_url()).content.decode()
         self.assertNotIn("https://", body)
         self.assertNotIn("unpkg", body)
+
+
+class RegistrationLinkTest(TestCase):
+    """The standings page's registration link goes at the deadline, with no new split."""
+
+    def test_the_link_goes_when_the_deadline_passes(self):
+        race, _ = race_import(payload={**RACE, "slug": "soon", "date": "2025-11-23"})
+        deadline = datetime(2025, 11, 10, 12, 0, tzinfo=KL)
+        Race.objects.filter(pk=race.pk).update(registration_open=True, registration_closes_at=deadline)
+        register = reverse("races:register", kwargs={"slug": "soon"})
+        with mock.patch("django.utils.timezone.now", return_value=datetime(2025, 11, 10, 11, 0, tzinfo=KL)):
+            before = self.client.get(standings_url("soon"))
+        self.assertContains(before, register)
+        with mock.patch("django.utils.timezone.now", return_value=datetime(2025, 11, 10, 13, 0, tzinfo=KL)):
+            after = self.client.get(standings_url("soon"), headers={"If-None-Match": before["ETag"]})
+        self.assertEqual(after.status_code, 200)
+        self.assertNotContains(after, register)
