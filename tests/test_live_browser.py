@@ -241,6 +241,40 @@ def test_the_team_page_on_a_phone(phone: Page, live_server, mini_ekiden):
     assert horizontal_overflow(phone, PHONE["width"]) <= 0
 
 
+def test_keyboard_focus_is_visible_and_the_skip_link_leads_to_the_content(
+    desktop: Page, live_server, mini_ekiden
+):
+    desktop.goto(live_server.url + "/races/mini-ekiden/")
+    desktop.keyboard.press("Tab")
+    skip = desktop.get_by_role("link", name="Skip to main content")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    desktop.keyboard.press("Enter")
+    expect(desktop.locator("main")).to_be_focused()
+    desktop.locator("details#filters > summary").click()
+    show = desktop.get_by_role("button", name="Show")
+    show.focus()
+    desktop.keyboard.press("Shift+Tab")
+    desktop.keyboard.press("Tab")  # back to the button by keyboard: :focus-visible applies
+    outline = show.evaluate(
+        "b => [getComputedStyle(b).outlineStyle, getComputedStyle(b).outlineWidth, getComputedStyle(b).outlineColor]"
+    )
+    assert outline == ["solid", "3px", "rgb(11, 87, 208)"]  # 6.5:1 against the white page
+    border = desktop.get_by_role("searchbox").evaluate("i => getComputedStyle(i).borderTopColor")
+    assert border == "rgb(118, 118, 118)"  # 4.5:1 against white (was 1.9:1)
+
+
+def test_the_print_stylesheet_leaves_the_table(phone: Page, live_server, mini_ekiden):
+    phone.goto(live_server.url + "/races/mini-ekiden/teams/124/")
+    phone.emulate_media(media="print")
+    expect(phone.locator("header.site")).to_be_hidden()
+    expect(phone.get_by_role("table", name="Legs")).to_be_visible()
+    phone.goto(live_server.url + "/races/mini-ekiden/")
+    expect(phone.locator("details#filters")).to_be_hidden()
+    expect(phone.locator(".downloads")).to_be_hidden()
+    screenshot(phone, "standings-print")
+
+
 @pytest.mark.parametrize("language", ["ms", "ja"])
 def test_the_language_switch_changes_the_page_language(phone: Page, live_server, mini_ekiden, language):
     phone.goto(live_server.url + "/races/mini-ekiden/?category=MX")
