@@ -7,11 +7,20 @@ HOST ?= 127.0.0.1:8000
 # Debian packages the browser tests need: Chromium, and fonts for Japanese and Chinese names.
 SYSTEM_PACKAGES := chromium fonts-noto-cjk fonts-dejavu-core fonts-ipaexfont-gothic fonts-droid-fallback poppler-utils
 
-.PHONY: install system-packages run test bench lint format clean
+.PHONY: install messages system-packages run test bench lint format clean
 
 # Development and CI: what the system runs on plus the test and lint tools. A server installs
 # requirements.txt alone (docs/deploy.md).
-install: $(VENV)/.installed
+install: $(VENV)/.installed messages
+
+# The translations' .po files are in the repository; the compiled .mo files are not (GNU gettext's
+# msgfmt compiles them). A missing msgfmt is said once, and the site then shows English.
+messages: $(VENV)/.installed
+	@if command -v msgfmt >/dev/null; then \
+		$(BIN)/django-admin compilemessages --ignore=$(VENV) >/dev/null && echo "translations compiled"; \
+	else \
+		echo "msgfmt is missing (apt-get install gettext): translations not compiled, pages show English"; \
+	fi
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -105,11 +105,11 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATAB
         "options", f"-c lock_timeout={round(DATABASE_BUSY_TIMEOUT * 1000)}"
     )
 
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # A connection per request costs PostgreSQL a new backend process and every device post a
-    # few milliseconds; keep each one for a while, checked before it is used again.
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A connection per web worker kept between requests: opening one costs more than the small
+# query a polled page needs (races/page_cache.py) or a device post. 0 closes it after each
+# request. Checked before it is used again.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -118,7 +118,7 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "ekiden.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="tasuki"),
         }
@@ -224,6 +224,17 @@ if TASUKI_UPLOAD_MAX_BYTES <= 0:
 # a request may not exceed DATA_UPLOAD_MAX_MEMORY_SIZE. (Both are Django's defaults, stated.)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# The live pages ask for new splits this often while the race is open (htmx polling).
+TASUKI_LIVE_POLL_SECONDS = env.float("TASUKI_LIVE_POLL_SECONDS", default=10.0)
+if TASUKI_LIVE_POLL_SECONDS <= 0:
+    raise ImproperlyConfigured("TASUKI_LIVE_POLL_SECONDS must be a positive number of seconds, e.g. 10.")
+
+# A public page is rendered again at most this often, however fast the splits come; meanwhile
+# readers get the page rendered last (races/page_cache.py). 0: after every change.
+TASUKI_PAGE_REFRESH_SECONDS = env.float("TASUKI_PAGE_REFRESH_SECONDS", default=1.0)
+if TASUKI_PAGE_REFRESH_SECONDS < 0:
+    raise ImproperlyConfigured("TASUKI_PAGE_REFRESH_SECONDS must be 0 or a number of seconds, e.g. 1.")
 
 # How long standings readers wait for a recompute that another process is running.
 STANDINGS_RECOMPUTE_WAIT_SECONDS = 30

@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 
@@ -9,6 +11,9 @@ class SchemaWithSlashView(SpectacularAPIView):
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # No CSRF token: the switch only sets the reader's language cookie, and a token would make
+    # every public page per-reader, so it could be neither cached nor safely compressed.
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     # The contract's path, and the one with a slash that the first release published.
     path("api/v1/schema", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/schema/", SchemaWithSlashView.as_view()),

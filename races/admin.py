@@ -445,6 +445,7 @@ class RaceAdminForm(RegistrationDeadlineInRaceZone, forms.ModelForm):
             "name",
             "slug",
             "date",
+            "place",
             "timezone",
             "start_time",
             "kuriage_minutes",

@@ -57,6 +57,7 @@ def race_payload() -> dict:
     return {
         "slug": DEMO_SLUG,
         "name": "ALEPS EKIDEN Half Marathon (demo)",
+        "place": "Putrajaya, Malaysia",  # an optional extension of the race file (docs/commands.md)
         "date": RACE_DATE.isoformat(),
         "timezone": "Asia/Kuala_Lumpur",
         "start_time": "06:30:00",

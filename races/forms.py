@@ -98,6 +98,15 @@ class RunnerForm(forms.Form):
 class BaseRunnerFormSet(forms.BaseFormSet):
     """One runner per leg, in leg order: the first form runs leg 1."""
 
+    # Django's "Please submit at least 4 forms." means nothing to a team captain.
+    default_error_messages = {
+        **forms.BaseFormSet.default_error_messages,
+        "too_few_forms": _(
+            "Every leg needs its runner: fill in the name, gender and birth date for each leg."
+        ),
+        "too_many_forms": _("A team has one runner per leg; send the form again from the race's page."),
+    }
+
     def __init__(self, *args, race: Race, **kwargs):
         self.race = race
         super().__init__(*args, form_kwargs={"race": race}, **kwargs)

@@ -51,10 +51,24 @@ class RegistrationClosed(models.TextChoices):
     NOT_TAKING_ENTRIES = "not_taking_entries", _("the organisers are not taking entries")
 
 
+class Schedule(models.TextChoices):
+    """Where a race stands for the race list: on now, still to come, or over."""
+
+    LIVE = "live", _("Live now")
+    UPCOMING = "upcoming", _("Upcoming")
+    PAST = "past", _("Past races")
+
+
 class Race(models.Model):
     slug = models.SlugField(_("slug"), unique=True, help_text=_("Short name used in URLs."))
     name = models.CharField(_("name"), max_length=200)
     date = models.DateField(_("race date"))
+    place = models.CharField(
+        _("place"),
+        max_length=200,
+        blank=True,
+        help_text=_("Where the race is run, as the race list shows it, e.g. “Putrajaya, Malaysia”."),
+    )
     timezone = models.CharField(
         _("time zone"),
         max_length=64,
@@ -140,6 +154,14 @@ class Race(models.Model):
             "when": formats.date_format(local, "j F Y, H:i"),
             "zone": self.timezone,
         }
+
+    def schedule(self, now: datetime) -> Schedule:
+        """Live on race day in the race's own zone, and after the gun until the race is closed."""
+        if self.is_closed:
+            return Schedule.PAST
+        if now >= self.gun or now.astimezone(self.zone).date() == self.date:
+            return Schedule.LIVE
+        return Schedule.UPCOMING
 
     @property
     def registration_closes(self) -> datetime:

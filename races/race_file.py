@@ -19,7 +19,19 @@ from races.problems import InputProblems
 
 SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]+$")
 CATEGORY_RULES = ("min_women", "min_men", "min_age", "max_age", "min_age_sum")
-RACE_KEYS = {"slug", "name", "date", "timezone", "start_time", "kuriage_minutes", "stations", "categories"}
+# `place` is an extension of the contract: optional, and left as it is when a file has none.
+RACE_KEYS = {
+    "slug",
+    "name",
+    "date",
+    "timezone",
+    "start_time",
+    "kuriage_minutes",
+    "place",
+    "stations",
+    "categories",
+}
+MAX_PLACE = 200
 STATION_KEYS = {"code", "name", "km", "handoff", "kuriage_minutes"}
 CATEGORY_KEYS = {"code", "name", *CATEGORY_RULES}
 MAX_KM = Decimal("9999.9999")  # the course column holds 8 digits, 4 after the point
@@ -82,6 +94,8 @@ def parse_race_payload(payload: object) -> tuple[dict, list[dict], list[dict]]:
             payload.get("kuriage_minutes"), "kuriage_minutes", MAX_CUTOFF_MINUTES, _("of minutes")
         ),
     }
+    if "place" in payload:
+        fields["place"] = _place(check, payload["place"])
     if fields["slug"] and not SLUG_RE.match(fields["slug"]):
         check.bad("slug", _("%r may only hold letters, digits, '-' and '_'.") % fields["slug"])
     if fields["timezone"] and (
@@ -99,6 +113,13 @@ def parse_race_payload(payload: object) -> tuple[dict, list[dict], list[dict]]:
     if check.problems:
         raise InputProblems(check.problems)
     return fields, stations, categories
+
+
+def _place(check: Checker, value: object) -> str:
+    """Where the race is run, for the race list ("Putrajaya, Malaysia"); empty or null: none."""
+    if value is None or value == "":
+        return ""
+    return check.text(value, "place", MAX_PLACE, "Putrajaya, Malaysia")
 
 
 def _date(check: Checker, value: object) -> date | None:

@@ -79,7 +79,11 @@ def race_import(*, payload: object) -> tuple[Race, bool]:
     created = race is None
     if race is None:
         race = Race.objects.create(**fields_)
-    elif _race_as_stored(race) == (fields_, stations, sorted(categories, key=lambda c: c["code"])):
+    elif _race_as_stored(race, fields_.keys()) == (
+        fields_,
+        stations,
+        sorted(categories, key=lambda c: c["code"]),
+    ):
         return race, False  # the same file again: nothing to store, the standings stay cached
     else:
         _check_race_update(race, fields_, stations, categories)
@@ -92,11 +96,11 @@ def race_import(*, payload: object) -> tuple[Race, bool]:
     return race, created
 
 
-def _race_as_stored(race: Race) -> tuple[dict, list[dict], list[dict]]:
-    """The race in the parsed payload's shape, to tell a re-import from a change."""
-    fields_ = {
-        k: getattr(race, k) for k in ("slug", "name", "date", "timezone", "start_time", "kuriage_minutes")
-    }
+def _race_as_stored(race: Race, parsed_keys) -> tuple[dict, list[dict], list[dict]]:
+    """The race in the parsed payload's shape, to tell a re-import from a change (`parsed_keys`:
+    the race fields the file gave; a file without the optional place leaves it as it is)."""
+    keys = ("slug", "name", "date", "timezone", "start_time", "kuriage_minutes", "place")
+    fields_ = {k: getattr(race, k) for k in keys if k in parsed_keys}
     stations = list(
         race.stations.order_by("position").values("code", "name", "km", "handoff", "kuriage_minutes")
     )

@@ -2,9 +2,11 @@
 
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from races.forms import BotTrapForm, TeamRegistrationForm, runner_formset_class
-from races.models import Race
+from races.models import Race, Schedule
+from races.page_cache import cached_page, races_state
 from races.problems import InputProblems
 from races.services import team_register
 from races.throttle import client_address, registration_attempt
@@ -12,11 +14,19 @@ from races.throttle import client_address, registration_attempt
 REGISTRATION_FORM = "registration form"  # the audit trail's actor for a captain's own entry
 
 
+@cached_page(races_state)
 def race_list(request):
-    races = list(Race.objects.all())
+    """`/`: the races on now first, then those to come (soonest first), then the past ones."""
     now = timezone.now()
+    races = list(Race.objects.all())
     registering = {race.pk for race in races if race.registration_is_open(now)}
-    return render(request, "races/race_list.html", {"races": races, "registering": registering})
+    by_schedule = {schedule: [] for schedule in Schedule}
+    for race in races:
+        by_schedule[race.schedule(now)].append(race)
+    by_schedule[Schedule.LIVE].sort(key=lambda race: race.gun)
+    by_schedule[Schedule.UPCOMING].sort(key=lambda race: race.gun)
+    sections = [(schedule, by_schedule[schedule]) for schedule in Schedule if by_schedule[schedule]]
+    return render(request, "races/race_list.html", {"sections": sections, "registering": registering})
 
 
 def register(request, slug: str):
@@ -58,6 +68,9 @@ def register(request, slug: str):
             return redirect("races:registered", slug=race.slug, bib=team.bib)
     context = {
         "race": race,
+        "error_summary": _error_summary(team_form, runner_forms, race.legs, problems)
+        if request.method == "POST"
+        else [],
         "team_form": team_form,
         "runner_forms": runner_forms,
         "legs": race.legs,
@@ -74,6 +87,23 @@ def registered(request, slug: str, bib: str):
     race = get_object_or_404(Race, slug=slug)
     team = get_object_or_404(race.teams.select_related("category"), bib=bib)
     return render(request, "races/registered.html", {"race": race, "team": team})
+
+
+def _error_summary(team_form, runner_forms, legs, problems: list[str]) -> list[tuple[str, str]]:
+    """What stopped the registration, for the summary at the top of the form: (link, message),
+    each field's message linking to the field, so a captain on a long form finds it."""
+    found: list[tuple[str, str]] = [("", problem) for problem in problems]
+    for field in team_form:
+        found += [(f"#{field.auto_id}", f"{field.label}: {error}") for error in field.errors]
+    found += [("", str(error)) for error in team_form.non_field_errors()]
+    if team_form.is_bound and runner_forms.is_bound and runner_forms.management_form.is_valid():
+        found += [("", str(error)) for error in runner_forms.non_form_errors()]
+        for leg, form in zip(legs, runner_forms, strict=False):
+            where = gettext("Leg %d runner") % leg.number
+            for field in form:
+                found += [(f"#{field.auto_id}", f"{where}, {field.label}: {error}") for error in field.errors]
+            found += [("", f"{where}: {error}") for error in form.non_field_errors()]
+    return found
 
 
 def _registration_actor(request) -> str:

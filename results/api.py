@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from races.models import Race
+from races.page_cache import cached_page, race_state
 from results.export_schema import RaceResultsSerializer
 from results.selectors import standings_for_race
 
@@ -18,3 +19,8 @@ class RaceResultsView(APIView):
     def get(self, request, slug: str):
         race = get_object_or_404(Race, slug=slug)
         return Response(standings_for_race(race))
+
+
+# Phones and scoreboards poll this too: an unchanged poll is a 304 after one small query, and a
+# changed document is encoded once per version (races/page_cache.py).
+race_results = cached_page(race_state, vary_on_accept=True)(RaceResultsView.as_view())

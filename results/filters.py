@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from races.models import Race
+from results.search import team_matches
 
 
 class StandingsQueryForm(forms.Form):
@@ -80,7 +81,8 @@ class StandingsQueryForm(forms.Form):
 
 @dataclass
 class StandingsSelection:
-    """What the page shows: the teams in order and the columns that explain the order."""
+    """What the page shows: the teams in order, the columns that explain the order, and the
+    best times the gaps are measured from (the leaders of the category or the whole race)."""
 
     teams: list[dict]
     columns: tuple[str, ...]
@@ -90,12 +92,28 @@ class StandingsSelection:
     leg: int | None = None
     station: str = ""
     q: str = ""
+    #: The best cumulative time at each station (the finish included) among the teams ranked
+    #: there, before the search narrows the list: a search does not change who leads.
+    best_ms: dict[str, int] = field(default_factory=dict)
+    #: The winner's total: the best finish time of a team that finished (rule 7).
+    leader_ms: int | None = None
+
+    @property
+    def view(self) -> str:
+        if self.leg is not None:
+            return "leg"
+        if self.station:
+            return "station"
+        return "category" if self.category else "overall"
 
     @property
     def has_kuriage(self) -> bool:
-        if self.leg is None:
-            return False
-        return any(leg["kuriage"] for team in self.teams for leg in team["legs"] if leg["leg"] == self.leg)
+        """Whether a listed time includes a carry-over start, so the legend is needed."""
+        for team in self.teams:
+            for leg in team["legs"]:
+                if leg["kuriage"] and (self.leg is None or leg["leg"] == self.leg):
+                    return True
+        return False
 
     def as_results(self, results: dict) -> dict:
         """The export document narrowed to these teams, for StandingsTable.for_results."""
@@ -129,37 +147,50 @@ def select_standings(
     teams = results["teams"]
     if category:
         teams = [t for t in teams if t["category"] == category]
+    scope = teams
+    best_ms = best_times(scope)
     if q:
-        teams = [t for t in teams if _matches(t, q)]
+        teams = [t for t in teams if team_matches(t, q)]
     name = (category_names or {}).get(category, category)
     if leg is not None:
         teams = _by_rank(teams, lambda t: _leg(t, leg)["rank"])
-        # A phone has room for four columns: the runner matters more here than the bib.
-        columns = (f"leg{leg}_rank", "name", f"leg{leg}_runner", f"leg{leg}_time")
+        # The runner matters here: the leg is one person's run.
+        columns = (f"leg{leg}_rank", "bib", "name", f"leg{leg}_runner", f"leg{leg}_time")
         heading = _("Leg %d") % leg
     elif station:
         teams = _by_rank(teams, lambda t: _station(t, station)["rank"])
-        columns = (f"at_{station}_rank", "bib", "name", f"at_{station}")
+        columns = (f"at_{station}_rank", "bib", "name", f"at_{station}", "gap")
         heading = _("At %s") % station
     elif category:
-        columns = ("category_rank", "bib", "name", "status", "total")
+        columns = ("category_rank", "bib", "name", "total", "gap")
         heading = ""
     else:
-        columns = ("rank", "bib", "name", "category", "status", "total")
+        columns = ("rank", "bib", "name", "category", "total", "gap")
         heading = _("Overall")
     if category:
         heading = f"{name} · {heading}" if heading else name
     return StandingsSelection(
-        teams=teams, columns=columns, heading=heading, category=category, leg=leg, station=station, q=q
+        teams=teams,
+        columns=columns,
+        heading=heading,
+        category=category,
+        leg=leg,
+        station=station,
+        q=q,
+        best_ms=best_ms,
+        leader_ms=min((t["total_ms"] for t in scope if t["rank"] is not None), default=None),
     )
 
 
-def _matches(team: dict, q: str) -> bool:
-    """A bib exactly, or any part of the team's or a runner's name, whatever the case."""
-    needle = q.casefold()
-    if team["bib"].casefold() == needle or needle in team["name"].casefold():
-        return True
-    return any(needle in (leg["runner"] or "").casefold() for leg in team["legs"])
+def best_times(teams: list[dict]) -> dict[str, int]:
+    """The leader's cumulative time at each station, among the teams that have a place there."""
+    best: dict[str, int] = {}
+    for team in teams:
+        for split in team["stations"]:
+            ms = split["cumulative_ms"]
+            if split["rank"] is not None and ms is not None and ms < best.get(split["station"], ms + 1):
+                best[split["station"]] = ms
+    return best
 
 
 def _by_rank(teams: list[dict], rank_of) -> list[dict]:

@@ -10,7 +10,7 @@ from django.db import connection
 from django.db.models import BigIntegerField, Func
 
 from races.models import Race
-from results import anomalies, standings
+from results import anomalies, standings, team_progress
 from results.models import TimingRecord, UnmatchedRead
 from results.pdf.printed_race import PrintedLeg, PrintedRace
 from results.race_time import epoch_ms
@@ -122,6 +122,14 @@ def standings_for_race(race: Race) -> dict:
     from results.standings_cache import fresh_results
 
     return fresh_results(race.pk)
+
+
+def team_progress_for(race: Race, bib: str) -> team_progress.TeamProgress | None:
+    """One team's legs and stations with category leg places, paces and gaps, read from the
+    cached standings; None if the cached results do not have the team (yet)."""
+    course = [team_progress.CourseStation(s.code, s.name, s.km) for s in race.course]
+    legs = [team_progress.CourseLeg(leg.number, leg.start.code, leg.end.code, leg.km) for leg in race.legs]
+    return team_progress.team_progress(standings_for_race(race), bib, course, legs)
 
 
 # --- the officials' anomaly list ------------------------------------------------------------

@@ -1,6 +1,6 @@
 """`make bench`: how fast the standings, the device API and the printed results are, measured.
 
-`python -m tests.benchmarks [standings] [api] [pdf]` runs the sections named (default: all).
+`python -m tests.benchmarks [standings] [api] [pdf] [live]` runs the sections named (default: all).
 
 standings: for synthetic races of 300 × 4, 5,000 × 4 and 25,000 × 5 legs (+1 checkpoint):
 - engine: full recompute of the pure standings engine (median of several runs);
@@ -18,6 +18,11 @@ cores it would take its share from the API.
 pdf: the results book of 300 teams and the certificates of 1,200 runners of the demo race,
 rendered by the same functions as the workers, with the files' sizes. It runs in a process of
 its own and needs no services: an SQLite file in a temporary folder, tasks in-process.
+
+live: the demo race (300 teams) served by gunicorn with PostgreSQL and Redis, a Celery worker
+recomputing the standings, while this process posts splits through the timing service; locust
+runs 200 readers on the overall page, a category page and the results API (loopback only,
+bounded in users and time: LIVE_USERS, LIVE_SECONDS). Goal: 500 requests/s, p99 200 ms, no errors.
 
 It uses its own PostgreSQL database (`tasuki_bench`, or BENCH_DATABASE; dropped and created
 afresh) and Redis database 1 (or BENCH_REDIS_URL), so it never touches the data of `make run`
@@ -47,7 +52,7 @@ PG = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 DB_NAME = os.environ.get("BENCH_DATABASE", "tasuki_bench")
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/1")
 SIZES = [(300, 4, 0), (5_000, 4, 0), (25_000, 5, 1)]
-SECTIONS = ("standings", "api", "pdf")
+SECTIONS = ("standings", "api", "pdf", "live")
 
 API_TEAMS = 300
 API_TABLETS = 8  # client threads posting at once
@@ -60,23 +65,28 @@ GUNICORN = os.environ.get(
     "BENCH_GUNICORN", "--workers 2 --worker-class gthread --threads 4 --keep-alive 30"
 ).split()
 
+# Other checkouts on this machine may run their benchmarks at the same time: this run's queue,
+# cache keys and live database are its own.
+RUN_ID = os.getpid()
+LIVE_DB_NAME = f"tasuki_bench_live_{RUN_ID}"
 os.environ.update(
     DJANGO_SETTINGS_MODULE="ekiden.settings",
     DATABASE_URL=f"{PG}/{DB_NAME}",
     REDIS_URL=REDIS,
     CELERY_TASK_ALWAYS_EAGER="0",
-    CACHE_KEY_PREFIX="tasuki-bench",
-    CELERY_TASK_DEFAULT_QUEUE="tasuki-bench",
+    CACHE_KEY_PREFIX=f"tasuki-bench-{RUN_ID}",
+    CELERY_TASK_DEFAULT_QUEUE=f"tasuki-bench-{RUN_ID}",
 )
 sys.path.insert(0, str(ROOT))
 
 
-def recreate_database() -> None:
+def recreate_database(name: str = DB_NAME, *, create: bool = True) -> None:
     import psycopg
 
     with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        if create:
+            conn.execute(f"CREATE DATABASE {name}")
 
 
 def csv_bytes(rows: list[dict], columns: list[str]) -> bytes:
@@ -95,7 +105,7 @@ def celery_worker():
     log = open(ROOT / "var" / "bench-worker.log", "w")  # noqa: SIM115 - closed below
     command = [
         sys.executable, "-m", "celery", "-A", "ekiden", "worker", "--pool", "solo",
-        "--queues", "tasuki-bench", "--without-gossip", "--without-mingle", "--without-heartbeat",
+        "--queues", os.environ["CELERY_TASK_DEFAULT_QUEUE"], "--without-gossip", "--without-mingle", "--without-heartbeat",
         "--loglevel", "warning", "--hostname", f"bench-{os.getpid()}@%h",
     ]  # fmt: skip
     process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
@@ -161,6 +171,8 @@ def main(argv: list[str]) -> None:
         standings_benchmark()
     if "api" in sections:
         api_benchmark()
+    if "live" in sections:
+        live_section()
     if "pdf" in sections:
         # Its own process: it runs on a throwaway SQLite file, set before Django starts.
         if sections == ["pdf"]:
@@ -505,6 +517,145 @@ def timed(label: str, render) -> None:
     content = render()
     seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu
     print(f"pdf      {label}: {seconds:.2f} s ({cpu_seconds:.2f} s CPU), {len(content) / 1e6:.2f} MB")
+
+
+# --- live: the public pages under a race-day crowd ----------------------------------------
+
+
+def free_loopback_address() -> str:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"127.0.0.1:{s.getsockname()[1]}"
+
+
+LIVE_ADDRESS = free_loopback_address()  # loopback only
+LIVE_USERS = int(os.environ.get("LIVE_USERS", "200"))
+LIVE_SECONDS = int(os.environ.get("LIVE_SECONDS", "30"))
+LIVE_WORKERS = int(os.environ.get("LIVE_WORKERS", "3"))
+SPLITS_PER_SECOND = float(os.environ.get("LIVE_SPLITS_PER_SECOND", "2"))
+
+
+def live_section() -> None:
+    import django
+
+    django.setup()
+    from django.db import connections
+
+    connections.close_all()
+    recreate_database(LIVE_DB_NAME)
+    connections["default"].settings_dict["NAME"] = LIVE_DB_NAME
+    os.environ["DATABASE_URL"] = f"{PG}/{LIVE_DB_NAME}"  # for the worker and gunicorn
+    try:
+        serve_the_crowd()
+    finally:
+        connections.close_all()
+        recreate_database(LIVE_DB_NAME, create=False)
+
+
+def serve_the_crowd() -> None:
+    import csv
+    import random
+    import threading
+
+    from django.core.cache import cache
+    from django.core.management import call_command
+
+    from races.models import Race
+
+    call_command("migrate", verbosity=0)
+    cache.clear()
+    call_command("load_demo", "--no-user", verbosity=0)
+    race = Race.objects.get(slug="aleps-demo")
+    logs = ROOT / "var"
+    env = {**os.environ, "DEBUG": "0", "SECRET_KEY": "bench-only-not-secret", "ALLOWED_HOSTS": "127.0.0.1"}
+    # As in production: DEBUG off, static files from whitenoise's compressed manifest.
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    print(
+        f"\nlive     demo race, {race.teams.count()} teams; gunicorn {LIVE_WORKERS} workers; "
+        f"{LIVE_USERS} readers for {LIVE_SECONDS} s; {SPLITS_PER_SECOND:g} splits/s posted"
+    )
+    with celery_worker(), open(logs / "bench-gunicorn.log", "w") as web_log:
+        web = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "ekiden.wsgi", "--bind", LIVE_ADDRESS,
+             "--workers", str(LIVE_WORKERS), "--log-level", "warning"],
+            cwd=ROOT, env=env, stdout=web_log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            wait_for_http(f"http://{LIVE_ADDRESS}/races/aleps-demo/")
+            stop = threading.Event()
+            posted = []
+            poster = threading.Thread(target=post_splits, args=(race, stop, posted, random.Random(7)))
+            poster.start()
+            try:
+                prefix = logs / "bench-live"
+                subprocess.run(
+                    [sys.executable, "-m", "locust", "-f", str(ROOT / "tests" / "locustfile.py"), "--headless",
+                     "-u", str(LIVE_USERS), "-r", "50", "-t", f"{LIVE_SECONDS}s", "--stop-timeout", "5",
+                     "--host", f"http://{LIVE_ADDRESS}", "--csv", str(prefix), "--only-summary",
+                     "--loglevel", "WARNING"],
+                    cwd=ROOT, check=False, env={**os.environ, "LOCUST_RACE": "aleps-demo"},
+                    stdout=subprocess.DEVNULL,
+                )  # fmt: skip
+            finally:
+                stop.set()
+                poster.join()
+        finally:
+            web.terminate()
+            web.wait(timeout=30)
+    with open(f"{prefix}_stats.csv", newline="") as f:
+        for row in csv.DictReader(f):
+            print(
+                f"live     {row['Name']:<14} {float(row['Requests/s']):7.0f} requests/s  "
+                f"median {row['50%']:>4} ms  p99 {row['99%']:>4} ms  max {float(row['Max Response Time']):5.0f} ms  "
+                f"{row['Request Count']:>6} requests, {row['Failure Count']} errors"
+            )
+    print(f"live     {len(posted)} splits posted during the run")
+
+
+def wait_for_http(url: str) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError("gunicorn did not answer; see var/bench-gunicorn.log") from None
+        time.sleep(0.2)
+
+
+def post_splits(race, stop, posted: list, rng) -> None:
+    """A timing tablet: a new split now and then, each one a new standings version."""
+    from django.db import connection
+
+    from results.services import timing_record_create
+
+    bibs = list(race.teams.values_list("bib", flat=True))
+    stations = [s.code for s in race.course[1:]]
+    second = 0
+    try:
+        while not stop.wait(1 / SPLITS_PER_SECOND):
+            second += 1
+            timing_record_create(
+                race=race,
+                bib=rng.choice(bibs),
+                station=rng.choice(stations),
+                time=f"{9 + second // 3600:02d}:{second // 60 % 60:02d}:{second % 60:02d}.{rng.randrange(1000):03d}",
+                source="tablet",
+            )
+            posted.append(second)
+    finally:
+        connection.close()
 
 
 if __name__ == "__main__":

@@ -57,7 +57,8 @@ def test_urls_switch_to_postgresql_redis_and_a_real_broker():
     assert started.returncode == 0, started.stderr
     assert json.loads(started.stdout)["db"] == "django.db.backends.postgresql"
     assert json.loads(started.stdout)["eager"] is False
-    assert json.loads(started.stdout)["cache"] == "django.core.cache.backends.redis.RedisCache"
+    # Django's Redis cache, keeping one client per connection pool (ekiden/redis_cache.py).
+    assert json.loads(started.stdout)["cache"] == "ekiden.redis_cache.RedisCache"
 
 
 def test_production_without_a_secret_key_refuses_to_start():

@@ -1,0 +1,229 @@
+"""Public pages served from the cache, and `304 Not Modified` to a reader who has them already.
+
+Race day is thousands of phones polling the same few pages every ten seconds, and most polls
+come between two splits. Every change that can move a page bumps the race's standings version
+(races/models.py, Race.bump_standings_version), so the version is the page's validator:
+
+- the ETag is the version (with the language, the URL and whether htmx asked for the table
+  only); an unchanged poll is answered `304` after one small query, before anything is rendered
+  or the standings are read (django.views.decorators.http.condition);
+- a changed page is rendered once per version and URL and kept in the cache, compressed and
+  plain; the key holds the version, so the next split makes a new key and nothing goes stale.
+
+Only pages without a per-reader secret go through here: no CSRF token, no session. That is also
+why they may be gzip-compressed (a compressed secret is what BREACH recovers); forms are not.
+"""
+
+import gzip
+import hashlib
+import re
+import time
+from datetime import UTC
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpResponse, HttpResponseNotModified
+from django.utils import timezone
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.text import compress_string
+from django.utils.translation import get_language
+from django.views.decorators.http import condition
+
+from races.models import Race
+
+#: A safety net only: keys carry the version, so a changed race never reads an old page.
+PAGE_CACHE_SECONDS = 15 * 60
+#: Longer than any render: a renderer that died frees the URL for another after this.
+RENDER_LOCK_SECONDS = 10
+#: Bump when the pages' markup changes in a way a browser's cached copy must not survive.
+PAGE_FORMAT = 1
+ACCEPTS_GZIP = re.compile(r"\bgzip\b")
+#: Below this a compressed body is no smaller once the headers are counted.
+MIN_COMPRESS_BYTES = 200
+#: Response headers a cached page keeps (a download keeps its file name).
+KEPT_HEADERS = ("Content-Disposition", "Content-Language")
+
+
+RACE_STATE_FIELDS = (
+    "standings_version",
+    "is_closed",
+    "registration_open",
+    "registration_closes_at",
+    "date",
+    "start_time",
+    "timezone",
+)
+RACE_STATE_SQL = "SELECT {columns} FROM {table} WHERE {slug} = %s".format(
+    columns=", ".join(Race._meta.get_field(name).column for name in RACE_STATE_FIELDS),
+    table=Race._meta.db_table,
+    slug=Race._meta.get_field("slug").column,
+)
+
+
+def race_state(request, slug: str, **kwargs) -> str | None:
+    """What a race's pages depend on besides the URL, in one small query; None: no such race.
+
+    The version covers every change of teams, splits and statuses; the registration link also
+    depends on the clock (it goes at the deadline or the gun), so whether it shows is part of it.
+    """
+    # Plain SQL: on a polled page the ORM's building of this one query cost more than running it.
+    with connection.cursor() as cursor:
+        cursor.execute(RACE_STATE_SQL, [slug])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    version, is_closed, registration_open, closes_at, date, start_time, zone = row
+    if closes_at is not None and timezone.is_naive(closes_at):
+        closes_at = closes_at.replace(tzinfo=UTC)  # SQLite keeps UTC without the zone
+    race = Race(
+        is_closed=is_closed,
+        registration_open=registration_open,
+        registration_closes_at=closes_at,
+        date=date,
+        start_time=start_time,
+        timezone=zone,
+    )
+    return f"{version}.{int(race.registration_is_open(timezone.now()))}"
+
+
+def races_state(request, **kwargs) -> str:
+    """The race list depends on every race's version and on which of live, upcoming and past
+    each race is now (which the clock changes at midnight in the race's zone)."""
+    now = timezone.now()
+    parts = [
+        f"{race.pk}:{race.standings_version}:{race.schedule(now)}:{int(race.registration_is_open(now))}"
+        for race in Race.objects.only(
+            "pk",
+            "standings_version",
+            "is_closed",
+            "registration_open",
+            "registration_closes_at",
+            "date",
+            "start_time",
+            "timezone",
+        ).order_by("pk")
+    ]
+    return hashlib.blake2b(",".join(parts).encode(), digest_size=8).hexdigest()
+
+
+def cached_page(state_of, *, vary_on_accept: bool = False):
+    """Serve a public GET view from the cache, with an ETag and `304` for an unchanged page.
+
+    `state_of(request, *args, **kwargs)` returns what the page depends on besides the URL and the
+    language (a string), or None for a page that does not exist (then the view answers, uncached).
+    `vary_on_accept`: the view answers in more than one format by the Accept header (the API).
+    """
+
+    def decorator(view):
+        def etag(request, *args, **kwargs) -> str | None:
+            state = _state(request, state_of, args, kwargs)
+            if state is None:
+                return None
+            return f'W/"{_digest(request, state, vary_on_accept)}"'
+
+        @wraps(view)
+        def cached(request, *args, **kwargs):
+            state = _state(request, state_of, args, kwargs)
+            if state is None or request.method not in ("GET", "HEAD"):
+                return view(request, *args, **kwargs)
+            digest = _digest(request, state, vary_on_accept)
+            entry = cache.get(f"page:{digest}")
+            if entry is not None:
+                return _response(request, entry, vary_on_accept)
+            # Not rendered for this version yet. On race day splits come faster than a page
+            # renders, so one process renders a URL at a time, at most once a refresh period,
+            # and meanwhile the others serve the page they have (a second old at most).
+            address = _digest(request, "", vary_on_accept)
+            latest = cache.get(f"page-latest:{address}")
+            if latest is not None and (
+                time.time() - latest["at"] < settings.TASUKI_PAGE_REFRESH_SECONDS
+                or not cache.add(f"page-lock:{address}", 1, timeout=RENDER_LOCK_SECONDS)
+            ):
+                return _response(request, latest["entry"], vary_on_accept, etag=latest["etag"])
+            try:
+                response = view(request, *args, **kwargs)
+                if hasattr(response, "render") and not response.is_rendered:
+                    response.render()
+                if response.status_code != 200 or response.streaming:
+                    return response
+                entry = _entry(response, f"page-plain:{digest}")
+                cache.set(f"page:{digest}", entry, PAGE_CACHE_SECONDS)
+                latest = {"entry": entry, "etag": f'W/"{digest}"', "at": time.time()}
+                cache.set(f"page-latest:{address}", latest, PAGE_CACHE_SECONDS)
+            finally:
+                if latest is not None:
+                    cache.delete(f"page-lock:{address}")
+            return _response(request, entry, vary_on_accept)
+
+        return condition(etag_func=etag)(cached)
+
+    return decorator
+
+
+def _state(request, state_of, args, kwargs) -> str | None:
+    # The validator and the cache key need the same state: one query per request.
+    if not hasattr(request, "_page_state"):
+        request._page_state = state_of(request, *args, **kwargs)
+    return request._page_state
+
+
+def _digest(request, state: str, vary_on_accept: bool) -> str:
+    parts = [
+        str(PAGE_FORMAT),
+        state,
+        get_language() or "",
+        "htmx" if request.headers.get("HX-Request") == "true" else "page",
+        request.get_full_path(),
+        request.headers.get("Accept", "") if vary_on_accept else "",
+    ]
+    return hashlib.blake2b("\n".join(parts).encode(), digest_size=12).hexdigest()
+
+
+def _entry(response, plain_key: str) -> dict:
+    """The page as kept: compressed in the entry itself (what nearly every reader takes), the
+    plain body under a key of its own, read only for a client that does not accept gzip."""
+    body = response.content
+    compressed = compress_string(body) if len(body) >= MIN_COMPRESS_BYTES else None
+    if compressed is not None:
+        cache.set(plain_key, body, PAGE_CACHE_SECONDS)
+    return {
+        "body": None if compressed is not None else body,
+        "plain_key": plain_key,
+        "gzip": compressed,
+        "content_type": response["Content-Type"],
+        "headers": {name: response[name] for name in KEPT_HEADERS if response.has_header(name)},
+    }
+
+
+def _body(entry: dict, accepts_gzip: bool) -> tuple[bytes, bool]:
+    """(body, compressed) for this reader; the plain body from the cache, or from the gzip."""
+    if entry["gzip"] is None:
+        return entry["body"], False
+    if accepts_gzip:
+        return entry["gzip"], True
+    plain = cache.get(entry["plain_key"])
+    return (plain if plain is not None else gzip.decompress(entry["gzip"])), False
+
+
+def _response(request, entry: dict, vary_on_accept: bool, etag: str | None = None) -> HttpResponse:
+    """The cached page; `etag`: it is an earlier version's page, which carries its own ETag (and
+    is a 304 to a reader who has that one already)."""
+    if etag is not None and etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponseNotModified()
+    else:
+        body, compressed = _body(entry, bool(ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", ""))))
+        response = HttpResponse(body, content_type=entry["content_type"])
+        for name, value in entry["headers"].items():
+            response[name] = value
+        if compressed:
+            response["Content-Encoding"] = "gzip"
+        response["Content-Length"] = str(len(response.content))
+    if etag is not None:
+        response["ETag"] = etag
+    # Stored, but asked again every time: the answer is a cheap 304 while nothing changed.
+    patch_cache_control(response, no_cache=True)
+    vary = ["Accept-Language", "Cookie", "HX-Request", "Accept-Encoding"]
+    patch_vary_headers(response, [*vary, "Accept"] if vary_on_accept else vary)
+    return response

@@ -1,0 +1,32 @@
+"""Finding a team the way a spectator types it: by bib, team or runner name.
+
+Names come in many scripts and spellings: "Søren", "Soderstrom" typed for "Söderström", a
+full-width "ＡＢＣ" from a Japanese keyboard, "佐藤" for "佐藤 花子". Both sides are folded the
+same way before comparing: Unicode compatibility decomposition (NFKD), combining marks
+stripped, then casefold. Folding the Japanese voiced marks too ("が" reads as "か") finds a
+little more than asked, never less, which is what a search box on a phone should do.
+"""
+
+import unicodedata
+from functools import lru_cache
+
+# Letters that NFKD does not take apart but a reader types without their stroke.
+_PLAIN_LETTERS = str.maketrans({"ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ł": "l", "Ł": "L", "ı": "i"})
+
+
+@lru_cache(maxsize=65_536)
+def fold(text: str) -> str:
+    """`text` as the search compares it: no accents, no width or case differences."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_PLAIN_LETTERS))
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(bare.casefold().split())
+
+
+def team_matches(team: dict, query: str) -> bool:
+    """A bib exactly, or any part of the team's name or of one of its runners' names."""
+    needle = fold(query)
+    if not needle:
+        return True
+    if fold(team["bib"]) == needle or needle in fold(team["name"]):
+        return True
+    return any(needle in fold(leg["runner"] or "") for leg in team["legs"])
