@@ -161,6 +161,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "UNAUTHENTICATED_USER": None,
 }
+# A device read later than the server's clock plus this is refused: a tablet set to the wrong
+# day or time zone must not put a team at the finish before it got there.
+DEVICE_READS_MAX_AHEAD_SECONDS = env.int("DEVICE_READS_MAX_AHEAD_SECONDS", default=300)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Tasuki API",
     "DESCRIPTION": "Ekiden timing: device splits in, standings out.",

@@ -2,9 +2,16 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+
+class SchemaWithSlashView(SpectacularAPIView):
+    schema = None  # served, but not listed in the schema a second time
+
+
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # The contract's path, and the one with a slash that the first release published.
+    path("api/v1/schema", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/v1/schema/", SchemaWithSlashView.as_view()),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("results.api_urls")),
     path("officials/", include("results.officials.urls")),

@@ -1,5 +1,8 @@
 """Timing records: every read of a tasuki passing a station, as it arrived."""
 
+import hashlib
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -109,6 +112,86 @@ class UnmatchedRead(models.Model):
         ordering = ["-received_at", "-pk"]
         verbose_name = _("unmatched read")
         verbose_name_plural = _("unmatched reads")
+        constraints = [
+            # A device re-sends a refused read until someone fixes it: list it once.
+            models.UniqueConstraint(
+                fields=["race", "read_id"], condition=~Q(read_id=""), name="unmatched_read_id_unique_in_race"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.bib_as_read} @ {self.station_code}"
+
+
+class DeviceToken(models.Model):
+    """What a timing tablet or chip reader shows the device API: one race, some stations.
+
+    Only a hash of the token is kept: a copy of the database (a backup, a laptop at the finish
+    line) must not let anyone post splits. The plain token is shown once, when it is made.
+    """
+
+    PREFIX_LENGTH = 8
+
+    race = models.ForeignKey(
+        Race, on_delete=models.CASCADE, related_name="device_tokens", verbose_name=_("race")
+    )
+    name = models.CharField(
+        _("name"), max_length=100, help_text=_("Which device: 'R1 tablet', 'finish chip reader'.")
+    )
+    stations = models.ManyToManyField(
+        Station,
+        related_name="device_tokens",
+        verbose_name=_("stations"),
+        help_text=_("The stations this device may send splits for."),
+    )
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
+    prefix = models.CharField(
+        _("token starts with"), max_length=PREFIX_LENGTH, editable=False, help_text=_("To tell tokens apart.")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True, editable=False)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("revoked by"),
+    )
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["race_id", "name", "pk"]
+        verbose_name = _("device token")
+        verbose_name_plural = _("device tokens")
+        permissions = [("revoke_devicetoken", _("Can revoke a device token"))]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    def issue(self) -> str:
+        """Give this token a new secret and return it; only its hash is kept.
+
+        32 random bytes cannot be guessed, so a fast hash is enough: a slow password hash
+        would only slow down every request a device makes.
+        """
+        plain = secrets.token_urlsafe(32)
+        self.token_hash, self.prefix = token_digest(plain), plain[: self.PREFIX_LENGTH]
+        return plain
+
+
+def token_digest(plain: str) -> str:
+    return hashlib.sha256(plain.encode()).hexdigest()
