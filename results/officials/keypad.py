@@ -1,8 +1,8 @@
 """The station keypad: a phone at a relay point records who passed and when, even offline.
 
-The page itself is static once loaded: its script keeps every entry in the browser's
-IndexedDB and posts it to the device API (`POST /api/v1/races/<slug>/timings`), retrying
-until the server has it. Here are the page, the small JSON endpoints it reads (the server
+The page itself is static once loaded: its scripts (results/static/officials/keypad*.js)
+keep every entry in the browser's IndexedDB and post it to the device API
+(`POST /api/v1/races/<slug>/timings`), retrying until the server has it. Here are the page, the small JSON endpoints it reads (the server
 clock, the station's roster), the void it asks for, and its service worker.
 """
 
@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.http import HttpResponse, HttpResponseNotModified, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -30,7 +31,13 @@ from results.roster import legs_at, station_roster
 from results.services import timing_record_void
 
 # The files the service worker keeps so the keypad reloads at a roadside without a network.
-OFFLINE_ASSETS = ("officials/keypad.js", "officials/keypad.css")
+OFFLINE_ASSETS = (
+    "officials/keypad.css",
+    "officials/keypad-store.js",
+    "officials/keypad-clock.js",
+    "officials/keypad-outbox.js",
+    "officials/keypad.js",
+)
 # A phone shows the last entries of its station; older ones stay in its storage and on the server.
 ENTRIES_SHOWN = 50
 
@@ -84,6 +91,8 @@ def keypad_strings() -> dict[str, str]:
         "sent_paired": _("%(count)s paired entries are on their way."),
         "taps_waiting": _("Taps without a bib: %(count)s"),
         "recorded": _("%(bib)s recorded at %(time)s."),
+        "held_time": _("Its time %(time)s is kept: correct the bib and press Enter, or discard it."),
+        "phone_trouble": _("This phone could not send (%(error)s); entries are kept and retried."),
         "empty_list": _("No entries at this station on this phone yet."),
         "delete_tap": _("Delete tap %(number)s"),
         "edit_tap": _("Tap %(number)s: type the right bib and press Enter."),
@@ -102,12 +111,15 @@ def keypad(request, race, station):
         "source": Source.TABLET,
         "entriesShown": ENTRIES_SHOWN,
         "csrfCookie": settings.CSRF_COOKIE_NAME,
+        # The cookie's token is fresher (a login changes it); this one serves if it is unreadable.
+        "csrfToken": get_token(request),
         "urls": {
-            "timings": f"/api/v1/races/{race.slug}/timings",
+            "timings": reverse("api-race-timings", kwargs={"slug": race.slug}),
             "clock": reverse("officials:clock", kwargs={"slug": race.slug}),
             "roster": reverse("officials:roster", kwargs={"slug": race.slug, "code": station.code}),
             "void": reverse("officials:void", kwargs={"slug": race.slug, "code": station.code}),
             "serviceWorker": reverse("officials:service-worker"),
+            "scope": reverse("officials:index"),
             "login": reverse("officials:login") + "?" + urlencode({"next": request.path}),
             "page": request.path,
         },
@@ -203,11 +215,16 @@ def service_worker(request):
     """The keypad's service worker. Served here, not under /static/, so that its scope covers
     the keypad pages (/officials/); it holds nothing private, so it needs no login."""
     assets = [staticfiles_storage.url(name) for name in OFFLINE_ASSETS]
+    scope = reverse("officials:index")
     script = render_to_string(
         "officials/sw.js",
-        {"cache_name": f"tasuki-keypad-{_assets_version()}", "assets_json": json.dumps(assets)},
+        {
+            "cache_name": f"tasuki-keypad-{_assets_version()}",
+            "assets_json": json.dumps(assets),
+            "scope_json": json.dumps(scope),
+        },
     )
     response = HttpResponse(script, content_type="text/javascript; charset=utf-8")
     response["Cache-Control"] = "no-cache"
-    response["Service-Worker-Allowed"] = "/officials/"
+    response["Service-Worker-Allowed"] = scope
     return response

@@ -5,7 +5,11 @@
  */
 const CACHE = "{{ cache_name }}";
 const ASSETS = {{ assets_json|safe }};
-const KEYPAD_PAGE = /^\/officials\/[^/]+\/stations\/[^/]+\/$/;
+const SCOPE = {{ scope_json|safe }};
+// The keypad pages: SCOPE + "<race>/stations/<code>/".
+function isKeypadPage(path) {
+  return path.startsWith(SCOPE) && /^[^/]+\/stations\/[^/]+\/$/.test(path.slice(SCOPE.length));
+}
 const NETWORK_PATIENCE_MS = 5000;
 
 self.addEventListener("install", (event) => {
@@ -26,7 +30,7 @@ self.addEventListener("activate", (event) => {
         if (name === CACHE || !name.startsWith("tasuki-keypad-")) continue;
         const old = await caches.open(name);
         for (const request of await old.keys()) {
-          if (KEYPAD_PAGE.test(new URL(request.url).pathname)) {
+          if (isKeypadPage(new URL(request.url).pathname)) {
             const response = await old.match(request);
             if (response) await fresh.put(request, response);
           }
@@ -101,7 +105,7 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET") return;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
-  if (request.mode === "navigate" && KEYPAD_PAGE.test(url.pathname)) {
+  if (request.mode === "navigate" && isKeypadPage(url.pathname)) {
     event.respondWith(keypadPage(request));
   } else if (ASSETS.includes(url.pathname)) {
     event.respondWith(asset(event, request));

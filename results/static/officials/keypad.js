@@ -1,23 +1,18 @@
-/* The station keypad (templates/officials/keypad.html), offline first.
+/* The station keypad's screen (templates/officials/keypad.html).
  *
- * An entry is born in this phone: it gets its id here (the API's `id`, so a re-sent entry is
- * stored once) and its time at the tap, from the phone's clock corrected by the offset to the
- * server's. It is written to IndexedDB before anything is sent, and stays there until the
- * server has it: a dead network, a reload, a closed tab or a restarted phone lose nothing.
- * The waiting entries go out in order, retried 1 s, 2 s, 4 s … up to every 30 s, and at once
- * when the phone comes back online.
+ * Bib first: type a bib, tap Enter; the entry's time is the moment of the tap. Time first,
+ * for a busy finish: tap as runners cross, type the bibs afterwards, they pair in order.
+ * The entries themselves live in the outbox (keypad-outbox.js), the clock in keypad-clock.js,
+ * the storage in keypad-store.js; the service worker (/officials/sw.js) keeps this page.
  */
-(function () {
+(function (keypad) {
   "use strict";
 
   const config = JSON.parse(document.getElementById("keypad-config").textContent);
   const STATION_KEY = config.race + "/" + config.station;
-  const SAME_BIB_MS = 60 * 1000;
-  const RETRY_FIRST_MS = 1000;
-  const RETRY_MAX_MS = 30 * 1000;
+  const SAME_BIB_MS = 60 * 1000; // the same team twice within this: a double tap or a typo
   const REMEASURE_MS = 60 * 1000;
-  const BATCH = 500; // the API takes up to 1,000 in one post
-  const KEPT_FINISHED = 500; // stored, voided and refused entries kept on the phone per station
+  const ENTER_HELD_MS = 2000;
 
   // --- words -------------------------------------------------------------------------------
 
@@ -48,101 +43,9 @@
 
   const $ = (id) => document.getElementById(id);
 
-  // --- storage: IndexedDB, written before anything is sent -----------------------------------
-
-  const store = (function () {
-    let opening = null;
-
-    function open() {
-      if (!opening) {
-        opening = new Promise((resolve, reject) => {
-          const request = indexedDB.open("tasuki-keypad", 1);
-          request.onupgradeneeded = () => {
-            const base = request.result;
-            base.createObjectStore("entries", { keyPath: "id" }).createIndex("station", "stationKey");
-            base.createObjectStore("rosters", { keyPath: "key" });
-          };
-          request.onsuccess = () => resolve(request.result);
-          request.onerror = () => reject(request.error);
-        });
-      }
-      return opening;
-    }
-
-    async function run(name, mode, work) {
-      const base = await open();
-      return new Promise((resolve, reject) => {
-        // "strict": on disk before we say it is kept, so a phone that dies now loses nothing.
-        const tx = base.transaction(name, mode, { durability: "strict" });
-        const request = work(tx.objectStore(name));
-        tx.oncomplete = () => resolve(request ? request.result : undefined);
-        tx.onerror = () => reject(tx.error);
-        tx.onabort = () => reject(tx.error);
-      });
-    }
-
-    return {
-      put: (name, value) => run(name, "readwrite", (s) => s.put(value)),
-      remove: (name, key) => run(name, "readwrite", (s) => s.delete(key)),
-      get: (name, key) => run(name, "readonly", (s) => s.get(key)),
-      entriesOf: (key) => run("entries", "readonly", (s) => s.index("station").getAll(key)),
-    };
-  })();
-
-  // --- the clock: the phone's, corrected by the measured offset to the server's --------------
-
-  const clock = {
-    offset: null,
-    measuredAt: null,
-
-    load() {
-      try {
-        const saved = JSON.parse(localStorage.getItem("tasuki-clock-offset") || "null");
-        if (saved) {
-          this.offset = saved.offset;
-          this.measuredAt = saved.measuredAt;
-        }
-      } catch (error) {
-        /* nothing saved yet */
-      }
-    },
-
-    now() {
-      return Date.now() + (this.offset || 0);
-    },
-
-    async measure() {
-      // The fastest of three round trips gives the best estimate: offset = server − midpoint.
-      let best = null;
-      for (let i = 0; i < 3; i += 1) {
-        const t0 = Date.now();
-        const response = await fetch(config.urls.clock, { cache: "no-store", credentials: "same-origin" });
-        const t1 = Date.now();
-        if (response.status === 401) {
-          showAuthProblem(true);
-          return;
-        }
-        if (!response.ok) return;
-        const body = await response.json();
-        const sample = { offset: body.now_ms - (t0 + t1) / 2, rtt: t1 - t0 };
-        if (!best || sample.rtt < best.rtt) best = sample;
-      }
-      this.offset = Math.round(best.offset);
-      this.measuredAt = Date.now();
-      localStorage.setItem(
-        "tasuki-clock-offset",
-        JSON.stringify({ offset: this.offset, measuredAt: this.measuredAt })
-      );
-      renderStatus();
-    },
-
-    describe() {
-      if (this.offset === null) return say("offset_unknown");
-      const seconds = (this.offset >= 0 ? "+" : "−") + (Math.abs(this.offset) / 1000).toFixed(1);
-      const minutes = Math.floor((Date.now() - this.measuredAt) / 60000);
-      return minutes >= 3 ? say("offset_old", { offset: seconds, minutes }) : say("offset", { offset: seconds });
-    },
-  };
+  const store = keypad.openStore();
+  const clock = keypad.Clock(config.urls.clock);
+  const outbox = keypad.Outbox({ config, store, say, changed: () => renderAll() });
 
   // --- the roster: who a bib is, kept for offline use ----------------------------------------
 
@@ -158,16 +61,13 @@
 
   async function refreshRoster() {
     const response = await fetch(config.urls.roster, { credentials: "same-origin" });
-    if (response.status === 401) {
-      showAuthProblem(true);
-      return;
-    }
-    if (!response.ok) return;
+    if (!response.ok) return response.status;
     roster = await response.json();
     await store.put("rosters", { key: STATION_KEY, roster, fetchedAt: Date.now() });
     document.body.dataset.roster = "fresh";
     renderTeamCard();
     renderTaps();
+    return "fresh";
   }
 
   const own = (object, key) => Object.prototype.hasOwnProperty.call(object, key);
@@ -178,24 +78,28 @@
     return teamBib === null ? null : Object.assign({ bib: teamBib }, roster.teams[teamBib]);
   }
 
+  function teamBibOf(entry) {
+    const team = teamFor(entry.bib);
+    return team ? team.bib : entry.bib;
+  }
+
   function warningsFor(bib, at, exceptId) {
     if (!roster) return []; // nothing to compare with yet: the server checks
     const team = teamFor(bib);
     if (!team) return [say("unknown_bib", { bib })];
     const warnings = [];
-    const recent = newestFirst().find(
-      (entry) =>
-        entry.id !== exceptId &&
-        entry.bib &&
-        (entry.state === "waiting" || entry.state === "stored") &&
-        !entry.voidReason &&
-        teamBibOf(entry) === team.bib &&
-        Math.abs(at - entry.time) < SAME_BIB_MS
-    );
-    if (recent) {
-      warnings.push(
-        say("same_bib", { bib: team.bib, seconds: Math.round(Math.abs(at - recent.time) / 1000) })
+    const recent = outbox
+      .newestFirst()
+      .find(
+        (entry) =>
+          entry.id !== exceptId &&
+          (entry.state === "waiting" || entry.state === "stored") &&
+          !entry.voidReason &&
+          teamBibOf(entry) === team.bib &&
+          Math.abs(at - entry.time) < SAME_BIB_MS
       );
+    if (recent) {
+      warnings.push(say("same_bib", { bib: team.bib, seconds: Math.round(Math.abs(at - recent.time) / 1000) }));
     } else if (team.here_ms !== null && team.here_ms !== undefined) {
       warnings.push(say("already_here", { bib: team.bib, time: formatTime(team.here_ms) }));
     }
@@ -206,304 +110,39 @@
     return warnings;
   }
 
-  function teamBibOf(entry) {
-    const team = teamFor(entry.bib);
-    return team ? team.bib : entry.bib;
-  }
+  // --- bib first -----------------------------------------------------------------------------
 
-  // --- entries ---------------------------------------------------------------------------------
-  // state: "tap" (time first, held for its bib), "waiting", "stored", "refused", "voided".
-  // `attempted`: a post left the phone, so the server may have it: it can no longer be dropped,
-  // only voided. `voidReason`: a void asked for and not yet confirmed.
-
-  const entries = new Map();
-  let lastSeq = 0;
-
-  function nextSeq() {
-    lastSeq = Math.max(lastSeq + 1, Date.now() * 1000);
-    return lastSeq;
-  }
-
-  function newId() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    // Outside a secure context (plain http on a LAN) randomUUID is missing; getRandomValues is not.
-    const bytes = crypto.getRandomValues(new Uint8Array(16));
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-  }
-
-  async function keep(entry) {
-    entries.set(entry.id, entry);
-    await store.put("entries", entry);
-  }
-
-  async function drop(entry) {
-    entries.delete(entry.id);
-    await store.remove("entries", entry.id);
-  }
-
-  function inOrder() {
-    return Array.from(entries.values()).sort((a, b) => a.seq - b.seq);
-  }
-
-  function newestFirst() {
-    return inOrder().reverse();
-  }
-
-  function shownState(entry) {
-    if (entry.voidReason && (entry.state === "waiting" || entry.state === "stored")) return "voiding";
-    return entry.state;
-  }
-
-  function newEntry(bib, at, state) {
-    return {
-      id: newId(),
-      stationKey: STATION_KEY,
-      race: config.race,
-      station: config.station,
-      bib,
-      time: at,
-      offset: clock.offset,
-      seq: nextSeq(),
-      state,
-      attempted: false,
-      voidReason: "",
-      message: "",
-    };
-  }
+  let mode = "bib";
+  let held = null; // an entry stopped by a warning, with the time of its tap
+  let enterPressed = null;
 
   async function record(bib, at) {
-    const entry = newEntry(bib, at, "waiting");
-    await keep(entry);
-    showTeam(bib, entry.time);
-    say_(say("recorded", { bib, time: formatTime(at) }));
+    await outbox.create(bib, at, clock.offset, "waiting");
+    renderTeamCard(bib, at);
+    tell(say("recorded", { bib, time: formatTime(at) }));
     renderAll();
-    sync();
+    outbox.sync();
   }
 
-  async function forget(entry) {
-    // Before anything left the phone an entry can simply go; after, only a void takes it back.
-    if (entry.state === "tap" || (entry.state === "waiting" && !entry.attempted)) {
-      await drop(entry);
-      say_(entry.state === "tap" ? say("tap_dropped", { time: formatTime(entry.time) }) : say("dropped", { bib: entry.bib }));
-      renderAll();
+  async function enter(bib, tappedAt) {
+    // A bib stopped by a warning keeps the time of its first tap, even when it is corrected.
+    const at = held ? held.at : tappedAt;
+    const confirmed = held && held.bib === bib;
+    const warnings = confirmed ? [] : warningsFor(bib, at);
+    if (warnings.length) {
+      held = { bib, at };
+      $("check-message").textContent = warnings.join(" ") + " " + say("held_time", { time: formatTime(at) });
+      $("check").hidden = false;
       return;
     }
-    askVoid(entry, "");
+    hideCheck();
+    $("bib").value = "";
+    await record(bib, at);
   }
 
-  async function prune() {
-    const finished = newestFirst().filter((e) => ["stored", "voided", "refused"].includes(e.state) && !e.voidReason);
-    for (const entry of finished.slice(KEPT_FINISHED)) await drop(entry);
-  }
-
-  // --- sending: in order, retried with back-off until the server has each one ----------------
-
-  let syncing = false;
-  let syncAgain = false;
-  let retryDelay = 0;
-  let retryTimer = null;
-  let nextTryAt = null;
-  let online = navigator.onLine;
-  let trouble = "";
-
-  function csrfToken() {
-    const prefix = config.csrfCookie + "=";
-    const cookie = document.cookie.split("; ").find((c) => c.startsWith(prefix));
-    return cookie ? decodeURIComponent(cookie.slice(prefix.length)) : "";
-  }
-
-  function post(url, payload) {
-    return fetch(url, {
-      method: "POST",
-      credentials: "same-origin",
-      cache: "no-store",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-      body: JSON.stringify(payload),
-    });
-  }
-
-  async function readJson(response) {
-    try {
-      return await response.json();
-    } catch (error) {
-      return null;
-    }
-  }
-
-  function messagesOf(body, fallback) {
-    if (body && Array.isArray(body.errors) && body.errors.length) {
-      return body.errors.map((e) => (e.field ? e.field + ": " : "") + (e.message || "")).join(" ");
-    }
-    if (body && typeof body.detail === "string") return body.detail;
-    return fallback;
-  }
-
-  function asRecord(entry) {
-    return {
-      id: entry.id,
-      bib: entry.bib,
-      station: config.station,
-      time: new Date(entry.time).toISOString(),
-      source: config.source,
-    };
-  }
-
-  function sync() {
-    if (syncing) {
-      syncAgain = true;
-      return;
-    }
-    syncing = true;
-    clearTimeout(retryTimer);
-    retryTimer = null;
-    (async () => {
-      let done = false;
-      try {
-        do {
-          syncAgain = false;
-          done = await sendEverything();
-        } while (done && syncAgain);
-      } catch (error) {
-        done = false;
-        trouble = String(error);
-      } finally {
-        syncing = false;
-        if (done) {
-          retryDelay = 0;
-          nextTryAt = null;
-          trouble = "";
-          await prune();
-        } else {
-          retryDelay = retryDelay ? Math.min(retryDelay * 2, RETRY_MAX_MS) : RETRY_FIRST_MS;
-          nextTryAt = Date.now() + retryDelay;
-          retryTimer = setTimeout(sync, retryDelay);
-        }
-        renderAll();
-      }
-    })();
-  }
-
-  // True when everything there was to send has an answer; false: try again later.
-  async function sendEverything() {
-    for (;;) {
-      const waiting = inOrder().filter((e) => e.state === "waiting");
-      if (!waiting.length) break;
-      if ((await sendBatch(waiting.slice(0, BATCH))) === "retry") return false;
-    }
-    for (const entry of inOrder().filter((e) => e.state === "stored" && e.voidReason)) {
-      if ((await sendVoid(entry)) === "retry") return false;
-    }
-    return true;
-  }
-
-  async function sendBatch(batch) {
-    for (const entry of batch) {
-      if (!entry.attempted) {
-        entry.attempted = true;
-        await keep(entry);
-      }
-    }
-    let response;
-    try {
-      response = await post(config.urls.timings, batch.length === 1 ? asRecord(batch[0]) : batch.map(asRecord));
-    } catch (error) {
-      setOnline(false);
-      return "retry";
-    }
-    setOnline(true);
-    if (response.ok) {
-      showAuthProblem(false);
-      for (const entry of batch) {
-        entry.state = "stored";
-        entry.message = "";
-        await keep(entry);
-      }
-      renderAll();
-      return "done";
-    }
-    const body = await readJson(response);
-    if (response.status === 401 || response.status === 403) {
-      showAuthProblem(true, messagesOf(body, ""));
-      return "retry";
-    }
-    if (response.status === 400 || response.status === 409) {
-      showAuthProblem(false);
-      const errors = body && Array.isArray(body.errors) ? body.errors : [];
-      const indexed = errors.filter((e) => Number.isInteger(e.index) && batch[e.index]);
-      if (batch.length === 1) {
-        await refuse(batch[0], messagesOf(body, String(response.status)));
-      } else if (indexed.length) {
-        // The others are sent again with the next batch; their ids keep them from counting twice.
-        for (const [index, entry] of batch.entries()) {
-          const own = indexed.filter((e) => e.index === index);
-          if (own.length) await refuse(entry, messagesOf({ errors: own }, ""));
-        }
-      } else {
-        // The answer does not say which entry is wrong: ask about each on its own.
-        for (const entry of batch) {
-          if ((await sendBatch([entry])) === "retry") return "retry";
-        }
-      }
-      renderAll();
-      return "done";
-    }
-    trouble =
-      response.status === 404 || response.status === 405
-        ? say("no_endpoint", { status: response.status })
-        : say("server_trouble", { status: response.status });
-    return "retry";
-  }
-
-  async function refuse(entry, message) {
-    entry.state = "refused";
-    entry.message = message;
-    entry.voidReason = ""; // nothing stored: nothing to void
-    await keep(entry);
-  }
-
-  async function sendVoid(entry) {
-    let response;
-    try {
-      response = await post(config.urls.void, { read_id: entry.id, reason: entry.voidReason });
-    } catch (error) {
-      setOnline(false);
-      return "retry";
-    }
-    setOnline(true);
-    if (response.ok) {
-      entry.state = "voided";
-      entry.message = entry.voidReason;
-      entry.voidReason = "";
-      await keep(entry);
-      return "done";
-    }
-    const body = await readJson(response);
-    if (response.status === 401) {
-      showAuthProblem(true, messagesOf(body, ""));
-      return "retry";
-    }
-    if (response.status >= 400 && response.status < 500) {
-      entry.voidReason = "";
-      entry.message = say("void_refused", { message: messagesOf(body, String(response.status)) });
-      await keep(entry);
-      return "done";
-    }
-    trouble = say("server_trouble", { status: response.status });
-    return "retry";
-  }
-
-  function setOnline(value) {
-    online = value;
-    renderStatus();
-  }
-
-  function showAuthProblem(shown, message) {
-    const note = $("auth-problem");
-    note.hidden = !shown;
-    if (shown && message) note.firstElementChild.textContent = message + " " + say("login_again");
+  function hideCheck() {
+    held = null;
+    $("check").hidden = true;
   }
 
   // --- time first: taps now, bibs after, paired in order ---------------------------------------
@@ -511,13 +150,12 @@
   let selectedTap = null;
 
   function taps() {
-    return inOrder().filter((e) => e.state === "tap");
+    return outbox.inOrder().filter((e) => e.state === "tap");
   }
 
   async function addTap() {
-    const entry = newEntry("", clock.now(), "tap");
-    await keep(entry);
-    say_(say("tap_recorded", { number: taps().length, time: formatTime(entry.time) }));
+    const entry = await outbox.create("", clock.now(), clock.offset, "tap");
+    tell(say("tap_recorded", { number: taps().length, time: formatTime(entry.time) }));
     renderTaps();
   }
 
@@ -525,15 +163,14 @@
     const list = taps();
     const target = list.find((e) => e.id === selectedTap) || list.find((e) => !e.bib);
     if (!target) {
-      say_(say("no_tap_waiting"));
+      tell(say("no_tap_waiting"));
       return;
     }
     target.bib = bib;
     selectedTap = null;
-    await keep(target);
+    await outbox.keep(target);
     $("bib").value = "";
-    showTeam(bib, target.time);
-    say_(say("paired", { number: list.indexOf(target) + 1, bib }));
+    tell(say("paired", { number: list.indexOf(target) + 1, bib }));
     renderTaps();
   }
 
@@ -541,65 +178,99 @@
     const paired = taps().filter((e) => e.bib);
     for (const entry of paired) {
       entry.state = "waiting";
-      await keep(entry);
+      await outbox.keep(entry);
     }
-    say_(say("sent_paired", { count: paired.length }));
+    tell(say("sent_paired", { count: paired.length }));
     renderAll();
-    sync();
+    outbox.sync();
+  }
+
+  // --- taking an entry back ------------------------------------------------------------------
+
+  async function forget(entry) {
+    // Before anything left the phone an entry can simply go; after, only a void takes it back.
+    if (entry.state === "tap" || (entry.state === "waiting" && !entry.attempted)) {
+      await outbox.drop(entry);
+      tell(
+        entry.state === "tap"
+          ? say("tap_dropped", { time: formatTime(entry.time) })
+          : say("dropped", { bib: entry.bib })
+      );
+      renderAll();
+      return;
+    }
+    askVoid(entry, "");
+  }
+
+  let voiding = null;
+
+  function askVoid(entry, reason) {
+    voiding = entry;
+    const team = teamFor(entry.bib);
+    $("void-title").textContent = say("void_title", {
+      bib: entry.bib,
+      team: team ? team.name : say("unknown_team"),
+      time: formatTime(entry.time),
+    });
+    $("void-reason").value = reason;
+    $("void-dialog").showModal();
+    $("void-reason").focus();
+  }
+
+  async function voidClosed() {
+    const entry = voiding;
+    voiding = null;
+    const reason = $("void-reason").value.trim();
+    if ($("void-dialog").returnValue !== "void" || !entry || !reason) return;
+    entry.voidReason = reason;
+    await outbox.keep(entry);
+    tell(say("void_asked", { bib: entry.bib }));
+    renderAll();
+    outbox.sync();
+  }
+
+  function undo() {
+    // Undo takes back what this mode shows: the last tap in time first, the last entry in bib first.
+    const undoable = mode === "time" ? ["tap"] : ["waiting", "stored"];
+    const last = outbox.newestFirst().find((e) => undoable.includes(e.state) && !e.voidReason);
+    if (!last) tell(say("nothing_to_undo"));
+    else if (last.state === "tap" || (last.state === "waiting" && !last.attempted)) forget(last);
+    else askVoid(last, say("undo_reason"));
   }
 
   // --- the screen --------------------------------------------------------------------------------
 
-  let mode = "bib";
-  let held = null; // bib first: an entry stopped by a warning, with the time of its tap
-  let enterPressed = null;
-
-  function say_(text) {
+  function tell(text) {
     $("message").textContent = text;
   }
 
   function renderStatus() {
     const net = $("net-state");
-    const isOnline = online && navigator.onLine;
-    net.textContent = isOnline ? say("online") : say("offline");
-    net.classList.toggle("offline", !isOnline);
-    $("clock-offset").textContent = clock.describe();
+    const online = outbox.state.online && navigator.onLine;
+    net.textContent = online ? say("online") : say("offline");
+    net.classList.toggle("offline", !online);
+    $("clock-offset").textContent = clock.describe(say);
+    const login = $("auth-problem");
+    login.hidden = outbox.state.loginNeeded === null;
+    if (outbox.state.loginNeeded) {
+      login.firstElementChild.textContent = outbox.state.loginNeeded + " " + say("login_again");
+    }
   }
 
   function renderOutbox() {
-    const waiting = Array.from(entries.values()).filter(
-      (e) => e.state === "waiting" || (e.state === "stored" && e.voidReason)
-    ).length;
-    const outbox = $("outbox");
-    outbox.classList.toggle("pending", waiting > 0);
+    const waiting = outbox.waiting().length;
+    const line = $("outbox");
+    line.classList.toggle("pending", waiting > 0);
     let text = waiting ? say("waiting", { count: waiting }) : say("all_sent");
-    if (waiting && nextTryAt && !syncing) {
+    const { nextTryAt, trouble } = outbox.state;
+    if (waiting && nextTryAt && !outbox.sending()) {
       text += " · " + say("retry_in", { seconds: Math.max(0, Math.ceil((nextTryAt - Date.now()) / 1000)) });
     }
     if (waiting && trouble) text += " · " + trouble;
     const unpaired = taps().filter((e) => !e.bib).length;
     if (mode === "bib" && unpaired) text += " · " + say("taps_waiting", { count: unpaired });
-    outbox.textContent = text;
-    outbox.dataset.waiting = String(waiting);
-  }
-
-  function teamLines(card, team) {
-    card.append(el("div", "team", team.bib + " · " + team.name));
-    const lines = [];
-    if (roster.arriving_leg) {
-      lines.push([roster.relay ? say("arrived") : say("passing"), roster.arriving_leg]);
-    }
-    if (roster.leaving_leg) lines.push([say("next"), roster.leaving_leg]);
-    for (const [label, leg] of lines) {
-      const line = el("div", "runner");
-      line.append(el("b", "", label + " "));
-      line.append(document.createTextNode(say("leg", { number: leg }) + " · " + (team.runners[leg] || "—")));
-      card.append(line);
-    }
-  }
-
-  function showTeam(bib, at) {
-    renderTeamCard(bib, at);
+    line.textContent = text;
+    line.dataset.waiting = String(waiting);
   }
 
   function renderTeamCard(bib, at) {
@@ -614,18 +285,17 @@
       card.append(el("div", "team", typed + " · " + say("unknown_team")));
       return;
     }
-    teamLines(card, team);
+    card.append(el("div", "team", team.bib + " · " + team.name));
+    const lines = [];
+    if (roster.arriving_leg) lines.push([roster.relay ? say("arrived") : say("passing"), roster.arriving_leg]);
+    if (roster.leaving_leg) lines.push([say("next"), roster.leaving_leg]);
+    for (const [label, leg] of lines) {
+      const line = el("div", "runner");
+      line.append(el("b", "", label + " "));
+      line.append(document.createTextNode(say("leg", { number: leg }) + " · " + (team.runners[leg] || "—")));
+      card.append(line);
+    }
     if (at !== undefined) card.append(el("div", "muted", formatTime(at)));
-  }
-
-  function showCheck(warnings) {
-    $("check-message").textContent = warnings.join(" ");
-    $("check").hidden = false;
-  }
-
-  function hideCheck() {
-    held = null;
-    $("check").hidden = true;
   }
 
   function renderTaps() {
@@ -664,10 +334,16 @@
     send.textContent = say("send_paired", { count: paired });
   }
 
+  function shownState(entry) {
+    if (entry.voidReason && (entry.state === "waiting" || entry.state === "stored")) return "voiding";
+    return entry.state;
+  }
+
   function renderEntries() {
     const list = $("entries");
     list.replaceChildren();
-    const shown = newestFirst()
+    const shown = outbox
+      .newestFirst()
       .filter((e) => e.state !== "tap")
       .slice(0, config.entriesShown);
     if (!shown.length) list.append(el("li", "muted empty", say("empty_list")));
@@ -677,7 +353,6 @@
       item.dataset.id = entry.id;
       item.dataset.state = state;
       item.append(el("span", "entry-bib", entry.bib));
-      const team = teamFor(entry.bib);
       const middle = el("span", "entry-middle");
       middle.append(el("span", "entry-time", formatTime(entry.time) + " "));
       middle.append(el("span", "entry-state", say("state_" + state)));
@@ -695,6 +370,7 @@
       } else {
         item.append(el("span"));
       }
+      const team = teamFor(entry.bib);
       item.append(el("span", "entry-team", team ? team.name : ""));
       if (entry.message) item.append(el("span", "entry-message", entry.message));
       list.append(item);
@@ -723,41 +399,10 @@
     renderOutbox();
   }
 
-  // --- the void dialog -------------------------------------------------------------------------
-
-  let voiding = null;
-
-  function askVoid(entry, reason) {
-    voiding = entry;
-    const team = teamFor(entry.bib);
-    $("void-title").textContent = say("void_title", {
-      bib: entry.bib,
-      team: team ? team.name : say("unknown_team"),
-      time: formatTime(entry.time),
-    });
-    $("void-reason").value = reason;
-    $("void-dialog").showModal();
-    $("void-reason").focus();
-  }
-
-  async function voidClosed() {
-    const dialog = $("void-dialog");
-    const entry = voiding;
-    voiding = null;
-    const reason = $("void-reason").value.trim();
-    if (dialog.returnValue !== "void" || !entry || !reason) return;
-    entry.voidReason = reason;
-    await keep(entry);
-    say_(say("void_asked", { bib: entry.bib }));
-    renderAll();
-    sync();
-  }
-
   // --- hands on the screen -------------------------------------------------------------------
 
   function bind() {
     const input = $("bib");
-    const form = $("bib-form");
 
     for (const button of document.querySelectorAll(".mode-switch button")) {
       button.addEventListener("click", () => setMode(button.dataset.mode));
@@ -780,35 +425,16 @@
     $("enter").addEventListener("pointerdown", () => {
       enterPressed = { at: clock.now(), perf: performance.now() };
     });
-
-    form.addEventListener("submit", async (event) => {
+    $("bib-form").addEventListener("submit", async (event) => {
       event.preventDefault();
-      const pressed = enterPressed && performance.now() - enterPressed.perf < 2000 ? enterPressed.at : null;
+      const pressed = enterPressed && performance.now() - enterPressed.perf < ENTER_HELD_MS;
+      const tappedAt = pressed ? enterPressed.at : clock.now();
       enterPressed = null;
-      const tappedAt = pressed === null ? clock.now() : pressed;
       const bib = input.value.trim();
-      if (!bib) {
-        say_(say("type_a_bib"));
-        return;
-      }
-      if (mode === "time") {
-        await pairBib(bib);
-        return;
-      }
-      // A bib stopped by a warning keeps the time of its first tap, even if it is corrected.
-      const at = held ? held.at : tappedAt;
-      const confirmed = held && held.bib === bib;
-      const warnings = confirmed ? [] : warningsFor(bib, at);
-      if (warnings.length) {
-        held = { bib, at };
-        showCheck(warnings);
-        return;
-      }
-      hideCheck();
-      input.value = "";
-      await record(bib, at);
+      if (!bib) tell(say("type_a_bib"));
+      else if (mode === "time") await pairBib(bib);
+      else await enter(bib, tappedAt);
     });
-
     $("record-anyway").addEventListener("click", async () => {
       if (!held) return;
       const { bib, at } = held;
@@ -824,80 +450,68 @@
 
     // Time first: the tap counts when the thumb lands; a keyboard press counts on its click.
     let lastPointerTap = 0;
-    const tapButton = $("tap-button");
-    tapButton.addEventListener("pointerdown", () => {
+    $("tap-button").addEventListener("pointerdown", () => {
       lastPointerTap = performance.now();
       addTap();
     });
-    tapButton.addEventListener("click", () => {
+    $("tap-button").addEventListener("click", () => {
       if (performance.now() - lastPointerTap > 1000) addTap();
     });
     $("send-paired").addEventListener("click", sendPaired);
     $("taps").addEventListener("click", async (event) => {
       const button = event.target.closest("button[data-action]");
-      if (!button) return;
-      const entry = entries.get(button.closest("li").dataset.id);
+      const entry = button && outbox.get(button.closest("li").dataset.id);
       if (!entry) return;
       if (button.dataset.action === "delete") {
         if (selectedTap === entry.id) selectedTap = null;
-        await drop(entry);
-        renderTaps();
+        await forget(entry);
       } else {
         selectedTap = selectedTap === entry.id ? null : entry.id;
         input.value = entry.bib;
-        say_(say("edit_tap", { number: taps().indexOf(entry) + 1 }));
+        tell(say("edit_tap", { number: taps().indexOf(entry) + 1 }));
         renderTaps();
       }
     });
 
     $("entries").addEventListener("click", (event) => {
       const button = event.target.closest("button[data-action='forget']");
-      if (!button) return;
-      const entry = entries.get(button.closest("li").dataset.id);
+      const entry = button && outbox.get(button.closest("li").dataset.id);
       if (entry) forget(entry);
     });
-
-    $("undo").addEventListener("click", () => {
-      // Undo takes back what this mode shows: the last tap in time first, the last entry in bib first.
-      const undoable = mode === "time" ? ["tap"] : ["waiting", "stored"];
-      const last = newestFirst().find((e) => undoable.includes(e.state) && !e.voidReason);
-      if (!last) {
-        say_(say("nothing_to_undo"));
-        return;
-      }
-      if (last.state === "tap" || (last.state === "waiting" && !last.attempted)) forget(last);
-      else askVoid(last, say("undo_reason"));
-    });
-
+    $("undo").addEventListener("click", undo);
     $("void-dialog").addEventListener("close", voidClosed);
 
     window.addEventListener("online", () => {
-      online = true;
-      retryDelay = 0;
-      sync();
+      outbox.wake();
       measureAndRefresh();
     });
-    window.addEventListener("offline", () => setOnline(false));
+    window.addEventListener("offline", () => outbox.setOnline(false));
     document.addEventListener("visibilitychange", () => {
       if (document.visibilityState === "visible") {
-        sync();
+        outbox.sync();
         measureAndRefresh();
       }
     });
   }
 
-  function measureAndRefresh() {
-    clock.measure().catch(() => setOnline(false));
-    refreshRoster().catch(() => {});
+  async function measureAndRefresh() {
+    try {
+      const measured = await clock.measure();
+      const refreshed = await refreshRoster();
+      if (measured === 401 || refreshed === 401) outbox.state.loginNeeded = "";
+    } catch (error) {
+      outbox.setOnline(false);
+    }
+    renderStatus();
   }
 
   // --- working without a network: the service worker keeps this page ----------------------------
 
   async function prepareOffline() {
     if (!("serviceWorker" in navigator)) return;
-    if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
+    if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => undefined);
     try {
-      await navigator.serviceWorker.register(config.urls.serviceWorker, { scope: "/officials/" });
+      await navigator.serviceWorker.register(config.urls.serviceWorker, { scope: config.urls.scope });
       const registration = await navigator.serviceWorker.ready;
       await new Promise((resolve) => {
         const channel = new MessageChannel();
@@ -915,17 +529,13 @@
 
   async function start() {
     clock.load();
-    renderStatus();
-    await loadRoster().catch(() => {});
-    for (const entry of await store.entriesOf(STATION_KEY)) {
-      entries.set(entry.id, entry);
-      lastSeq = Math.max(lastSeq, entry.seq);
-    }
+    await loadRoster().catch(() => undefined);
+    await outbox.load();
     bind();
     setMode(localStorage.getItem("tasuki-mode-" + STATION_KEY));
     renderAll();
     document.body.dataset.keypadReady = "yes";
-    sync();
+    outbox.sync();
     measureAndRefresh();
     setInterval(measureAndRefresh, REMEASURE_MS);
     setInterval(() => {
@@ -936,4 +546,4 @@
   }
 
   start();
-})();
+})((window.TasukiKeypad = window.TasukiKeypad || {}));
