@@ -5,16 +5,18 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
 # Debian packages the browser tests need: Chromium, and fonts for Japanese and Chinese names.
-SYSTEM_PACKAGES := chromium fonts-noto-cjk
+SYSTEM_PACKAGES := chromium fonts-noto-cjk fonts-dejavu-core fonts-ipaexfont-gothic fonts-droid-fallback poppler-utils
 
 .PHONY: install system-packages run test bench lint format clean
 
+# Development and CI: what the system runs on plus the test and lint tools. A server installs
+# requirements.txt alone (docs/deploy.md).
 install: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
 run: install
@@ -23,10 +25,30 @@ run: install
 	$(BIN)/python manage.py runserver $(HOST)
 
 # Installed only where missing, and only as root (CI and this project's machines); elsewhere
-# the browser tests say what to install and skip.
+# the browser tests say what to install and skip. apt's output goes to APT_LOG, one line here.
+APT_LOG := var/apt.log
+
 system-packages:
-	@if [ "$$(id -u)" = 0 ] && ! dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES); \
+	@missing=""; \
+	for package in $(SYSTEM_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q "install ok installed" \
+			|| missing="$$missing $$package"; \
+	done; \
+	missing="$${missing# }"; \
+	if [ -z "$$missing" ]; then \
+		echo "Debian packages: $(SYSTEM_PACKAGES) already installed"; \
+	elif [ "$$(id -u)" != 0 ]; then \
+		echo "Debian packages: $$missing missing; not root, so not installed (the browser tests skip)"; \
+	else \
+		mkdir -p $(dir $(APT_LOG)); \
+		if { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; } \
+				>$(APT_LOG) 2>&1; then \
+			echo "Debian packages: $$missing installed (log: $(APT_LOG))"; \
+		else \
+			echo "Debian packages: installing $$missing failed; the end of $(APT_LOG):" >&2; \
+			tail -n 20 $(APT_LOG) >&2; \
+			exit 1; \
+		fi; \
 	fi
 
 test: install system-packages

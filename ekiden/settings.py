@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from this site: the docs work without a CDN
     "races",
     "results",
 ]
@@ -57,6 +58,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "races.database_busy.DatabaseBusyMiddleware",
 ]
 
 ROOT_URLCONF = "ekiden.urls"
@@ -83,15 +85,31 @@ VAR_DIR = Path(env.str("TASUKI_VAR_DIR", default=str(BASE_DIR / "var")))
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'tasuki.sqlite3'}"),
 }
+# Race day writes come from several tablets and imports at once: a write waits this many
+# seconds for another writer's lock, then fails with "the database is busy" and changes nothing.
+DATABASE_BUSY_TIMEOUT = env.float("DATABASE_BUSY_TIMEOUT", default=20.0)
+if DATABASE_BUSY_TIMEOUT < 0:
+    raise ImproperlyConfigured("DATABASE_BUSY_TIMEOUT must be a number of seconds, 0 or more.")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Race day writes come from several tablets at once: wait for the lock rather than fail.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
-            "timeout": 20,
+            "timeout": DATABASE_BUSY_TIMEOUT,
             "transaction_mode": "IMMEDIATE",
             "init_command": "PRAGMA journal_mode=WAL;",
         }
     )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABASE_BUSY_TIMEOUT:
+    # Options given in DATABASE_URL win. Behind PgBouncer, which refuses start-up options, set
+    # DATABASE_BUSY_TIMEOUT=0 and lock_timeout on the database role instead.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "options", f"-c lock_timeout={round(DATABASE_BUSY_TIMEOUT * 1000)}"
+    )
+
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A connection per request costs PostgreSQL a new backend process and every device post a
+    # few milliseconds; keep each one for a while, checked before it is used again.
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -121,6 +139,10 @@ else:
 
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
+# With the Redis broker, a task whose worker died unacknowledged goes to another worker after
+# this many seconds. It must exceed the longest task (the PDFs' hard limit is 16 minutes), or a
+# task still running would be started a second time.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="tasuki")
 
@@ -140,8 +162,17 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Uploads (certificate logos) and the printed results; served to organisers through views.
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+MEDIA_URL = "media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # A print job writes its file under one name and replaces it when it is made again, so a
+    # worker killed halfway and the one that redoes the job leave one file, not two.
+    "prints": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"allow_overwrite": True},
+    },
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
@@ -169,6 +200,11 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Tasuki API",
     "DESCRIPTION": "Ekiden timing: device splits in, standings out.",
     "VERSION": "1",
+    # The API browser's scripts and styles come from the installed package, not a CDN: the
+    # docs load on a race-day network that reaches only this server.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 LOGGING = {
@@ -178,9 +214,49 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
 
+# Organisers upload entries and chip files in the admin; a file above this size is refused with
+# its size and the limit (the import commands read from disk and have no limit).
+TASUKI_UPLOAD_MAX_BYTES = env.int("TASUKI_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
+if TASUKI_UPLOAD_MAX_BYTES <= 0:
+    raise ImproperlyConfigured("TASUKI_UPLOAD_MAX_BYTES must be a positive number of bytes.")
+# An uploaded file larger than this is streamed to a temporary file as it arrives rather than
+# held in memory, so a huge upload costs disk, not the web worker's memory; the other fields of
+# a request may not exceed DATA_UPLOAD_MAX_MEMORY_SIZE. (Both are Django's defaults, stated.)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
 # How long standings readers wait for a recompute that another process is running.
 STANDINGS_RECOMPUTE_WAIT_SECONDS = 30
 # A burst of splits within this window causes one recompute, not one per split.
 STANDINGS_DEBOUNCE_SECONDS = env.float("STANDINGS_DEBOUNCE_SECONDS", default=0.2)
+
+
+def registration_rate(value: str) -> tuple[int, int]:
+    """'COUNT/SECONDS', e.g. '3/60': how many registration forms one client may send per window."""
+    count, _slash, seconds = value.partition("/")
+    try:
+        rate = int(count), int(seconds)
+    except ValueError:
+        rate = (0, 0)
+    if rate[0] < 1 or rate[1] < 1:
+        raise ImproperlyConfigured(
+            f"TASUKI_REGISTRATION_RATE is {value!r}; write COUNT/SECONDS with both at least 1, e.g. 3/60."
+        )
+    return rate
+
+
+# One client may send the public registration form this often (successful or not).
+TASUKI_REGISTRATION_RATE = registration_rate(env.str("TASUKI_REGISTRATION_RATE", default="3/60"))
+# How many proxies of ours stand in front of the site and append to X-Forwarded-For; 0 = none,
+# the client's address is REMOTE_ADDR. Never more than there are: the header is then forged.
+TASUKI_TRUSTED_PROXIES = env.int("TASUKI_TRUSTED_PROXIES", default=0)
+
+# The anomaly list flags a stretch run faster than this (150 s/km = 2:30 min/km): a wrong read,
+# not a runner. 0 turns the check off.
+TASUKI_MIN_PACE_SECONDS_PER_KM = env.int("TASUKI_MIN_PACE_SECONDS_PER_KM", default=150)
+if TASUKI_MIN_PACE_SECONDS_PER_KM < 0:
+    raise ImproperlyConfigured(
+        "TASUKI_MIN_PACE_SECONDS_PER_KM must be 0 (no check) or a pace in seconds per km, e.g. 150."
+    )
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)

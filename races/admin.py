@@ -12,7 +12,10 @@ from functools import partial
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib.admin import actions as admin_actions
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import OperationalError
 from django.db.models import Count, F
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -20,7 +23,8 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from races.forms import EntriesUploadForm, TimingUploadForm
+from races.database_busy import DATABASE_BUSY, is_database_busy
+from races.forms import EntriesUploadForm, RegistrationDeadlineInRaceZone, TimingUploadForm
 from races.models import (
     AuditEntry,
     Category,
@@ -32,16 +36,19 @@ from races.models import (
     Station,
     Team,
 )
-from races.problems import InputProblems
+from races.problems import InputProblems, problems_shown
+from races.roles import roles_with
 from races.services import (
     RUNNER_FIELDS,
     TeamEntry,
     entries_import,
     identifier_problems,
-    race_close,
+    team_delete,
+    team_delete_problems,
     team_entry_problems,
     team_status_set,
 )
+from results.race_closing import race_close_counting_dnf
 from results.services import timing_import
 
 # --- eligibility, through the service -----------------------------------------------------
@@ -121,7 +128,16 @@ class ViewOnlyAdmin(admin.ModelAdmin):
 class TeamAdminForm(forms.ModelForm):
     class Meta:
         model = Team
-        fields = ("race", "bib", "name", "category", "club", "official_status", "status_reason")
+        fields = (
+            "race",
+            "bib",
+            "name",
+            "category",
+            "club",
+            "official_status",
+            "status_reason",
+            "public_note",
+        )
 
     def clean(self):
         cleaned = super().clean()
@@ -158,6 +174,9 @@ class CategoryListFilter(admin.SimpleListFilter):
         return queryset
 
 
+STATUS_FIELDS = ["official_status", "status_reason", "public_note"]
+
+
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
     form = TeamAdminForm
@@ -178,25 +197,41 @@ class TeamAdmin(admin.ModelAdmin):
     search_fields = ("bib", "name", "runners__name", "runners__runner_bib", "runners__chip_id")
     ordering = ("race", "bib")
     list_per_page = 100
+    actions = ("delete_selected",)  # ours replaces Django's: it keeps the teams that ran
     fieldsets = (
         (None, {"fields": ("race", "bib", "name", "category", "club")}),
         (
             gettext_lazy("Status set by an official"),
             {
-                "fields": ("official_status", "status_reason"),
+                "fields": ("official_status", "status_reason", "public_note"),
                 "description": gettext_lazy(
-                    "DQ, DNS or DNF win over the status the splits give. Every change is kept in the audit trail."
+                    "DQ, DNS or DNF win over the status the splits give. Every change is kept in the audit trail. "
+                    "The reason stays with the officials; only the public note is shown on the public pages."
                 ),
             },
         ),
     )
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(runners_total=Count("runners"))
+        # distinct: a search by runner name joins the runners again, one row per runner matched.
+        return super().get_queryset(request).annotate(runners_total=Count("runners", distinct=True))
+
+    def has_set_status_permission(self, request) -> bool:
+        return request.user.has_perm("races.set_team_status")
+
+    def has_change_permission(self, request, obj=None):
+        # The results desk sets DQ/DNS/DNF on race day without the right to change the set-up:
+        # it gets the change form with only the status fields open (get_readonly_fields).
+        return super().has_change_permission(request, obj) or self.has_set_status_permission(request)
 
     def get_readonly_fields(self, request, obj=None):
         # A team keeps its race: its bib, splits and category belong to that race.
-        return ("race",) if obj else ()
+        fixed = ["race"] if obj else []
+        if obj and not super().has_change_permission(request, obj):
+            fixed += ["bib", "name", "category", "club"]
+        if not self.has_set_status_permission(request):
+            fixed += STATUS_FIELDS
+        return fixed
 
     @admin.display(description=gettext_lazy("category"), ordering="category__code")
     def category_code(self, team: Team) -> str:
@@ -207,24 +242,77 @@ class TeamAdmin(admin.ModelAdmin):
         return team.runners_total
 
     def save_model(self, request, obj, form, change):
-        status_fields = {"official_status", "status_reason"}
-        if not status_fields & set(form.changed_data):
+        if not set(STATUS_FIELDS) & set(form.changed_data):
             super().save_model(request, obj, form, change)
             return
+        if not self.has_set_status_permission(request):
+            # The form leaves the fields out for such a user; this guards a form that ever does not.
+            raise PermissionDenied
         # The status goes through the audited service, so the trail says who and why.
-        wanted, reason = obj.official_status, obj.status_reason
+        wanted, reason, note = obj.official_status, obj.status_reason, obj.public_note
         obj.official_status = form.initial.get("official_status", OfficialStatus.NONE)
         obj.status_reason = form.initial.get("status_reason", "")
+        obj.public_note = form.initial.get("public_note", "")
         super().save_model(request, obj, form, change)
         updated = team_status_set(
             race=obj.race,
             bib=obj.bib,
             status=wanted or "AUTO",
             reason=reason,
+            public_note=note,
             actor=request.user.get_username(),
             user=request.user,
         )
         obj.official_status, obj.status_reason = updated.official_status, updated.status_reason
+        obj.public_note = updated.public_note
+
+    # --- deleting a team that never ran (spam, a duplicate), through the audited service ---
+
+    @admin.action(permissions=["delete"], description=gettext_lazy("Delete selected %(verbose_name_plural)s"))
+    def delete_selected(self, request, queryset):
+        """Django's delete, asked only about the teams that may go; the others are named and kept."""
+        refused = {team.pk: team_delete_problems(team) for team in queryset}
+        refused = {pk: problems for pk, problems in refused.items() if problems}
+        for problems in refused.values():
+            for problem in problems:
+                self.message_user(request, problem, messages.WARNING)
+        deletable = queryset.exclude(pk__in=refused)
+        if not deletable.exists():
+            return None
+        return admin_actions.delete_selected(self, request, deletable)
+
+    def get_deleted_objects(self, objs, request):
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        # Runners go with their team; the runner admin only refuses removing one on its own.
+        perms_needed.discard(Runner._meta.verbose_name)
+        return deleted, model_count, perms_needed, protected
+
+    def delete_view(self, request, object_id, extra_context=None):
+        # A team that ran is refused with the reason, on its own page, instead of a bare 403.
+        team = self.get_object(request, unquote(object_id))
+        problems = team_delete_problems(team) if team is not None else []
+        if problems and self.has_delete_permission(request, team):
+            return self._refuse_delete(request, team, problems)
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except InputProblems as refusal:  # a split arrived after the confirmation page was shown
+            return self._refuse_delete(request, team, refusal.problems)
+
+    def _refuse_delete(self, request, team: Team, problems: list[str]):
+        for problem in problems:
+            self.message_user(request, problem, messages.ERROR)
+        return redirect("admin:races_team_change", team.pk)
+
+    def delete_model(self, request, obj):
+        team_delete(team=obj, actor=request.user.get_username(), user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for team in queryset:
+            try:
+                team_delete(team=team, actor=request.user.get_username(), user=request.user)
+            except InputProblems as refusal:
+                for problem in refusal.problems:
+                    self.message_user(request, problem, messages.WARNING)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is Runner:
@@ -350,7 +438,7 @@ class RaceOfficialInline(admin.TabularInline):
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-class RaceAdminForm(forms.ModelForm):
+class RaceAdminForm(RegistrationDeadlineInRaceZone, forms.ModelForm):
     class Meta:
         model = Race
         fields = (
@@ -361,7 +449,10 @@ class RaceAdminForm(forms.ModelForm):
             "start_time",
             "kuriage_minutes",
             "registration_open",
+            "registration_closes_at",
             "is_closed",
+            "certificate_logo",
+            "certificate_signature_name",
         )
 
     def _post_clean(self):
@@ -409,17 +500,25 @@ class RaceAdmin(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         form.instance.bump_standings_version()
 
-    @admin.action(description=gettext_lazy("Close the selected races (teams still out become DNF)"))
+    def has_close_permission(self, request) -> bool:
+        return request.user.has_perm("races.close_race")
+
+    @admin.action(
+        permissions=["close"],
+        description=gettext_lazy("Close the selected races (teams still out become DNF)"),
+    )
     def close_races(self, request, queryset):
         for race in queryset:
-            race_close(race=race, actor=request.user.get_username(), user=request.user)
-        self.message_user(request, _("%d race(s) closed.") % queryset.count(), messages.SUCCESS)
+            outcome = race_close_counting_dnf(race=race, actor=request.user.get_username(), user=request.user)
+            self.message_user(request, str(outcome), messages.SUCCESS if outcome.changed else messages.INFO)
 
-    @admin.action(description=gettext_lazy("Reopen the selected races"))
+    @admin.action(permissions=["close"], description=gettext_lazy("Reopen the selected races"))
     def reopen_races(self, request, queryset):
         for race in queryset:
-            race_close(race=race, reopen=True, actor=request.user.get_username(), user=request.user)
-        self.message_user(request, _("%d race(s) reopened.") % queryset.count(), messages.SUCCESS)
+            outcome = race_close_counting_dnf(
+                race=race, reopen=True, actor=request.user.get_username(), user=request.user
+            )
+            self.message_user(request, str(outcome), messages.SUCCESS if outcome.changed else messages.INFO)
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
@@ -435,12 +534,39 @@ class RaceAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Only the uploads this person may run are offered (templates/admin/races/race/change_form.html).
+        uploads = [
+            (reverse(f"admin:races_race_import_{kind}", args=[object_id]), upload.link)
+            for kind, upload in UPLOADS.items()
+            if request.user.has_perm(upload.permission)
+        ]
+        return super().change_view(
+            request, object_id, form_url, {**(extra_context or {}), "uploads": uploads}
+        )
+
     def import_view(self, request, object_id, *, kind: str):
         """Upload an entries or timing CSV: the same service as the command, all or nothing."""
         upload_kind = UPLOADS[kind]
         race = get_object_or_404(Race, pk=object_id) if object_id.isdigit() else None
-        if race is None or not self.has_change_permission(request, race):
+        if race is None or not self.has_view_permission(request, race):
             return redirect("admin:races_race_changelist")
+        if not request.user.has_perm(upload_kind.permission):
+            # Sent back to the race with the reason, not a bare 403: the person learns whom to ask.
+            self.message_user(
+                request,
+                _(
+                    "You may not %(right)s: your account lacks the right “%(permission)s”. Nothing was "
+                    "imported. Ask an organiser to add you to a group that has it: %(groups)s."
+                )
+                % {
+                    "right": upload_kind.right,
+                    "permission": upload_kind.permission,
+                    "groups": ", ".join(roles_with(upload_kind.permission)),
+                },
+                messages.ERROR,
+            )
+            return redirect("admin:races_race_change", race.pk)
         form = upload_kind.form(request.POST or None, request.FILES or None)
         problems: list[str] = []
         if request.method == "POST" and form.is_valid():
@@ -455,6 +581,10 @@ class RaceAdmin(admin.ModelAdmin):
                 )
             except InputProblems as refusal:
                 problems = refusal.problems
+            except OperationalError as error:
+                if not is_database_busy(error):
+                    raise
+                self.message_user(request, DATABASE_BUSY, messages.ERROR)
             else:
                 self.message_user(
                     request,
@@ -471,7 +601,7 @@ class RaceAdmin(admin.ModelAdmin):
             "what": upload_kind.what,
             "intro": upload_kind.intro,
             "form": form,
-            "problems": problems,
+            **problems_shown(problems),
             "change_url": reverse("admin:races_race_change", args=[race.pk]),
         }
         return TemplateResponse(request, "admin/races/race/import_csv.html", context)
@@ -481,6 +611,9 @@ class RaceAdmin(admin.ModelAdmin):
 class Upload:
     service: Callable
     form: type[forms.Form]
+    permission: str  # "app_label.codename", as user.has_perm takes it
+    right: str  # what the permission allows, in words: "You may not <right>"
+    link: str
     what: str
     title: str
     intro: str
@@ -490,6 +623,9 @@ UPLOADS = {
     "entries": Upload(
         service=entries_import,
         form=EntriesUploadForm,
+        permission="races.import_entries",
+        right=gettext_lazy("import entries"),
+        link=gettext_lazy("Import entries (CSV)"),
         what=gettext_lazy("Entries"),
         title=gettext_lazy("Import entries into %s"),
         intro=gettext_lazy(
@@ -500,6 +636,9 @@ UPLOADS = {
     "timing": Upload(
         service=timing_import,
         form=TimingUploadForm,
+        permission="results.add_timingrecord",
+        right=gettext_lazy("import timing files"),
+        link=gettext_lazy("Import timing (CSV)"),
         what=gettext_lazy("Timing"),
         title=gettext_lazy("Import timing reads into %s"),
         intro=gettext_lazy(

@@ -58,6 +58,35 @@ def birth_date_problem(birth_date: date, race_date: date) -> str | None:
     return None
 
 
+# The public form's bounds. A child of 3 or a runner of 101 on a relay leg is, in practice, a
+# mistyped year (2021 for 1921, 1925 for 1995); the organisers can still enter such a runner
+# with the entries file, which keeps only the birth-date check above.
+REGISTRATION_MIN_AGE = 4
+REGISTRATION_MAX_AGE = 100
+
+
+def registration_age_problem(birth_date: date, race_date: date) -> str | None:
+    """On the public form, a runner must be 4 to 100 years old on race day."""
+    age = age_on(birth_date, race_date)
+    if REGISTRATION_MIN_AGE <= age <= REGISTRATION_MAX_AGE:
+        return None
+    return _(
+        "%(born)s makes the runner %(age)d on race day (%(day)s); runners must be %(min)d to %(max)d. "
+        "Check the year; for anyone outside these ages, ask the organisers."
+    ) % {
+        "born": birth_date.isoformat(),
+        "age": age,
+        "day": race_date.isoformat(),
+        "min": REGISTRATION_MIN_AGE,
+        "max": REGISTRATION_MAX_AGE,
+    }
+
+
+def registration_birth_date_problem(birth_date: date, race_date: date) -> str | None:
+    """The public form's check of a birth date: the entries file's, then the age bounds."""
+    return birth_date_problem(birth_date, race_date) or registration_age_problem(birth_date, race_date)
+
+
 def eligibility_problems(rules: CategoryRules, runners: Sequence[RunnerFacts], race_date: date) -> list[str]:
     """Every rule of the category the team breaks, each naming the rule and the runner."""
     problems: list[str] = []

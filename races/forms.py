@@ -5,11 +5,17 @@ eligibility service's, run by `team_register` and `entries_import`, so every scr
 team in the same words.
 """
 
+from zoneinfo import ZoneInfo
+
 from django import forms
+from django.conf import settings
 from django.forms import formset_factory
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from races.eligibility import birth_date_problem
+from races import names
+from races.eligibility import registration_birth_date_problem
 from races.models import Gender, Race
 
 
@@ -26,6 +32,23 @@ class TeamRegistrationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = race.categories.order_by("code")
         self.fields["category"].label_from_instance = lambda category: category.name
+
+
+class BotTrapForm(forms.Form):
+    """A field people never see and scripts fill in: a filled one means the form was not typed.
+
+    Hidden from sight and from screen readers, out of the tab order and of the browser's
+    autofill, so a person using the form leaves it empty.
+    """
+
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+
+    def caught(self) -> bool:
+        return bool(self.data.get("website", "").strip())
 
 
 class RunnerForm(forms.Form):
@@ -52,9 +75,15 @@ class RunnerForm(forms.Form):
         self.race = race
         super().__init__(*args, **kwargs)
 
+    def clean_name(self):
+        name = names.clean_name(self.cleaned_data["name"])
+        if not name:
+            raise forms.ValidationError(_("Only invisible characters were typed; type the runner's name."))
+        return name
+
     def clean_birth_date(self):
         born = self.cleaned_data["birth_date"]
-        if problem := birth_date_problem(born, self.race.date):
+        if problem := registration_birth_date_problem(born, self.race.date):
             raise forms.ValidationError(problem)
         return born
 
@@ -90,9 +119,60 @@ def runner_formset_class(legs: int) -> type[BaseRunnerFormSet]:
     )
 
 
-class EntriesUploadForm(forms.Form):
+class RegistrationDeadlineInRaceZone:
+    """For a race's form: the registration deadline is typed and shown in the race's time zone.
+
+    The server's zone is UTC; an organiser in Kuala Lumpur who types 23:59 means 23:59 there,
+    not eight hours later.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        deadline = self.instance.registration_closes_at
+        if deadline is not None:
+            # A naive value is shown as it is: the wall-clock time in the race's zone.
+            local = deadline.astimezone(self.instance.zone).replace(tzinfo=None)
+            self.initial["registration_closes_at"] = local
+
+    def clean_registration_closes_at(self):
+        deadline = self.cleaned_data["registration_closes_at"]
+        zone = self.cleaned_data.get("timezone") or self.instance.timezone
+        if deadline is None:
+            return None
+        # The field read the typed time in the server's zone; read it again in the race's.
+        typed = timezone.make_naive(deadline)
+        return timezone.make_aware(typed, ZoneInfo(zone))
+
+
+class CsvUploadForm(forms.Form):
+    """A CSV uploaded in the admin: bounded in size, so one upload cannot take the site down."""
+
+    command = ""  # the import command that takes a file of any size from the server's disk
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.TASUKI_UPLOAD_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _(
+                    "%(file)s is %(size)s; an upload may be at most %(limit)s. Split it into smaller "
+                    "files, or run “manage.py %(command)s” on the server, which has no such limit."
+                )
+                % {
+                    "file": upload.name,
+                    "size": filesizeformat(upload.size),
+                    "limit": filesizeformat(limit),
+                    "command": self.command,
+                }
+            )
+        return upload
+
+
+class EntriesUploadForm(CsvUploadForm):
+    command = "import_entries"
     file = forms.FileField(
         label=_("Entries CSV"),
+        error_messages={"required": _("Choose the file to upload.")},
         help_text=_(
             "UTF-8 CSV with a header row: team_bib, team_name, category, leg, runner_name, gender, "
             "birth_date and optionally club, runner_bib, chip_id, nationality. One row per runner. "
@@ -101,9 +181,11 @@ class EntriesUploadForm(forms.Form):
     )
 
 
-class TimingUploadForm(forms.Form):
+class TimingUploadForm(CsvUploadForm):
+    command = "import_timing"
     file = forms.FileField(
         label=_("Timing CSV"),
+        error_messages={"required": _("Choose the file to upload.")},
         help_text=_(
             "UTF-8 CSV with a header row: bib, station, time and optionally source, read_id. The bib "
             "may be a team bib, a runner bib or a chip id; the time HH:MM:SS[.fff] in the race's "

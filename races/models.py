@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import formats
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from races.signals import standings_changed
@@ -38,6 +40,15 @@ class OfficialStatus(models.TextChoices):
     DQ = "DQ", _("Disqualified")
     DNS = "DNS", _("Did not start")
     DNF = "DNF", _("Did not finish")
+
+
+class RegistrationClosed(models.TextChoices):
+    """Why the public registration form is closed, from the most final reason to the least."""
+
+    RACE_CLOSED = "race_closed", _("the race is closed")
+    RACE_STARTED = "race_started", _("the race has started")
+    DEADLINE_PASSED = "deadline_passed", _("the registration deadline has passed")
+    NOT_TAKING_ENTRIES = "not_taking_entries", _("the organisers are not taking entries")
 
 
 class Race(models.Model):
@@ -80,6 +91,18 @@ class Race(models.Model):
         blank=True,
         help_text=_("Optional deadline for the public form, in the race's time zone. Empty = race day."),
     )
+    certificate_logo = models.ImageField(
+        _("certificate logo"),
+        upload_to="races/logos/",
+        blank=True,
+        help_text=_("Printed at the top of each certificate. PNG or JPEG, a few hundred pixels wide."),
+    )
+    certificate_signature_name = models.CharField(
+        _("certificate signature"),
+        max_length=200,
+        blank=True,
+        help_text=_("Name printed under the signature line of each certificate, e.g. the race director."),
+    )
     standings_version = models.PositiveBigIntegerField(
         _("standings version"),
         default=0,
@@ -109,6 +132,56 @@ class Race(models.Model):
     @property
     def gun(self) -> datetime:
         return datetime.combine(self.date, self.start_time, tzinfo=self.zone)
+
+    def local_time_label(self, moment: datetime) -> str:
+        """A moment as a captain in the race's country reads it, with the zone named."""
+        local = moment.astimezone(self.zone)
+        return gettext("%(when)s (%(zone)s time)") % {
+            "when": formats.date_format(local, "j F Y, H:i"),
+            "zone": self.timezone,
+        }
+
+    @property
+    def registration_closes(self) -> datetime:
+        """When the public form closes by the clock: the organisers' deadline, or the gun.
+
+        Entries stop at the gun at the latest: a team registered after the start has no bib
+        at the start line and no runner waiting at the first relay.
+        """
+        if self.registration_closes_at is not None:
+            return min(self.registration_closes_at, self.gun)
+        return self.gun
+
+    def registration_closed_because(self, now: datetime) -> RegistrationClosed | None:
+        """Why captains cannot register a team at `now`, or None while the form is open.
+
+        One rule for the form, the race list and the standings page, so no page offers a form
+        that then refuses the team.
+        """
+        if self.is_closed:
+            return RegistrationClosed.RACE_CLOSED
+        if now >= self.gun:
+            return RegistrationClosed.RACE_STARTED
+        if self.registration_closes_at is not None and now >= self.registration_closes_at:
+            return RegistrationClosed.DEADLINE_PASSED
+        if not self.registration_open:
+            return RegistrationClosed.NOT_TAKING_ENTRIES
+        return None
+
+    def registration_is_open(self, now: datetime) -> bool:
+        return self.registration_closed_because(now) is None
+
+    def registration_closed_explanation(self, because: RegistrationClosed) -> str:
+        """The sentence a captain reads on the closed form: why, and since when."""
+        if because == RegistrationClosed.RACE_CLOSED:
+            return gettext("The race is over and its results are final.")
+        if because == RegistrationClosed.RACE_STARTED:
+            return gettext("Entries closed at the start gun, %s.") % self.local_time_label(self.gun)
+        if because == RegistrationClosed.DEADLINE_PASSED:
+            return gettext("The deadline for entries was %s.") % self.local_time_label(
+                self.registration_closes_at
+            )
+        return gettext("The organisers are not taking new teams at the moment.")
 
     @cached_property
     def course(self) -> list["Station"]:

@@ -9,10 +9,18 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from races.csv_rows import Row, decode_upload, read_rows
-from races.eligibility import CategoryRules, RunnerFacts, birth_date_problem, eligibility_problems
+from races.eligibility import (
+    CategoryRules,
+    RunnerFacts,
+    birth_date_problem,
+    eligibility_problems,
+    registration_birth_date_problem,
+)
 from races.models import (
     AuditEntry,
     Category,
@@ -24,6 +32,7 @@ from races.models import (
     Team,
     legs_of,
 )
+from races.names import clean_name, name_key
 from races.problems import InputProblems, at_line
 from races.race_file import CATEGORY_RULES, parse_race_payload
 
@@ -526,6 +535,34 @@ def next_free_bib(race: Race) -> str:
     return str(bib)
 
 
+def team_name_problems(race: Race, name: str) -> list[str]:
+    """A registered name must show as something, and must not pass for a team already in the race.
+
+    `name` is already cleaned (races.names.clean_name). Two names are the same whatever their
+    case, spacing or Unicode form, so "HARIMAU  striders" cannot sit beside "Harimau Striders"
+    in the standings and confuse the officials calling bibs at a relay station.
+    """
+    if not name:
+        return [
+            _(
+                "team name: empty once invisible characters and spaces are removed; type the team's "
+                "name as it should appear in the results."
+            )
+        ]
+    key = name_key(name)
+    for bib, other in race.teams.order_by("bib").values_list("bib", "name"):
+        if name_key(other) == key:
+            return [
+                _(
+                    "team name: “%(name)s” is already registered in this race as team %(bib)s "
+                    "(“%(other)s”). If that is your team, it is registered already; otherwise add your "
+                    "club, town or a number to the name."
+                )
+                % {"name": name, "bib": bib, "other": other}
+            ]
+    return []
+
+
 @transaction.atomic
 def team_register(
     *,
@@ -535,17 +572,33 @@ def team_register(
     runners: list[dict],
     actor: str,
     user=None,
+    now: datetime | None = None,
 ) -> Team:
-    """A team captain's registration on the public form: checked as an entries row is."""
-    Race.objects.select_for_update().filter(pk=race.pk).first()  # one bib per concurrent captain
+    """A team captain's registration on the public form: checked as an entries row is.
+
+    `now` is the moment the captain sent the form (default: the clock), for the registration
+    window: the race may have been closed, or the deadline passed, while the form was open.
+    """
+    locked = Race.objects.select_for_update().get(pk=race.pk)  # one bib per concurrent captain
+    if (closed := locked.registration_closed_because(now or timezone.now())) is not None:
+        raise InputProblems(
+            [_("Registration is closed. %s") % locked.registration_closed_explanation(closed)]
+        )
     legs = len(race.legs)
-    entry = TeamEntry(bib=next_free_bib(race), name=name.strip(), category=category)
+    entry = TeamEntry(bib=next_free_bib(race), name=clean_name(name), category=category)
     for leg, runner in enumerate(runners, 1):
         entry.runners[leg] = {k: runner.get(k, "") for k in RUNNER_FIELDS}
+        entry.runners[leg]["name"] = clean_name(entry.runners[leg]["name"])
         entry.lines[leg] = leg
-    problems = team_entry_problems(entry, race, legs, named=False)
+    problems = team_name_problems(race, entry.name)
+    problems += team_entry_problems(entry, race, legs, named=False)
     for leg, runner in entry.runners.items():
-        if runner["birth_date"] and (problem := birth_date_problem(runner["birth_date"], race.date)):
+        if not runner["name"]:
+            problems.append(
+                _("leg %d, name: empty once invisible characters are removed; type the runner's name.") % leg
+            )
+        born = runner["birth_date"]
+        if born and (problem := registration_birth_date_problem(born, race.date)):
             problems.append(_("leg %(leg)d, birth date: %(problem)s") % {"leg": leg, "problem": problem})
     if problems:
         raise InputProblems(problems)
@@ -584,11 +637,36 @@ def team_for_bib(race: Race, bib: str) -> Team:
     return team
 
 
+PUBLIC_NOTE_MAX_LENGTH = 300  # Team.public_note holds this much
+
+
 @transaction.atomic
-def team_status_set(*, race: Race, bib: str, status: str, reason: str = "", actor: str, user=None) -> Team:
-    """DQ, DNS, DNF by an official, or AUTO to go back to the status the splits give."""
+def team_status_set(
+    *,
+    race: Race,
+    bib: str,
+    status: str,
+    reason: str = "",
+    public_note: str = "",
+    actor: str,
+    user=None,
+) -> Team:
+    """DQ, DNS, DNF by an official, or AUTO to go back to the status the splits give.
+
+    `reason` is for the officials and the audit trail only; `public_note` is what spectators
+    read beside the status ("withdrew before leg 3"). Each decision replaces both, so a note
+    written for an earlier decision never stays under a new status.
+    """
     status = status.upper()
     check_reason_length(reason)
+    public_note = clean_name(public_note)  # shown on public pages: no invisible characters
+    if len(public_note) > PUBLIC_NOTE_MAX_LENGTH:
+        raise InputProblems(
+            [
+                _("public note: longer than %d characters; keep it to one short sentence.")
+                % PUBLIC_NOTE_MAX_LENGTH
+            ]
+        )
     allowed = [OfficialStatus.DQ, OfficialStatus.DNS, OfficialStatus.DNF]
     if status != "AUTO" and status not in allowed:
         raise InputProblems([_("status: %r is not a status; use DQ, DNS, DNF or AUTO.") % status])
@@ -596,7 +674,8 @@ def team_status_set(*, race: Race, bib: str, status: str, reason: str = "", acto
     previous = team.official_status or "AUTO"
     team.official_status = "" if status == "AUTO" else status
     team.status_reason = reason if status != "AUTO" else ""
-    team.save(update_fields=["official_status", "status_reason", "updated_at"])
+    team.public_note = public_note
+    team.save(update_fields=["official_status", "status_reason", "public_note", "updated_at"])
     AuditEntry.objects.create(
         race=race,
         user=user,
@@ -604,22 +683,80 @@ def team_status_set(*, race: Race, bib: str, status: str, reason: str = "", acto
         action=AuditEntry.Action.TEAM_STATUS,
         team=team,
         reason=reason,
-        details={"from": previous, "to": status},
+        details={"from": previous, "to": status, "public_note": public_note},
     )
     race.bump_standings_version()
     return team
 
 
+def team_delete_problems(team: Team) -> list[str]:
+    """Why a team cannot be deleted. A team that ran is part of the race's record: its splits
+    moved other teams' carry-over starts and ranks, and an appeal may need them."""
+    records = team.timing_records.count()
+    if not records:
+        return []
+    return [
+        ngettext(
+            "Team %(bib)s (%(name)s) has %(count)d timing record, so it cannot be deleted. Set a "
+            "status (DNS or DQ) instead, or void the split if it was wrong.",
+            "Team %(bib)s (%(name)s) has %(count)d timing records, so it cannot be deleted. Set a "
+            "status (DNS or DQ) instead, or void the splits that were wrong.",
+            records,
+        )
+        % {"bib": team.bib, "name": team.name, "count": records}
+    ]
+
+
 @transaction.atomic
-def race_close(*, race: Race, reopen: bool = False, actor: str, user=None) -> Race:
-    """Close the race (teams still out become DNF) or open it again."""
-    race.is_closed = not reopen
+def team_delete(*, team: Team, actor: str, user=None) -> None:
+    """Remove a team that never ran (a spam registration, a duplicate); its runners go with it."""
+    # Locked, so no split can be stored for it between the check and the delete.
+    locked = Team.objects.select_for_update().select_related("race").filter(pk=team.pk).first()
+    if locked is None:
+        raise InputProblems([_("team %s: already deleted.") % team.bib])
+    if problems := team_delete_problems(locked):
+        raise InputProblems(problems)
+    race = locked.race
+    # The team row goes, so the trail keeps what it was (names only: birth dates are not needed).
+    AuditEntry.objects.create(
+        race=race,
+        user=user,
+        actor=actor,
+        action=AuditEntry.Action.TEAM_DELETED,
+        details={
+            "bib": locked.bib,
+            "name": locked.name,
+            "runners": [
+                {"leg": leg, "name": name}
+                for leg, name in locked.runners.order_by("leg").values_list("leg", "name")
+            ],
+        },
+    )
+    locked.delete()
+    race.bump_standings_version()
+
+
+@transaction.atomic
+def race_close(
+    *, race: Race, reopen: bool = False, actor: str, user=None, details: dict | None = None
+) -> bool:
+    """Close the race (teams still out become DNF) or open it again; False if it already was.
+
+    Closing a closed race is no second decision: nothing is audited and the standings stay.
+    `details` go into the audit entry (how many teams became DNF, which races knows nothing of).
+    """
+    wanted = not reopen
+    race.is_closed = Race.objects.select_for_update().values_list("is_closed", flat=True).get(pk=race.pk)
+    if race.is_closed == wanted:
+        return False
+    race.is_closed = wanted
     race.save(update_fields=["is_closed"])
     AuditEntry.objects.create(
         race=race,
         user=user,
         actor=actor,
         action=AuditEntry.Action.RACE_REOPENED if reopen else AuditEntry.Action.RACE_CLOSED,
+        details=details or {},
     )
     race.bump_standings_version()
-    return race
+    return True

@@ -68,11 +68,20 @@ class TimingRecordAdmin(ViewOnlyAdmin):
     def local_time(self, record: TimingRecord) -> str:
         return format_clock(record.at, record.race)
 
-    @admin.action(description=gettext_lazy("Void the selected splits (asks for a reason)"))
+    def has_void_permission(self, request) -> bool:
+        # The records are view-only here (no change permission); voiding is its own right.
+        return request.user.has_perm("results.void_timingrecord")
+
+    @admin.action(
+        permissions=["void"], description=gettext_lazy("Void the selected splits (asks for a reason)")
+    )
     def void_records(self, request, queryset):
         return self._correct(request, queryset, timing_record_void, _("Void splits"))
 
-    @admin.action(description=gettext_lazy("Restore the selected voided splits (asks for a reason)"))
+    @admin.action(
+        permissions=["void"],
+        description=gettext_lazy("Restore the selected voided splits (asks for a reason)"),
+    )
     def restore_records(self, request, queryset):
         return self._correct(request, queryset, timing_record_restore, _("Restore splits"))
 

@@ -91,9 +91,11 @@ def device_reads_store(
 
     conflicts: list[ReadProblem] = []
     with transaction.atomic():
-        # One writer of a race's reads at a time, taken after the checks so that the lock is
-        # held only for the lookup of what is stored and the insert.
-        Race.objects.select_for_update().filter(pk=race.pk).first()
+        # Marking the standings stale takes the race row lock (one writer of a race's reads at
+        # a time), after the checks: every tablet of the race waits for this lock, so it is held
+        # for as few round trips as can be, the lookup of what is stored and the insert. If
+        # nothing is added, the transaction is rolled back and the standings stay as they were.
+        race.bump_standings_version()
         summary = timing_reads_store(
             race=race,
             reads=checked,
@@ -102,6 +104,8 @@ def device_reads_store(
             device=device,
             position_name=batch_index,
         )
+        if not summary.added:
+            transaction.set_rollback(True)
     if conflicts:
         raise DeviceReadsRefused(conflicts, conflict=True)
     added = set(summary.added_positions)

@@ -81,8 +81,11 @@ def device_token_find(plain: str) -> DeviceToken | None:
 
     Looked up by its hash: the hash of a random token gives nothing away to a timing attack.
     """
-    token = DeviceToken.objects.select_related("race").filter(token_hash=token_digest(plain)).first()
-    if token is not None and not token.is_revoked:
+    try:
+        token = DeviceToken.objects.select_related("race").get(token_hash=token_digest(plain))
+    except DeviceToken.DoesNotExist:
+        return None
+    if not token.is_revoked:
         now = timezone.now()
         if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
             DeviceToken.objects.filter(pk=token.pk).update(last_used_at=now)
@@ -90,5 +93,18 @@ def device_token_find(plain: str) -> DeviceToken | None:
     return token
 
 
-def device_token_station_codes(token: DeviceToken) -> set[str]:
-    return set(token.stations.values_list("code", flat=True))
+# A token's stations are set when it is made and never changed (a device that moves gets a
+# new token), so each process remembers them, by the token's hash: a row id can come back
+# after a deletion, a random secret does not. Revocation is read from the token every time.
+_station_codes: dict[str, frozenset[str]] = {}
+REMEMBERED_TOKENS = 1000
+
+
+def device_token_station_codes(token: DeviceToken) -> frozenset[str]:
+    codes = _station_codes.get(token.token_hash)
+    if codes is None:
+        codes = frozenset(token.stations.values_list("code", flat=True))
+        if len(_station_codes) >= REMEMBERED_TOKENS:
+            _station_codes.clear()
+        _station_codes[token.token_hash] = codes
+    return codes

@@ -1,10 +1,13 @@
-"""The contract's exports of the standings: JSON (milliseconds) and CSV (displayed times)."""
+"""The contract's exports of the standings: JSON (milliseconds) and CSV (displayed times).
+
+The CSV is opened in spreadsheets, so its cells are made inert (results/inert_cells.py); the
+JSON carries every name exactly as registered.
+"""
 
 import json
 
-from django_tables2.export import TableExport
-
 from races.models import Race
+from results.inert_cells import InertTableExport
 from results.tables import StandingsTable
 
 
@@ -14,4 +17,4 @@ def results_json(results: dict) -> str:
 
 def results_csv(race: Race, results: dict) -> str:
     table = StandingsTable.for_results(results, legs=len(race.legs))
-    return TableExport(TableExport.CSV, table).export()
+    return InertTableExport(InertTableExport.CSV, table).export()

@@ -5,7 +5,7 @@ race's time zone is used only here, to read a time of day and to show one.
 """
 
 import re
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 from django.utils.translation import gettext as _
 
@@ -64,6 +64,10 @@ def _parse(text: str, race_date, zone) -> datetime:
     )
 
 
+def from_epoch_ms(ms: int) -> datetime:
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=ms)
+
+
 def epoch_ms(moment: datetime) -> int:
     delta = moment - datetime(1970, 1, 1, tzinfo=UTC)
     return delta.days * 86_400_000 + delta.seconds * 1000 + delta.microseconds // 1000
@@ -81,3 +85,8 @@ def format_clock(moment: datetime, race) -> str:
     """A moment as the race's local time of day, to the millisecond."""
     local = moment.astimezone(race.zone)
     return local.strftime("%H:%M:%S.") + f"{local.microsecond // 1000:03d}"
+
+
+def format_moment(moment: datetime, race) -> str:
+    """A moment with its date, in the race's zone to the second: when a read was received."""
+    return moment.astimezone(race.zone).strftime("%Y-%m-%d %H:%M:%S")

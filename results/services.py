@@ -1,5 +1,6 @@
 """Write operations on timing: splits in, corrections with an audit trail."""
 
+from collections import Counter
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -23,6 +24,7 @@ SOURCES = frozenset(Source.values)
 # Up to this many read ids, the stored ones are looked up by id; a longer file reads all of
 # the race's read ids in one go rather than send a very long IN list.
 IDS_LOOKED_UP_ONE_BY_ONE = 1000
+FEW_READS = 50
 
 # bad(position, field, message): a problem with the read at a file line or a batch index.
 ReadProblemSink = Callable[[int, str, str], None]
@@ -40,16 +42,21 @@ class BibResolver:
     """
 
     def __init__(self, race: Race, identifiers: Collection[str] | None = None):
-        teams = Team.objects.filter(race_id=race.pk)
-        runners = Runner.objects.filter(race_id=race.pk).exclude(runner_bib="", chip_id="")
+        teams = Team.objects.filter(race_id=race.pk).order_by()
+        runners = Runner.objects.filter(race_id=race.pk).exclude(runner_bib="", chip_id="").order_by()
         if identifiers is not None:
-            wanted = [identifier for identifier in set(identifiers) if identifier]
+            wanted = {identifier for identifier in identifiers if identifier}
             teams = teams.filter(bib__in=wanted)
+        self.teams: dict[str, int] = dict(teams.values_list("bib", "pk"))
+        self.aliases: dict[str, int] = {}
+        if identifiers is not None:
+            # A team bib wins over a runner bib or chip id, so only the others are looked up.
+            wanted -= self.teams.keys()
+            if not wanted:
+                return
             runners = runners.filter(
                 (Q(runner_bib__in=wanted) & ~Q(runner_bib="")) | (Q(chip_id__in=wanted) & ~Q(chip_id=""))
             )
-        self.teams: dict[str, int] = dict(teams.values_list("bib", "pk"))
-        self.aliases: dict[str, int] = {}
         for team_id, runner_bib, chip_id in runners.values_list("team_id", "runner_bib", "chip_id"):
             if runner_bib:
                 self.aliases[runner_bib] = team_id
@@ -195,6 +202,12 @@ class StoredReadsSummary:
     already_stored: int = 0
     # The file lines or batch indexes of the reads added (the others were stored already).
     added_positions: list[int] = field(default_factory=list)
+    #: Per station code, in course order: what a preview shows before anything is stored.
+    added_at: dict[str, int] = field(default_factory=dict)
+    already_stored_at: dict[str, int] = field(default_factory=dict)
+    #: Reads found stored already, per station id (for the per-code counts above).
+    stored_station_ids: Counter = field(default_factory=Counter)
+    added_reads: list[SplitRead] = field(default_factory=list)
 
     def __str__(self) -> str:
         return _("%(added)d timing records added, %(same)d already stored.") % {
@@ -227,9 +240,15 @@ def timing_record_create(
     read_id: str = "",
     device: str = "",
     user=None,
+    reason: str = "",
 ) -> tuple[TimingRecord, bool]:
-    """Store one split; returns (record, created). The same read again adds nothing."""
+    """Store one split; returns (record, created). The same read again adds nothing.
+
+    A split typed in by an official (source manual) goes into the audit trail with the
+    official's reason and the team's effective time at the station before and after.
+    """
     Race.objects.select_for_update().filter(pk=race.pk).first()  # one writer of a race's reads at a time
+    check_reason_length(reason)
     problems: list[str] = []
     read = ReadChecker(race).check(
         bib=bib,
@@ -249,6 +268,7 @@ def timing_record_create(
         if read.read_id and not read.same_content(existing):
             raise InputProblems([_conflict_message(read, existing, race)])
         return existing, False
+    before = _effective_time(read.team_id, read.station_id)
     record = read.as_record(race, user, device)
     record.save()
     if source == Source.MANUAL:
@@ -258,7 +278,14 @@ def timing_record_create(
             actor=_actor(user, device),
             action=AuditEntry.Action.TIMING_ADDED,
             team_id=read.team_id,
-            details={"record": record.pk, "station": station, "time": read.at.isoformat()},
+            reason=reason.strip(),
+            details={
+                "record": record.pk,
+                "station": station,
+                "time": read.at.isoformat(),
+                "before": {"effective_time": _iso(before)},
+                "after": {"effective_time": _iso(_effective_time(read.team_id, read.station_id))},
+            },
         )
     race.bump_standings_version()
     return record, True
@@ -270,6 +297,20 @@ def _actor(user, device: str = "") -> str:
     return device or COMMAND_LINE
 
 
+def _effective_time(team_id: int, station_id: int) -> datetime | None:
+    """T(s) of one team at one station: the earliest read there that is not voided."""
+    return (
+        TimingRecord.objects.filter(team_id=team_id, station_id=station_id, voided=False)
+        .order_by("at")
+        .values_list("at", flat=True)
+        .first()
+    )
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
 def _existing_record(race: Race, read: SplitRead) -> TimingRecord | None:
     records = TimingRecord.objects.select_related("team", "station")
     if read.read_id:
@@ -279,15 +320,50 @@ def _existing_record(race: Race, read: SplitRead) -> TimingRecord | None:
     ).first()
 
 
-@transaction.atomic
 def timing_import(
-    *, race: Race, raw: bytes, filename: str = "the timing file", actor: str = COMMAND_LINE, user=None
+    *,
+    race: Race,
+    raw: bytes,
+    filename: str = "the timing file",
+    actor: str = COMMAND_LINE,
+    user=None,
+    dry_run: bool = False,
 ) -> StoredReadsSummary:
     """Store every read of a timing CSV, or none of them if any line is wrong.
 
     A file with a header and no reads yet (a reader's first export) adds nothing and is fine.
+    With `dry_run` every check runs the same and the summary says what would be stored, but
+    nothing is: the officials' upload page previews a chip file this way before it is confirmed.
     """
-    Race.objects.select_for_update().filter(pk=race.pk).first()  # one writer of a race's reads at a time
+    with transaction.atomic():
+        if not dry_run:
+            # One writer of a race's reads at a time; a preview only reads, so it takes no lock
+            # and keeps no tablet waiting while a large file is checked.
+            Race.objects.select_for_update().filter(pk=race.pk).first()
+        summary = _checked_reads_stored(race, raw, filename, user=user, dry_run=dry_run)
+        if dry_run or not summary.added:
+            return summary
+        AuditEntry.objects.create(
+            race=race,
+            user=user,
+            actor=actor,
+            action=AuditEntry.Action.TIMING_IMPORTED,
+            details={
+                "file": filename,
+                "added": summary.added,
+                "already_stored": summary.already_stored,
+                "added_at": summary.added_at,
+            },
+        )
+        race.bump_standings_version()
+    return summary
+
+
+def _checked_reads_stored(
+    race: Race, raw: bytes, filename: str, *, user, dry_run: bool
+) -> StoredReadsSummary:
+    """The file's reads not stored yet are stored (unless `dry_run`), with the counts per
+    station; InputProblems naming every bad line, and then nothing is stored."""
     problems: list[str] = []
     rows = read_rows(
         raw,
@@ -318,17 +394,15 @@ def timing_import(
         reads=reads,
         bad=lambda line, field, message: problems.append(at_line(line, field, message)),
         user=user,
+        dry_run=dry_run,
     )
     if problems:
         raise InputProblems(problems)
-    if summary.added:
-        AuditEntry.objects.create(
-            race=race,
-            user=user,
-            actor=actor,
-            action=AuditEntry.Action.TIMING_IMPORTED,
-            details={"file": filename, "added": summary.added, "already_stored": summary.already_stored},
-        )
+    added_at = Counter(read.station_id for read in summary.added_reads)
+    for station in checker.stations.values():
+        if added_at[station.pk] or summary.stored_station_ids[station.pk]:
+            summary.added_at[station.code] = added_at[station.pk]
+            summary.already_stored_at[station.code] = summary.stored_station_ids[station.pk]
     return summary
 
 
@@ -340,14 +414,17 @@ def timing_reads_store(
     user=None,
     device: str = "",
     position_name: Callable[[int], str] = file_line,
+    dry_run: bool = False,
 ) -> StoredReadsSummary:
     """Store the checked reads that are not stored yet, in one go: the import and the device API.
 
+    With `dry_run` the summary says what would be stored, and nothing is.
+
     Each read comes with its position (file line, batch index), which `position_name` puts
     into words ("line 3", "index 3"). The caller holds the race row lock in its transaction,
-    so no other writer of the race's reads runs in between. A read id used before for another
-    read goes to `bad`, and then nothing is stored: the caller refuses the lot. The standings
-    are marked stale once, however many reads are added.
+    so no other writer of the race's reads runs in between, and marks the standings stale
+    once if any read was added. A read id used before for another read goes to `bad`, and
+    then nothing is stored: the caller refuses the lot.
     """
     conflicts: list[tuple[int, str, str]] = []
     fresh, summary = _new_reads(race, reads, lambda *problem: conflicts.append(problem), position_name)
@@ -355,18 +432,20 @@ def timing_reads_store(
         bad(*problem)
     if conflicts:
         return StoredReadsSummary()
-    _insert_reads(race, [read for _position, read in fresh], user, device)
+    summary.added_reads = [read for _position, read in fresh]
+    if not dry_run:
+        _insert_reads(race, summary.added_reads, user, device)
     summary.added = len(fresh)
     summary.added_positions = [position for position, _read in fresh]
-    if fresh:
-        race.bump_standings_version()
     return summary
 
 
 def _insert_reads(race: Race, reads: list[SplitRead], user, device: str = "") -> None:
     """Store new reads in one go: COPY on PostgreSQL, where a chip file of 150,000 reads would
-    otherwise spend most of its time building INSERT statements; bulk inserts elsewhere."""
-    if connection.vendor != "postgresql":
+    otherwise spend most of its time building INSERT statements; bulk inserts elsewhere, and
+    for a tablet's few reads, which one INSERT sends in one round trip (COPY needs two) while
+    the race's lock is held."""
+    if connection.vendor != "postgresql" or len(reads) <= FEW_READS:
         TimingRecord.objects.bulk_create([r.as_record(race, user, device) for r in reads], batch_size=CHUNK)
         return
     columns = [
@@ -406,6 +485,11 @@ def _new_reads(
     """The reads not stored yet, with their positions; a read id re-used with other content
     goes to `bad`."""
     summary = StoredReadsSummary()
+
+    def already_stored(read: SplitRead) -> None:
+        summary.already_stored += 1
+        summary.stored_station_ids[read.station_id] += 1
+
     first_with_id: dict[str, tuple[int, SplitRead]] = {}
     keyless: set[tuple] = set()
     candidates: list[tuple[int, SplitRead]] = []
@@ -423,9 +507,9 @@ def _new_reads(
                     % {"id": read.read_id, "first": position_name(seen[0])},
                 )
             else:
-                summary.already_stored += 1
+                already_stored(read)
         elif read.content in keyless:
-            summary.already_stored += 1
+            already_stored(read)
         else:
             keyless.add(read.content)
             candidates.append((line, read))
@@ -456,14 +540,14 @@ def _new_reads(
             if stored_content is None:
                 fresh.append((line, read))
             elif stored_content == read.content:
-                summary.already_stored += 1
+                already_stored(read)
             else:
                 record = TimingRecord.objects.select_related("team", "station").get(
                     race=race, read_id=read.read_id
                 )
                 bad(line, "read_id", _conflict_message(read, record, race))
         elif read.content in stored_keyless:
-            summary.already_stored += 1
+            already_stored(read)
         else:
             fresh.append((line, read))
     return fresh, summary
@@ -480,10 +564,11 @@ def timing_record_void(*, record: TimingRecord, reason: str, user=None, actor: s
     )
     if record.voided:
         raise InputProblems([_("this split is already voided.")])
+    before = _effective_time(record.team_id, record.station_id)
     record.voided, record.void_reason = True, reason.strip()
     record.voided_by, record.voided_at = user, timezone.now()
     record.save(update_fields=["voided", "void_reason", "voided_by", "voided_at"])
-    _audit_correction(record, AuditEntry.Action.TIMING_VOIDED, reason, user, actor)
+    _audit_correction(record, AuditEntry.Action.TIMING_VOIDED, reason, user, actor, before)
     return record
 
 
@@ -498,13 +583,18 @@ def timing_record_restore(*, record: TimingRecord, reason: str, user=None, actor
     )
     if not record.voided:
         raise InputProblems([_("this split is not voided.")])
+    before = _effective_time(record.team_id, record.station_id)
     record.voided, record.void_reason, record.voided_by, record.voided_at = False, "", None, None
     record.save(update_fields=["voided", "void_reason", "voided_by", "voided_at"])
-    _audit_correction(record, AuditEntry.Action.TIMING_RESTORED, reason, user, actor)
+    _audit_correction(record, AuditEntry.Action.TIMING_RESTORED, reason, user, actor, before)
     return record
 
 
-def _audit_correction(record: TimingRecord, action: str, reason: str, user, actor: str) -> None:
+def _audit_correction(
+    record: TimingRecord, action: str, reason: str, user, actor: str, effective_before: datetime | None
+) -> None:
+    """Who, when, why, and what it did: the split's state and the team's effective time at the
+    station before and after, so an appeal can see whether the correction moved the team."""
     AuditEntry.objects.create(
         race=record.race,
         user=user,
@@ -512,6 +602,15 @@ def _audit_correction(record: TimingRecord, action: str, reason: str, user, acto
         action=action,
         team=record.team,
         reason=reason.strip(),
-        details={"record": record.pk, "station": record.station.code, "time": record.at.isoformat()},
+        details={
+            "record": record.pk,
+            "station": record.station.code,
+            "time": record.at.isoformat(),
+            "before": {"voided": not record.voided, "effective_time": _iso(effective_before)},
+            "after": {
+                "voided": record.voided,
+                "effective_time": _iso(_effective_time(record.team_id, record.station_id)),
+            },
+        },
     )
     record.race.bump_standings_version()

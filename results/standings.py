@@ -203,6 +203,24 @@ def _compute(course: Course, entries: list[TeamEntry]) -> Standings:
     )
 
 
+def carry_over_times(course: Course, teams: Iterable[TeamEntry]) -> dict[str, int]:
+    """Rule 2 alone: K(s), epoch ms, by station code, without ranking anyone.
+
+    For readers that judge where a leg really started (the officials' anomaly list): a runner
+    sent off at the cutoff must not look as if they ran their leg in no time. The same
+    functions as `compute_standings`, so the rule is written once.
+    """
+    entries = list(teams)
+    specs = course.stations
+    finish = len(specs) - 1
+    handoff = [spec.handoff or i in (0, finish) for i, spec in enumerate(specs)]
+    arrivals, started = _effective_times(specs, entries)
+    statuses = _statuses(entries, arrivals[finish], started, course.closed)
+    out_of_competition = [t for t, status in enumerate(statuses) if status in _OUT_OF_COMPETITION]
+    carry_over = _carry_over_times(specs, handoff, arrivals, out_of_competition)
+    return {specs[i].code: k for i, k in carry_over.items()}
+
+
 def _effective_times(
     specs: tuple[StationSpec, ...], entries: list[TeamEntry]
 ) -> tuple[list[list[int | None]], list[bool]]:

@@ -4,11 +4,13 @@ import django_tables2 as tables
 from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from races.models import Race
 from results.filters import StandingsQueryForm, read_query, select_standings
+from results.print_jobs import latest_book
 from results.race_time import format_duration
 from results.selectors import standings_for_race
 from results.tables import (
@@ -59,6 +61,8 @@ def standings(request, slug: str):
         "legs": race.legs,
         "stations": results["stations"][1:],
         "kuriage_mark": KURIAGE_MARK,
+        "registration_open": race.registration_is_open(timezone.now()),
+        "book": latest_book(race) if race.is_closed else None,
     }
     return render(request, "results/standings.html", context)
 
@@ -79,6 +83,7 @@ def team_detail(request, slug: str, bib: str):
         "stations_table": TeamStationsTable(team_station_rows(race, standing)),
         "has_kuriage": any(leg["kuriage"] for leg in standing["legs"]),
         "kuriage_mark": KURIAGE_MARK,
+        "has_certificate": race.is_closed and standing["status"] == "FIN",
     }
     return render(request, "results/team.html", context)
 

@@ -133,6 +133,13 @@ class AdminPagesTest(AdminTestCase):
                 found = [team.bib for team in response.context["cl"].result_list]
                 self.assertEqual(len(found), 1, found)
 
+    def test_a_search_matching_several_runners_still_counts_each_runner_once(self):
+        # "in" matches two runners of 101 (Tan Wei Ming, Siti Aminah binti Ibrahim) and one of 102.
+        response = self.client.get(reverse("admin:races_team_changelist"), {"q": "in"})
+        counts = {team.bib: team.runners_total for team in response.context["cl"].result_list}
+        self.assertEqual(counts, {"101": 3, "102": 3})
+        self.assertContains(response, '<td class="field-runner_count">3</td>', count=2)
+
     def test_team_list_filters_by_race_category_and_status(self):
         url = reverse("admin:races_team_changelist")
         mo = Category.objects.get(race=self.race, code="MO")
@@ -273,6 +280,56 @@ class TimingUploadTest(AdminTestCase):
         self.assertContains(response, "line 3, bib: &#x27;999&#x27; is not a team bib, runner bib or chip id")
         self.assertContains(response, "Nothing was stored")
         self.assertEqual(TimingRecord.objects.filter(race=self.race).count(), before)
+
+
+class UploadLimitsTest(AdminTestCase):
+    """A huge or very wrong file gets a short, clear answer, and nothing is stored."""
+
+    READS = "bib,station,time,source,read_id\n101,R2,07:40:00,chip,R2-1\n102,R2,07:41:00,chip,R2-2\n"
+
+    def upload(self, kind: str, content: str, name: str = "r2-chips.csv"):
+        url = reverse(f"admin:races_race_import_{kind}", args=[self.race.pk])
+        return self.client.post(url, {"file": SimpleUploadedFile(name, content.encode())})
+
+    def test_a_timing_file_over_the_limit_is_refused_with_its_size_and_the_limit(self):
+        with self.settings(TASUKI_UPLOAD_MAX_BYTES=len(self.READS) - 1):
+            response = self.upload("timing", self.READS)
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(
+            response,
+            f"r2-chips.csv is {len(self.READS)}\xa0bytes; an upload may be at most {len(self.READS) - 1}\xa0bytes. "
+            "Split it into smaller files, or run “manage.py import_timing” on the server",
+        )
+        self.assertFalse(TimingRecord.objects.filter(station__code="R2").exists())
+
+    def test_a_timing_file_of_exactly_the_limit_is_imported(self):
+        with self.settings(TASUKI_UPLOAD_MAX_BYTES=len(self.READS)):
+            self.upload("timing", self.READS)
+        self.assertEqual(TimingRecord.objects.filter(station__code="R2").count(), 2)
+
+    def test_an_entries_file_over_the_limit_is_refused(self):
+        late = "team_bib,team_name,category,leg,runner_name,gender,birth_date\n" + "".join(
+            f"103,Late,MX,{leg},Runner {leg},F,1980-01-01\n" for leg in (1, 2, 3)
+        )
+        with self.settings(TASUKI_UPLOAD_MAX_BYTES=100):
+            response = self.upload("entries", late, name="late.csv")
+        self.assertContains(response, "an upload may be at most 100\xa0bytes")
+        self.assertContains(response, "“manage.py import_entries”")
+        self.assertFalse(Team.objects.filter(bib="103").exists())
+
+    def test_a_file_with_thousands_of_bad_lines_shows_the_first_200_and_the_count(self):
+        bad = "bib,station,time\n" + "999,R1,07:00:00\n" * 12_345
+        response = self.upload("timing", bad)
+        self.assertEqual(len(response.context["problems"]), 200)
+        self.assertContains(response, "Showing the first 200 of 12,345 problems.")
+        self.assertContains(response, "The file was not imported: 12,345 problems.")
+        self.assertContains(response, "is not a team bib", count=200)
+        self.assertEqual(TimingRecord.objects.filter(race=self.race).count(), 2)
+
+    def test_a_short_list_of_problems_is_shown_whole(self):
+        response = self.upload("timing", "bib,station,time\n999,R1,07:00:00\n998,R1,07:00:00\n")
+        self.assertEqual(len(response.context["problems"]), 2)
+        self.assertNotContains(response, "Showing the first")
 
 
 class SplitCorrectionTest(AdminTestCase):

@@ -10,7 +10,9 @@ import csv
 import json
 import os
 import re
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
@@ -253,9 +255,12 @@ def fill_runner(
 
 
 def test_a_captain_registers_a_team_fixes_an_ineligible_runner_and_gets_a_bib(
-    phone: Page, live_server, mini_ekiden, screenshots
+    phone: Page, live_server, mini_ekiden, screenshots, monkeypatch
 ):
     Race.objects.filter(pk=mini_ekiden.pk).update(registration_open=True)
+    # Three weeks before the gun: entries close at the start of the race (23 November 2025).
+    three_weeks_before = datetime(2025, 11, 2, 12, 0, tzinfo=ZoneInfo("Asia/Kuala_Lumpur"))
+    monkeypatch.setattr("django.utils.timezone.now", lambda: three_weeks_before)
 
     phone.goto(live_server.url + "/")
     phone.get_by_role("link", name="Register a team").tap()

@@ -9,7 +9,7 @@ from unittest import mock
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.management import call_command
-from django.test import SimpleTestCase, TestCase
+from django.test import SimpleTestCase, TestCase, override_settings
 
 from races import services as race_services
 from races.demo import DEMO_SLUG, demo_race
@@ -22,9 +22,9 @@ from results.selectors import compute_results
 COMMAND = "races.management.commands.load_demo"
 
 
-def load_demo(*args: str) -> str:
+def load_demo(*args: str, stderr: StringIO | None = None) -> str:
     out = StringIO()
-    call_command("load_demo", *args, stdout=out)
+    call_command("load_demo", *args, stdout=out, stderr=stderr or StringIO())
     return out.getvalue()
 
 
@@ -80,6 +80,7 @@ class DemoFilesTests(SimpleTestCase):
         )
 
 
+@override_settings(DEBUG=True)  # a developer's machine: the demo login is created
 class LoadDemoTests(TestCase):
     @classmethod
     def setUpTestData(cls):
@@ -199,3 +200,26 @@ class LoadDemoWithoutUserTests(TestCase):
         output = load_demo("--no-user")
         self.assertFalse(get_user_model().objects.exists())
         self.assertEqual(len(output.splitlines()), 1)
+
+
+@override_settings(DEBUG=False)
+class LoadDemoOnAServerTests(TestCase):
+    """With DEBUG off the site may be reachable by others: no login with a published password."""
+
+    def setUp(self):
+        cache.clear()
+
+    def test_the_race_is_loaded_and_the_login_refused_with_one_line_why(self):
+        errors = StringIO()
+        output = load_demo(stderr=errors)  # returns: the command succeeds (exit status 0)
+        self.assertIn("300 teams", output)
+        self.assertNotIn("ekiden-demo", output)
+        self.assertEqual(Race.objects.get(slug=DEMO_SLUG).teams.count(), 300)
+        self.assertFalse(get_user_model().objects.exists())
+        self.assertEqual(
+            errors.getvalue().splitlines(),
+            [
+                "Demo login not created: DEBUG is off, so this may be a server others can reach, and the "
+                "demo password is published. Create an organiser with createsuperuser, or pass --no-user."
+            ],
+        )

@@ -4,13 +4,19 @@ the R1 tablet holds a token for R1, the Penang tablet one for another race. Ever
 with force_login, so no password is hashed."""
 
 import hashlib
+import http.client
 import json
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from unittest import mock
+from urllib.parse import urlsplit
 
+import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.db import connection
 from django.test import Client, TestCase
 
 from races.models import OfficialRole, Race, RaceOfficial, Station
@@ -197,13 +203,15 @@ class TestATabletPostingSplits(DevicePosting):
         assert record.at == datetime(2025, 11, 22, 23, 1, 2, 345000, tzinfo=UTC)
         assert (record.device, record.recorded_by) == ("R1 tablet", None)
 
-    def test_the_same_read_again_adds_nothing(self):
+    def test_the_same_read_again_adds_nothing_and_leaves_the_standings_alone(self):
         read = a_read()
         self.post_as_tablet(read)
+        version = Race.objects.get(pk=self.race.pk).standings_version
         again = self.post_as_tablet(read)
         assert again.status_code == 200
         assert again.json()["records"] == [{"id": read["id"], "status": "already_stored"}]
         assert TimingRecord.objects.count() == 1
+        assert Race.objects.get(pk=self.race.pk).standings_version == version
 
     def test_the_same_id_with_another_time_is_a_conflict(self):
         read = a_read()
@@ -427,3 +435,73 @@ class TestSchema(DeviceApiTestCase):
         assert components["securitySchemes"]["deviceToken"]["scheme"] == "bearer"
         assert {"deviceToken": []} in post["security"]
         assert set(components["schemas"]["DeviceRead"]["required"]) == {"id", "bib", "station", "time"}
+
+
+# --- Many tablets at once, over real HTTP, on PostgreSQL ------------------------------------
+
+
+def http_post(base_url: str, path: str, body: bytes, token: str) -> tuple[int, dict]:
+    url = urlsplit(base_url)
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
+    try:
+        connection.request(
+            "POST",
+            path,
+            body,
+            {"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+        )
+        response = connection.getresponse()
+        return response.status, json.loads(response.read() or b"{}")
+    finally:
+        connection.close()
+
+
+@pytest.fixture
+def crowded_race(transactional_db):
+    race, _ = race_import(payload=KL_EKIDEN)
+    entries = "team_bib,team_name,category,leg,runner_name,gender,birth_date\n" + "".join(
+        f"{bib},Team {bib},MX,{leg},Runner {bib}.{leg},{'F' if leg == 1 else 'M'},1980-01-01\n"
+        for bib in range(1001, 1251)
+        for leg in (1, 2, 3)
+    )
+    entries_import(race=race, raw=entries.encode(), filename="entries.csv")
+    _token, plain = device_token_create(
+        race=race, name="Relay tablet", stations=stations_by_code(race, ["R1", "R2"])
+    )
+    return race, plain
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs DATABASE_URL pointing at PostgreSQL")
+def test_eight_tablets_sending_the_same_batch_at_once_store_it_once(live_server, crowded_race):
+    race, token = crowded_race
+    batch = [
+        a_read(bib=str(bib), station=station, time=f"2025-11-23T07:{bib % 60:02d}:{i % 60:02d}.{i:03d}+08:00")
+        for i, (bib, station) in enumerate(
+            (bib, station) for bib in range(1001, 1251) for station in ("R1", "R2")
+        )
+    ]
+    assert len(batch) == 500
+    body = json.dumps(batch).encode()
+    path = f"/api/v1/races/{race.slug}/timings"
+    start = threading.Barrier(8)
+
+    def tablet() -> tuple[int, dict]:
+        start.wait()
+        return http_post(live_server.url, path, body, token)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        replies = list(pool.map(lambda _: tablet(), range(8)))
+
+    codes = sorted(code for code, _reply in replies)
+    # One request finds nothing stored and stores all 500; the others wait for the race's lock
+    # and find every read stored: never a 500, never a read twice.
+    assert codes == [200] * 7 + [201], replies
+    assert TimingRecord.objects.filter(race=race).count() == 500
+    assert all(reply["stored"] + reply["already_stored"] == 500 for _code, reply in replies)
+
+    assert http_post(live_server.url, path, body, token)[0] == 200
+    moved = json.dumps([{**batch[7], "time": "2025-11-23T07:59:59+08:00"}]).encode()
+    code, reply = http_post(live_server.url, path, moved, token)
+    assert code == 409 and reply["errors"][0]["field"] == "id"
+    assert TimingRecord.objects.filter(race=race).count() == 500

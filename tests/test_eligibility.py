@@ -65,3 +65,21 @@ class AgeRulesTests(SimpleTestCase):
                 "category U23 (Under 23) needs the runners' ages to add up to at least 90; they add up to 85.",
             ],
         )
+
+
+class AgeSumBoundaryTests(SimpleTestCase):
+    # Four runners who are 40 on race day: their ages add up to 160.
+    FORTIES = [date(1985, 11, 23)] * 4
+
+    def test_a_sum_exactly_at_the_minimum_is_eligible(self):
+        rules = CategoryRules("V160", "Veterans 160", min_age_sum=160)
+        self.assertEqual(eligibility_problems(rules, team(*self.FORTIES), RACE_DAY), [])
+
+    def test_a_sum_one_year_short_is_not(self):
+        rules = CategoryRules("V161", "Veterans 161", min_age_sum=161)
+        self.assertEqual(
+            eligibility_problems(rules, team(*self.FORTIES), RACE_DAY),
+            [
+                "category V161 (Veterans 161) needs the runners' ages to add up to at least 161; they add up to 160."
+            ],
+        )

@@ -37,6 +37,13 @@ def import_entries(tmp_path, content, name="entries.csv"):
     return run("import_entries", "aleps-2025", write(tmp_path, name, content))
 
 
+def exported_team(race, bib) -> tuple[str, str]:
+    """(name, category) of a team in the JSON export."""
+    outcome = run("export_results", race.slug, "--format", "json")
+    team = next(t for t in json.loads(outcome.stdout)["teams"] if t["bib"] == bib)
+    return team["name"], team["category"]
+
+
 class TestRegisteringTeams:
     def test_teams_and_runners_in_every_script_are_registered(self, race, tmp_path):
         outcome = import_entries(tmp_path, entries(team_rows(101), team_rows(102, "MO", "MMMM")))
@@ -75,6 +82,27 @@ class TestRegisteringTeams:
         outcome = import_entries(tmp_path, entries(rows))
         assert "0 teams created, 0 updated; 0 runners created, 1 updated; 3 rows unchanged" in outcome.stdout
         assert Runner.objects.get(team__bib="101", leg=3).name == "Kavitha d/o Raman"
+
+    def test_a_team_s_new_name_updates_the_team_and_its_results(self, race, tmp_path):
+        assert import_entries(tmp_path, entries(team_rows(101), team_rows(102))).ok
+        rows = [row.replace("Team 101", "Harimau Striders") for row in team_rows(101)]
+        outcome = import_entries(tmp_path, entries(rows, team_rows(102)))
+        assert outcome.stdout.startswith(
+            "0 teams created, 1 updated; 0 runners created, 0 updated; 8 rows unchanged"
+        )
+        team = Team.objects.get(race=race, bib="101")
+        assert (team.name, team.category.code) == ("Harimau Striders", "MX")
+        assert Team.objects.get(race=race, bib="102").name == "Team 102"
+        assert exported_team(race, "101") == ("Harimau Striders", "MX")
+
+    def test_a_team_s_new_category_updates_the_team_and_its_results(self, race, tmp_path):
+        assert import_entries(tmp_path, entries(team_rows(101))).ok
+        outcome = import_entries(tmp_path, entries(team_rows(101, "MXS")))
+        assert outcome.stdout.startswith(
+            "0 teams created, 1 updated; 0 runners created, 0 updated; 4 rows unchanged"
+        )
+        assert Team.objects.get(race=race, bib="101").category.code == "MXS"
+        assert exported_team(race, "101") == ("Team 101", "MXS")
 
     def test_two_runners_may_swap_chips_in_one_file(self, race, tmp_path):
         assert import_entries(tmp_path, entries(team_rows(101))).ok

@@ -63,6 +63,18 @@ class TestReadingTimingFiles:
         content = HEADER + "102,R1,07:01:00,chip,c1\n102-1,R1,07:01:00,chip,c1\n"
         assert import_timing(tmp_path, content).stdout.startswith("1 timing records added, 1 already stored")
 
+    def test_a_read_exactly_at_the_gun_is_not_before_the_start(self, race, tmp_path):
+        # A start-line mat reads the first runners at the gun itself.
+        content = HEADER + "101,START,06:30:00.000,chip,\n102,R1,2025-11-22T22:30:00Z,chip,\n"
+        outcome = import_timing(tmp_path, content)
+        assert outcome.ok, outcome.stderr
+        assert outcome.stdout.startswith("2 timing records added")
+        record, created = timing_record_create(
+            race=race, bib="103", station="START", time=datetime(2025, 11, 22, 22, 30, tzinfo=UTC)
+        )
+        assert created and record.at == race.gun
+        assert team_result(race, "102")["stations"][0]["cumulative_ms"] == 0
+
     def test_a_later_duplicate_read_changes_no_standing(self, race, tmp_path):
         assert import_timing(tmp_path, HEADER + "101,R1,07:00:00,chip,\n").ok
         before = team_result(race, "101")
@@ -110,6 +122,13 @@ class TestBadTimingFiles:
             HEADER + "101,R1,06:29:59.999,tablet,\n",
             "line 2, time: 06:29:59.999 is before the start gun at 06:30:00.000.",
         )
+        with pytest.raises(InputProblems):
+            timing_record_create(
+                race=race,
+                bib="101",
+                station="START",
+                time=datetime(2025, 11, 22, 22, 29, 59, 999000, tzinfo=UTC),
+            )
 
     def test_one_read_id_for_two_reads_in_a_file(self, race, tmp_path):
         self.assert_refused(

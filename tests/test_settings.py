@@ -14,12 +14,28 @@ PROBE = (
 )
 
 
-def start(**env: str) -> subprocess.CompletedProcess:
-    clean = {
-        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG"}
-    }
+SETTINGS_FROM_ENV = {
+    "DATABASE_URL",
+    "REDIS_URL",
+    "SECRET_KEY",
+    "DEBUG",
+    "TASUKI_UPLOAD_MAX_BYTES",
+    "DATABASE_BUSY_TIMEOUT",
+}
+
+
+def start(probe: str = PROBE, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in SETTINGS_FROM_ENV}
     clean.update(env, DJANGO_SETTINGS_MODULE="ekiden.settings")
-    return subprocess.run([sys.executable, "-c", PROBE], env=clean, cwd=ROOT, capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-c", probe], env=clean, cwd=ROOT, capture_output=True, text=True)
+
+
+def setting(name: str, **env: str) -> str:
+    started = start(
+        f"import django; from django.conf import settings; django.setup(); print(settings.{name})", **env
+    )
+    assert started.returncode == 0, started.stderr
+    return started.stdout.strip()
 
 
 def test_nothing_set_gives_the_embedded_mode():
@@ -53,3 +69,45 @@ def test_production_without_a_secret_key_refuses_to_start():
 def test_production_with_a_secret_key_starts():
     started = start(DEBUG="off", SECRET_KEY="x" * 50, ALLOWED_HOSTS="results.example.org")
     assert started.returncode == 0, started.stderr
+
+
+def test_the_registration_rate_is_count_per_seconds():
+    from ekiden.settings import registration_rate
+
+    assert registration_rate("5/300") == (5, 300)
+
+
+def test_a_malformed_registration_rate_refuses_to_start():
+    started = start(TASUKI_REGISTRATION_RATE="3 per minute")
+    assert started.returncode != 0
+    assert "TASUKI_REGISTRATION_RATE is '3 per minute'; write COUNT/SECONDS" in started.stderr
+
+
+def test_admin_uploads_are_limited_to_20_megabytes_unless_set():
+    assert setting("TASUKI_UPLOAD_MAX_BYTES") == str(20 * 1024 * 1024)
+    assert setting("TASUKI_UPLOAD_MAX_BYTES", TASUKI_UPLOAD_MAX_BYTES="1048576") == "1048576"
+
+
+def test_an_upload_limit_that_is_not_positive_refuses_to_start():
+    started = start(TASUKI_UPLOAD_MAX_BYTES="0")
+    assert started.returncode != 0
+    assert "TASUKI_UPLOAD_MAX_BYTES must be a positive number of bytes." in started.stderr
+
+
+def test_a_write_waits_20_seconds_for_a_busy_database_unless_set():
+    sqlite_timeout = "DATABASES['default']['OPTIONS']['timeout']"
+    assert setting(sqlite_timeout) == "20.0"
+    assert setting(sqlite_timeout, DATABASE_BUSY_TIMEOUT="1") == "1.0"
+    postgres = "postgres://postgres@127.0.0.1:5432/test"
+    postgres_options = "DATABASES['default']['OPTIONS']['options']"
+    assert setting(postgres_options, DATABASE_URL=postgres) == "-c lock_timeout=20000"
+    assert (
+        setting(postgres_options, DATABASE_URL=postgres, DATABASE_BUSY_TIMEOUT="2.5")
+        == "-c lock_timeout=2500"
+    )
+
+
+def test_a_negative_busy_timeout_refuses_to_start():
+    started = start(DATABASE_BUSY_TIMEOUT="-1")
+    assert started.returncode != 0
+    assert "DATABASE_BUSY_TIMEOUT must be a number of seconds, 0 or more." in started.stderr

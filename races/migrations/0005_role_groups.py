@@ -1,16 +1,6 @@
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from races.roles import ensure_role_groups
-
-
-def make_role_groups(apps, schema_editor):
-    # Permissions are normally created after all migrations ran; the groups need them now.
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, verbosity=0)
-        app_config.models_module = None
-    ensure_role_groups(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
+from races.roles import migrate_role_groups
 
 
 class Migration(migrations.Migration):
@@ -21,4 +11,4 @@ class Migration(migrations.Migration):
         ("results", "0004_void_permission"),
     ]
 
-    operations = [migrations.RunPython(make_role_groups, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(migrate_role_groups, migrations.RunPython.noop)]

@@ -171,10 +171,8 @@ class RaceTimingsView(APIView):
         ],
     )
     def post(self, request, slug: str):
-        race = Race.objects.filter(slug=slug).first()
-        if race is None:
-            raise NotFound(_("there is no race %r.") % slug)
         token = request.auth if isinstance(request.auth, DeviceToken) else None
+        race = token.race if token is not None and token.race.slug == slug else self.race(slug)
         if token is not None and token.race_id != race.pk:
             raise PermissionDenied(
                 _("this device token is for the race %(theirs)s, not %(this)s.")
@@ -209,6 +207,13 @@ class RaceTimingsView(APIView):
             ],
         }
         return Response(body, status.HTTP_201_CREATED if outcome.stored else status.HTTP_200_OK)
+
+    @staticmethod
+    def race(slug: str) -> Race:
+        try:
+            return Race.objects.get(slug=slug)
+        except Race.DoesNotExist:
+            raise NotFound(_("there is no race %r.") % slug) from None
 
     def records_of(self, request) -> list:
         """The body as a list of records, its size checked before it is read."""

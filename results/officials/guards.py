@@ -4,6 +4,7 @@ An anonymous visitor is sent to the login page; a signed-in user who does not wo
 or station gets a page that says so (403), never someone else's station.
 """
 
+from collections.abc import Callable
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
@@ -34,6 +35,26 @@ def race_official_required(*, organiser: bool = False):
             if not is_organiser and not stations:
                 return refused(request, race, _("You are not an official of this race."))
             return view(request, race, stations, *args, **kwargs)
+
+        return guarded
+
+    return decorator
+
+
+def race_page_required(may: Callable[..., bool], refusal: str):
+    """A race's page for the users `may(user, race)` lets in; the view gets the race.
+
+    `refusal` says who the page is for, on the 403 page the others get.
+    """
+
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def guarded(request, slug: str, *args, **kwargs):
+            race = get_object_or_404(Race, slug=slug)
+            if not may(request.user, race):
+                return refused(request, race, str(refusal))
+            return view(request, race, *args, **kwargs)
 
         return guarded
 

@@ -1,7 +1,8 @@
 from django.utils.translation import gettext as _
 
 from races.management.contract import ContractCommand
-from races.services import command_line_actor, race_close
+from races.services import command_line_actor
+from results.race_closing import race_close_counting_dnf
 
 
 class Command(ContractCommand):
@@ -12,7 +13,7 @@ class Command(ContractCommand):
         parser.add_argument("--reopen", action="store_true")
 
     def handle(self, *args, race_slug, reopen, **options):
-        race = race_close(race=self.race(race_slug), reopen=reopen, actor=command_line_actor())
-        self.stdout.write(
-            _("race %s is closed.") % race.slug if race.is_closed else _("race %s is open.") % race.slug
+        outcome = race_close_counting_dnf(
+            race=self.race(race_slug), reopen=reopen, actor=command_line_actor()
         )
+        self.stdout.write(str(outcome))

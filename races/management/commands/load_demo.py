@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -17,7 +18,7 @@ class Command(ContractCommand):
         "Load the ALEPS EKIDEN demo race (slug aleps-demo: about 300 teams, live, the last still out) "
         "through the same import services as an organiser's files. Running it again changes nothing. "
         "Unless a user 'organiser' exists, also creates the superuser organiser / ekiden-demo: "
-        "for a local demo only, never on a server others can reach (skip it with --no-user)."
+        "for a local demo only, and only with DEBUG on (skip it with --no-user)."
     )
 
     def add_arguments(self, parser):
@@ -65,6 +66,17 @@ class Command(ContractCommand):
             self._create_demo_user()
 
     def _create_demo_user(self) -> None:
+        if not settings.DEBUG:
+            # The password is in the README: on a server others reach, it would open the admin.
+            # The race itself is harmless, so it stays loaded and the command succeeds.
+            self.stderr.write(
+                _(
+                    "Demo login not created: DEBUG is off, so this may be a server others can reach, "
+                    "and the demo password is published. Create an organiser with createsuperuser, "
+                    "or pass --no-user."
+                )
+            )
+            return
         users = get_user_model()
         if users.objects.filter(username=DEMO_USERNAME).exists():
             return

@@ -11,11 +11,23 @@ class Command(ContractCommand):
         parser.add_argument("race_slug")
         parser.add_argument("bib")
         parser.add_argument("status", help="DQ, DNS, DNF or AUTO")
-        parser.add_argument("--reason", default="", help=_("why, for the audit trail"))
+        parser.add_argument(
+            "--reason", default="", help=_("why, for the officials and the audit trail; never public")
+        )
+        parser.add_argument(
+            "--public-note",
+            default="",
+            help=_("shown beside the status on the public pages, e.g. 'withdrew before leg 3'"),
+        )
 
-    def handle(self, *args, race_slug, bib, status, reason, **options):
+    def handle(self, *args, race_slug, bib, status, reason, public_note, **options):
         team = team_status_set(
-            race=self.race(race_slug), bib=bib, status=status, reason=reason, actor=command_line_actor()
+            race=self.race(race_slug),
+            bib=bib,
+            status=status,
+            reason=reason,
+            public_note=public_note,
+            actor=command_line_actor(),
         )
         shown = team.official_status or "AUTO"
         self.stdout.write(_("team %(bib)s: status %(status)s.") % {"bib": team.bib, "status": shown})
