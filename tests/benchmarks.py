@@ -200,9 +200,9 @@ def free_loopback_address() -> str:
 LIVE_ADDRESS = free_loopback_address()  # loopback only
 LIVE_USERS = int(os.environ.get("LIVE_USERS", "200"))
 LIVE_SECONDS = int(os.environ.get("LIVE_SECONDS", "30"))
-LIVE_WORKERS = int(os.environ.get("LIVE_WORKERS", "3"))
+LIVE_WORKERS = int(os.environ.get("LIVE_WORKERS", "2"))
 # Threads per worker: more than one runs gunicorn's gthread workers, which keep connections open.
-LIVE_THREADS = int(os.environ.get("LIVE_THREADS", "1"))
+LIVE_THREADS = int(os.environ.get("LIVE_THREADS", "4"))
 SPLITS_PER_SECOND = float(os.environ.get("LIVE_SPLITS_PER_SECOND", "2"))
 
 
