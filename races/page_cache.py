@@ -17,7 +17,9 @@ why they may be gzip-compressed (a compressed secret is what BREACH recovers); f
 import gzip
 import hashlib
 import re
+import threading
 import time
+from collections import OrderedDict
 from datetime import UTC
 from functools import wraps
 
@@ -129,7 +131,7 @@ def cached_page(state_of, *, vary_on_accept: bool = False):
             if state is None or request.method not in ("GET", "HEAD"):
                 return view(request, *args, **kwargs)
             digest = _digest(request, state, vary_on_accept)
-            entry = cache.get(f"page:{digest}")
+            entry = _recent_page(digest)
             if entry is not None:
                 return _response(request, entry, vary_on_accept)
             # Not rendered for this version yet. On race day splits come faster than a page
@@ -137,11 +139,13 @@ def cached_page(state_of, *, vary_on_accept: bool = False):
             # and meanwhile the others serve the page they have (a second old at most).
             address = _digest(request, "", vary_on_accept)
             latest = cache.get(f"page-latest:{address}")
-            if latest is not None and (
-                time.time() - latest["at"] < settings.TASUKI_PAGE_REFRESH_SECONDS
-                or not cache.add(f"page-lock:{address}", 1, timeout=RENDER_LOCK_SECONDS)
-            ):
-                return _response(request, latest["entry"], vary_on_accept, etag=latest["etag"])
+            locked = False
+            if latest is not None:
+                if time.time() - latest["at"] < settings.TASUKI_PAGE_REFRESH_SECONDS:
+                    return _response(request, latest["entry"], vary_on_accept, etag=latest["etag"])
+                locked = cache.add(f"page-lock:{address}", 1, timeout=RENDER_LOCK_SECONDS)
+                if not locked:
+                    return _response(request, latest["entry"], vary_on_accept, etag=latest["etag"])
             try:
                 response = view(request, *args, **kwargs)
                 if hasattr(response, "render") and not response.is_rendered:
@@ -153,7 +157,7 @@ def cached_page(state_of, *, vary_on_accept: bool = False):
                 latest = {"entry": entry, "etag": f'W/"{digest}"', "at": time.time()}
                 cache.set(f"page-latest:{address}", latest, PAGE_CACHE_SECONDS)
             finally:
-                if latest is not None:
+                if locked:
                     cache.delete(f"page-lock:{address}")
             return _response(request, entry, vary_on_accept)
 
@@ -163,10 +167,58 @@ def cached_page(state_of, *, vary_on_accept: bool = False):
 
 
 def _state(request, state_of, args, kwargs) -> str | None:
-    # The validator and the cache key need the same state: one query per request.
+    # The validator and the cache key need the same state: one query per request at most.
     if not hasattr(request, "_page_state"):
-        request._page_state = state_of(request, *args, **kwargs)
+        request._page_state = _remembered_state(request, state_of, args, kwargs)
     return request._page_state
+
+
+# What this process read last, for as long as a page may lag behind anyway (the refresh
+# period): a poll then costs no query, and a page it has served before no trip to Redis either.
+_states: dict[tuple, tuple[float, str | None]] = {}
+_pages: OrderedDict[str, dict] = OrderedDict()
+_pages_lock = threading.Lock()
+RECENT_STATES = 1_000
+RECENT_PAGES = 64
+
+
+def _remembered_state(request, state_of, args, kwargs) -> str | None:
+    period = settings.TASUKI_PAGE_REFRESH_SECONDS
+    if period <= 0:
+        return state_of(request, *args, **kwargs)
+    key = (state_of, kwargs.get("slug"))  # a race's state is the same for all its pages
+    now = time.monotonic()
+    remembered = _states.get(key)
+    if remembered is not None and remembered[0] > now:
+        return remembered[1]
+    state = state_of(request, *args, **kwargs)
+    if len(_states) >= RECENT_STATES:
+        _states.clear()
+    _states[key] = (now + period, state)
+    return state
+
+
+def _recent_page(digest: str) -> dict | None:
+    """The page kept under `digest` (a version's page never changes), from this process first."""
+    with _pages_lock:
+        entry = _pages.get(digest)
+        if entry is not None:
+            _pages.move_to_end(digest)
+            return entry
+    entry = cache.get(f"page:{digest}")
+    if entry is not None:
+        with _pages_lock:
+            _pages[digest] = entry
+            while len(_pages) > RECENT_PAGES:
+                _pages.popitem(last=False)
+    return entry
+
+
+def forget_recent() -> None:
+    """For tests: this process's memory of states and pages goes (the cache's stays)."""
+    _states.clear()
+    with _pages_lock:
+        _pages.clear()
 
 
 def _digest(request, state: str, vary_on_accept: bool) -> str:

@@ -533,7 +533,9 @@ def free_loopback_address() -> str:
 LIVE_ADDRESS = free_loopback_address()  # loopback only
 LIVE_USERS = int(os.environ.get("LIVE_USERS", "200"))
 LIVE_SECONDS = int(os.environ.get("LIVE_SECONDS", "30"))
-LIVE_WORKERS = int(os.environ.get("LIVE_WORKERS", "3"))
+LIVE_WORKERS = int(os.environ.get("LIVE_WORKERS", "2"))
+# Threads per worker: more than one runs gunicorn's gthread workers, which keep connections open.
+LIVE_THREADS = int(os.environ.get("LIVE_THREADS", "4"))
 SPLITS_PER_SECOND = float(os.environ.get("LIVE_SPLITS_PER_SECOND", "2"))
 
 
@@ -578,13 +580,13 @@ def serve_the_crowd() -> None:
         check=True,
     )
     print(
-        f"\nlive     demo race, {race.teams.count()} teams; gunicorn {LIVE_WORKERS} workers; "
+        f"\nlive     demo race, {race.teams.count()} teams; gunicorn {LIVE_WORKERS} workers × {LIVE_THREADS} threads; "
         f"{LIVE_USERS} readers for {LIVE_SECONDS} s; {SPLITS_PER_SECOND:g} splits/s posted"
     )
     with celery_worker(), open(logs / "bench-gunicorn.log", "w") as web_log:
         web = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "ekiden.wsgi", "--bind", LIVE_ADDRESS,
-             "--workers", str(LIVE_WORKERS), "--log-level", "warning"],
+             "--workers", str(LIVE_WORKERS), "--threads", str(LIVE_THREADS), "--log-level", "warning"],
             cwd=ROOT, env=env, stdout=web_log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         try:

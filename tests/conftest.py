@@ -3,6 +3,7 @@ from pathlib import Path
 import pytest
 from django.core.cache import cache
 
+from races import page_cache
 from results.standings_cache import forget_recent
 
 # The worked examples of the standings rules, with the exact export each must give.
@@ -15,9 +16,11 @@ def _fresh_cache():
     # rolled-back test: start every test from an empty cache.
     cache.clear()
     forget_recent()
+    page_cache.forget_recent()
     yield
     cache.clear()
     forget_recent()
+    page_cache.forget_recent()
 
 
 @pytest.fixture(autouse=True)

@@ -313,6 +313,8 @@ def test_every_public_page_passes_axe(request, live_server, mini_ekiden, monkeyp
     found = {}
     for path in PUBLIC_PAGES:
         page.goto(live_server.url + path)
+        name = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "home"
+        screenshot(page, f"{viewport}-{name}")
         if report := axe_violations(page):
             found[path] = report
         # With the filters open too, and keyboard focus on a control.

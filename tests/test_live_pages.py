@@ -20,6 +20,7 @@ from django.test import TestCase, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from races import page_cache
 from races.models import Race, Schedule
 from races.problems import InputProblems
 from races.race_file import parse_race_payload
@@ -35,6 +36,7 @@ KL = ZoneInfo("Asia/Kuala_Lumpur")
 def fresh():
     cache.clear()
     forget_recent()
+    page_cache.forget_recent()
 
 
 def standings_url(slug: str = "hand") -> str:
@@ -277,6 +279,15 @@ class ConditionalGetTest(TestCase):
         response = self.client.get(standings_url(), headers={"If-None-Match": before})
         self.assertEqual(response.status_code, 200)
         self.assertNotEqual(response["ETag"], before)
+
+    @override_settings(TASUKI_PAGE_REFRESH_SECONDS=1)
+    def test_within_the_refresh_period_a_process_answers_from_memory(self):
+        etag = self.client.get(standings_url())["ETag"]
+        with self.assertNumQueries(0):
+            self.assertEqual(
+                self.client.get(standings_url(), headers={"If-None-Match": etag}).status_code, 304
+            )
+            self.assertEqual(self.client.get(standings_url()).status_code, 200)
 
     @override_settings(TASUKI_PAGE_REFRESH_SECONDS=60)
     def test_splits_faster_than_the_refresh_period_get_the_page_rendered_last(self):
