@@ -64,32 +64,46 @@ def browser(django_db_setup):
             chromium.close()
 
 
-class Network:
-    """The phone's network. Playwright's offline mode cuts the page's requests but lets the
-    service worker's through (microsoft/playwright#2311), so a cut also aborts every request
-    left, as a phone without signal would."""
+NO_SIGNAL = "X-Test-No-Signal"
 
-    def __init__(self, context):
+
+class Network:
+    """The phone's signal, cut and restored by the test.
+
+    Chromium's offline mode alone leaks: a service worker's requests pass
+    (microsoft/playwright#2311), and now and then a request it reports as failed still reaches
+    the server. So a cut also aborts every request Playwright sees, the service worker's
+    included, and the live server answers any that slip through with a 503, as if it were not
+    there: while cut, nothing is stored, whatever the browser's emulation does.
+    """
+
+    def __init__(self, context, live_server):
         self.context = context
-        self.lost: list[str] = []  # what was asked for while cut
+        self.server = live_server.thread.httpd
+        self.app = self.server.get_app()
+        self.cut_at = 0.0
+        self.lost: list[str] = []  # what the phone asked for while cut
+        self.slipped: list[str] = []  # what reached the server all the same
 
     def _no_signal(self, route):
         self.lost.append(route.request.url)
         route.abort("internetdisconnected")
 
+    def _unreachable(self, environ, start_response):
+        self.slipped.append(environ["REQUEST_METHOD"] + " " + environ["PATH_INFO"])
+        start_response("503 Service Unavailable", [("Content-Type", "text/plain"), (NO_SIGNAL, "1")])
+        return [b"no signal"]
+
     def cut(self):
         self.cut_at = time.time()
+        self.server.set_app(self._unreachable)
         self.context.set_offline(True)
         self.context.route("**/*", self._no_signal)
 
     def restore(self):
         self.context.unroute("**/*", self._no_signal)
         self.context.set_offline(False)
-
-
-@pytest.fixture
-def network(context) -> Network:
-    return Network(context)
+        self.server.set_app(self.app)
 
 
 @pytest.fixture
@@ -113,6 +127,13 @@ def context(browser):
 
 
 @pytest.fixture
+def network(context, live_server) -> Network:
+    network = Network(context, live_server)
+    yield network
+    network.restore()
+
+
+@pytest.fixture
 def phone(context, live_server):
     """The phone's tab; it fails the test on a script error, a 5xx or a request off the server."""
     page = context.new_page()
@@ -121,7 +142,9 @@ def phone(context, live_server):
     page.on(
         "response",
         lambda response: (
-            trouble.append(f"{response.status} from {response.url}") if response.status >= 500 else None
+            trouble.append(f"{response.status} from {response.url}")
+            if response.status >= 500 and not response.headers.get(NO_SIGNAL.lower())
+            else None
         ),
     )
     page.on(
@@ -248,11 +271,7 @@ def test_entries_made_offline_survive_a_reload_and_are_stored_once_with_the_tap_
     expect(outbox).to_contain_text("Waiting to send: 3")
     expect(entries).to_have_count(8)
     expect(entries.locator(".entry-state")).to_have_text(["waiting"] * 3 + ["stored"] * 5)
-    _now = time.time()
-    assert len(stored(race_today, "R1")) == 5, [
-        (r.team.bib, round(r.at.timestamp() - _now, 3), round(r.created_at.timestamp() - _now, 3))
-        for r in stored(race_today, "R1")
-    ] + [("cut", round(network.cut_at - _now, 3)), ("lost", network.lost)]
+    assert len(stored(race_today, "R1")) == 5
     phone.wait_for_timeout(1500)  # the upload comes well after the taps
 
     network.restore()

@@ -17,6 +17,7 @@
   const RETRY_MAX_MS = 30 * 1000;
   const BATCH = 500; // the API takes up to 1,000 in one post
   const KEPT_FINISHED = 500; // stored, voided and refused entries kept on the phone per station
+  const POST_PATIENCE_MS = 20 * 1000;
 
   function newId() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -126,14 +127,23 @@
       return cookie ? decodeURIComponent(cookie.slice(prefix.length)) : config.csrfToken;
     }
 
-    function post(url, payload) {
-      return fetch(url, {
-        method: "POST",
-        credentials: "same-origin",
-        cache: "no-store",
-        headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-        body: JSON.stringify(payload),
-      });
+    async function post(url, payload) {
+      // A roadside network can swallow a request for minutes; the entries behind it must not
+      // wait that long. A post given up on may still have arrived: its ids make the next one safe.
+      const giveUp = new AbortController();
+      const timer = setTimeout(() => giveUp.abort(), POST_PATIENCE_MS);
+      try {
+        return await fetch(url, {
+          method: "POST",
+          credentials: "same-origin",
+          cache: "no-store",
+          headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+          body: JSON.stringify(payload),
+          signal: giveUp.signal,
+        });
+      } finally {
+        clearTimeout(timer);
+      }
     }
 
     function asRecord(entry) {

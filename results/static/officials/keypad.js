@@ -13,6 +13,7 @@
   const SAME_BIB_MS = 60 * 1000; // the same team twice within this: a double tap or a typo
   const REMEASURE_MS = 60 * 1000;
   const ENTER_HELD_MS = 2000;
+  const ROSTER_PATIENCE_MS = 30 * 1000;
 
   // --- words -------------------------------------------------------------------------------
 
@@ -60,7 +61,10 @@
   }
 
   async function refreshRoster() {
-    const response = await fetch(config.urls.roster, { credentials: "same-origin" });
+    const response = await fetch(config.urls.roster, {
+      credentials: "same-origin",
+      signal: AbortSignal.timeout(ROSTER_PATIENCE_MS),
+    });
     if (!response.ok) return response.status;
     roster = await response.json();
     await store.put("rosters", { key: STATION_KEY, roster, fetchedAt: Date.now() });
