@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
 # Debian packages the browser tests need: Chromium, and fonts for Japanese and Chinese names.
-SYSTEM_PACKAGES := chromium fonts-noto-cjk
+SYSTEM_PACKAGES := chromium fonts-noto-cjk fonts-dejavu-core fonts-ipaexfont-gothic fonts-droid-fallback poppler-utils
 
 .PHONY: install messages system-packages run test bench lint format clean
 

@@ -106,8 +106,10 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATAB
     )
 
 # A connection per web worker kept between requests: opening one costs more than the small
-# query a polled page needs (races/page_cache.py). 0 closes it after each request.
+# query a polled page needs (races/page_cache.py) or a device post. 0 closes it after each
+# request. Checked before it is used again.
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -137,6 +139,10 @@ else:
 
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
+# With the Redis broker, a task whose worker died unacknowledged goes to another worker after
+# this many seconds. It must exceed the longest task (the PDFs' hard limit is 16 minutes), or a
+# task still running would be started a second time.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="tasuki")
 
@@ -156,8 +162,17 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Uploads (certificate logos) and the printed results; served to organisers through views.
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+MEDIA_URL = "media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # A print job writes its file under one name and replaces it when it is made again, so a
+    # worker killed halfway and the one that redoes the job leave one file, not two.
+    "prints": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"allow_overwrite": True},
+    },
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
@@ -177,6 +192,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "UNAUTHENTICATED_USER": None,
 }
+# A device read later than the server's clock plus this is refused: a tablet set to the wrong
+# day or time zone must not put a team at the finish before it got there.
+DEVICE_READS_MAX_AHEAD_SECONDS = env.int("DEVICE_READS_MAX_AHEAD_SECONDS", default=300)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Tasuki API",
     "DESCRIPTION": "Ekiden timing: device splits in, standings out.",

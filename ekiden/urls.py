@@ -4,12 +4,19 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+
+class SchemaWithSlashView(SpectacularAPIView):
+    schema = None  # served, but not listed in the schema a second time
+
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     # No CSRF token: the switch only sets the reader's language cookie, and a token would make
     # every public page per-reader, so it could be neither cached nor safely compressed.
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
-    path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # The contract's path, and the one with a slash that the first release published.
+    path("api/v1/schema", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/v1/schema/", SchemaWithSlashView.as_view()),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("results.api_urls")),
     path("officials/", include("results.officials.urls")),

@@ -452,6 +452,8 @@ class RaceAdminForm(RegistrationDeadlineInRaceZone, forms.ModelForm):
             "registration_open",
             "registration_closes_at",
             "is_closed",
+            "certificate_logo",
+            "certificate_signature_name",
         )
 
     def _post_clean(self):

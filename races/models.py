@@ -95,15 +95,27 @@ class Race(models.Model):
         _("registration open"),
         default=False,
         help_text=_(
-            "Team captains may register teams on the public form. It closes by itself when the "
-            "race is closed, after race day, or at the deadline below."
+            "Team captains may register teams on the public form. It closes by itself at the "
+            "deadline below, at the gun, or when the race is closed."
         ),
     )
     registration_closes_at = models.DateTimeField(
         _("registration closes at"),
         null=True,
         blank=True,
-        help_text=_("Optional deadline for the public form, in the race's time zone. Empty = race day."),
+        help_text=_("Optional deadline for the public form, in the race's time zone. Empty = the gun."),
+    )
+    certificate_logo = models.ImageField(
+        _("certificate logo"),
+        upload_to="races/logos/",
+        blank=True,
+        help_text=_("Printed at the top of each certificate. PNG or JPEG, a few hundred pixels wide."),
+    )
+    certificate_signature_name = models.CharField(
+        _("certificate signature"),
+        max_length=200,
+        blank=True,
+        help_text=_("Name printed under the signature line of each certificate, e.g. the race director."),
     )
     standings_version = models.PositiveBigIntegerField(
         _("standings version"),

@@ -38,6 +38,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("results", "view_timingrecord"),
         ("results", "add_timingrecord"),
         ("results", "void_timingrecord"),
+        # The tablets and chip readers of the race: tokens made, listed and revoked.
+        *(("results", f"{action}_devicetoken") for action in ("add", "view", "revoke")),
     ],
     RESULTS_DESK: [
         *(("races", f"view_{model}") for model in SET_UP_MODELS),
@@ -46,6 +48,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("results", "view_timingrecord"),
         ("results", "add_timingrecord"),
         ("results", "void_timingrecord"),
+        ("results", "view_devicetoken"),
     ],
 }
 

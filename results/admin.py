@@ -11,8 +11,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from races.admin import ViewOnlyAdmin
+from races.models import Station
 from races.problems import InputProblems
-from results.models import TimingRecord
+from results.device_tokens import device_token_create, device_token_problems, device_tokens_revoke
+from results.models import DeviceToken, TimingRecord
 from results.race_time import format_clock
 from results.services import timing_record_restore, timing_record_void
 
@@ -123,3 +125,112 @@ class CorrectionForm(forms.Form):
         max_length=300,
         help_text=gettext_lazy("Kept in the audit trail, e.g. 'chip read by a spectator at the roadside'."),
     )
+
+
+class StationChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Station) -> str:
+        return f"{obj.race.slug}: {obj.code} – {obj.name}"
+
+
+class DeviceTokenForm(forms.ModelForm):
+    stations = StationChoiceField(
+        queryset=Station.objects.select_related("race").order_by("race__slug", "position"),
+        label=gettext_lazy("stations"),
+        help_text=gettext_lazy("The stations this device may send splits for, all of the token's race."),
+    )
+
+    class Meta:
+        model = DeviceToken
+        fields = ("race", "name", "stations")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("race") and cleaned.get("stations") is not None:
+            problems = device_token_problems(
+                race=cleaned["race"], name=cleaned.get("name", ""), stations=cleaned["stations"]
+            )
+            if problems:
+                raise forms.ValidationError(problems)
+        return cleaned
+
+
+@admin.register(DeviceToken)
+class DeviceTokenAdmin(admin.ModelAdmin):
+    """Tokens for timing devices: made here or with `create_device_token`, revoked, never edited.
+
+    The plain token is shown once, in the message after it is made; only its hash is stored,
+    and the hash is never shown.
+    """
+
+    form = DeviceTokenForm
+    list_display = (
+        "name",
+        "race",
+        "station_codes",
+        "prefix",
+        "created_at",
+        "created_by",
+        "last_used_at",
+        "revoked_at",
+    )
+    list_filter = ("race", ("revoked_at", admin.EmptyFieldListFilter))
+    list_select_related = ("race", "created_by")
+    search_fields = ("name", "prefix")
+    actions = ("revoke_tokens",)
+    readonly_fields = (
+        "race",
+        "name",
+        "station_codes",
+        "prefix",
+        "created_at",
+        "created_by",
+        "last_used_at",
+        "revoked_at",
+        "revoked_by",
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("stations")
+
+    def get_fields(self, request, obj=None):
+        return ("race", "name", "stations") if obj is None else self.readonly_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else self.readonly_fields
+
+    # A token is not edited: a device that moves to another station gets a new one, and the
+    # old one is revoked, so what a token could do is never rewritten behind the records.
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_revoke_permission(self, request) -> bool:
+        return request.user.has_perm("results.revoke_devicetoken")
+
+    @admin.display(description=gettext_lazy("stations"))
+    def station_codes(self, token: DeviceToken) -> str:
+        return ", ".join(s.code for s in sorted(token.stations.all(), key=lambda s: s.position))
+
+    def save_model(self, request, obj, form, change):
+        # Through the service, like the command: the plain token exists only in this message.
+        token, plain = device_token_create(
+            race=obj.race, name=obj.name, stations=form.cleaned_data["stations"], user=request.user
+        )
+        obj.pk = token.pk
+        obj.refresh_from_db()
+        self.message_user(
+            request,
+            _("Token for %(name)s: %(token)s. Copy it onto the device now; it is not shown again.")
+            % {"name": obj.name, "token": plain},
+            messages.WARNING,
+        )
+
+    def save_related(self, request, form, formsets, change):
+        """The service has set the stations."""
+
+    @admin.action(description=gettext_lazy("Revoke the selected device tokens"), permissions=["revoke"])
+    def revoke_tokens(self, request, queryset):
+        revoked = device_tokens_revoke(tokens=queryset, user=request.user)
+        self.message_user(request, _("%d device token(s) revoked.") % revoked, messages.SUCCESS)

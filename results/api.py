@@ -1,4 +1,4 @@
-"""The device and results API (the contract's Device API)."""
+"""The results API: the standings as the export JSON (the device API is in results/device_api/)."""
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema

@@ -1,7 +1,9 @@
 from django.urls import path
 
 from results.api import race_results
+from results.device_api.views import RaceTimingsView
 
 urlpatterns = [
     path("races/<slug:slug>/results", race_results, name="api-race-results"),
+    path("races/<slug:slug>/timings", RaceTimingsView.as_view(), name="api-race-timings"),
 ]

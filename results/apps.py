@@ -7,4 +7,4 @@ class ResultsConfig(AppConfig):
     verbose_name = _("Timing and results")
 
     def ready(self) -> None:
-        from results import receivers  # noqa: F401  (connects the signal)
+        from results import checks, receivers  # noqa: F401  (registers the checks, connects the signals)

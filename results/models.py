@@ -1,11 +1,14 @@
 """Timing records: every read of a tasuki passing a station, as it arrived."""
 
+import hashlib
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from races.models import Race, Station, Team
+from races.models import Category, Race, Station, Team
 
 
 class Source(models.TextChoices):
@@ -109,6 +112,177 @@ class UnmatchedRead(models.Model):
         ordering = ["-received_at", "-pk"]
         verbose_name = _("unmatched read")
         verbose_name_plural = _("unmatched reads")
+        constraints = [
+            # A device re-sends a refused read until someone fixes it: list it once.
+            models.UniqueConstraint(
+                fields=["race", "read_id"], condition=~Q(read_id=""), name="unmatched_read_id_unique_in_race"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.bib_as_read} @ {self.station_code}"
+
+
+def prints_storage():
+    from django.core.files.storage import storages
+
+    return storages["prints"]
+
+
+class PrintJob(models.Model):
+    """A PDF (or a ZIP of PDFs) asked for on the print page or by closing the race.
+
+    A worker makes the file; the job records how far it got, so the organisers' page can show a
+    progress bar, and keeps the file for download. One job of a kind runs at a time per race
+    and category: asking again while it runs returns it (results.print_jobs).
+    """
+
+    class Kind(models.TextChoices):
+        BOOK = "book", _("Results book")
+        CERTIFICATES = "certificates", _("Runners' certificates")
+        TEAM_CERTIFICATES = "team_certificates", _("Team certificates")
+        CERTIFICATES_ZIP = "certificates_zip", _("Certificates, one file per team (ZIP)")
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Waiting for a worker")
+        RUNNING = "running", _("Being made")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    race = models.ForeignKey(Race, on_delete=models.CASCADE, related_name="print_jobs")
+    kind = models.CharField(_("what"), max_length=20, choices=Kind.choices)
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("category"),
+        help_text=_("Certificates of this category only; empty = the whole race."),
+    )
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    file = models.FileField(_("file"), storage=prints_storage, max_length=300, blank=True)
+    message = models.CharField(
+        _("message"), max_length=500, blank=True, help_text=_("Why it failed, or why there is no file.")
+    )
+    task_id = models.CharField(_("task id"), max_length=64, blank=True)
+    attempts = models.PositiveSmallIntegerField(
+        _("attempts"), default=0, help_text=_("Times a worker started it: more than one after a lost worker.")
+    )
+    standings_version = models.PositiveBigIntegerField(_("standings version"), null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("asked for"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last news"), auto_now=True)
+    finished_at = models.DateTimeField(_("made"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("print job")
+        verbose_name_plural = _("print jobs")
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100), name="print_job_progress_at_most_100"),
+        ]
+
+    def __str__(self) -> str:
+        what = self.get_kind_display()
+        return f"{what} ({self.category.code})" if self.category_id else what
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in (self.State.QUEUED, self.State.RUNNING)
+
+    @property
+    def extension(self) -> str:
+        return "zip" if self.kind == self.Kind.CERTIFICATES_ZIP else "pdf"
+
+    def stored_name(self) -> str:
+        """Where its file is kept: one name per job, so making it again replaces the file."""
+        category = f"-{self.category.code}" if self.category_id else ""
+        return f"prints/{self.race.slug}/{self.pk}-{self.kind}{category}.{self.extension}"
+
+    def download_name(self) -> str:
+        names = {
+            self.Kind.BOOK: "results",
+            self.Kind.CERTIFICATES: "certificates",
+            self.Kind.TEAM_CERTIFICATES: "team-certificates",
+            self.Kind.CERTIFICATES_ZIP: "certificates",
+        }
+        category = f"-{self.category.code}" if self.category_id else ""
+        return f"{self.race.slug}-{names[self.kind]}{category}.{self.extension}"
+
+
+class DeviceToken(models.Model):
+    """What a timing tablet or chip reader shows the device API: one race, some stations.
+
+    Only a hash of the token is kept: a copy of the database (a backup, a laptop at the finish
+    line) must not let anyone post splits. The plain token is shown once, when it is made.
+    """
+
+    PREFIX_LENGTH = 8
+
+    race = models.ForeignKey(
+        Race, on_delete=models.CASCADE, related_name="device_tokens", verbose_name=_("race")
+    )
+    name = models.CharField(
+        _("name"), max_length=100, help_text=_("Which device: 'R1 tablet', 'finish chip reader'.")
+    )
+    stations = models.ManyToManyField(
+        Station,
+        related_name="device_tokens",
+        verbose_name=_("stations"),
+        help_text=_("The stations this device may send splits for."),
+    )
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
+    prefix = models.CharField(
+        _("token starts with"), max_length=PREFIX_LENGTH, editable=False, help_text=_("To tell tokens apart.")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True, editable=False)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("revoked by"),
+    )
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["race_id", "name", "pk"]
+        verbose_name = _("device token")
+        verbose_name_plural = _("device tokens")
+        permissions = [("revoke_devicetoken", _("Can revoke a device token"))]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    def issue(self) -> str:
+        """Give this token a new secret and return it; only its hash is kept.
+
+        32 random bytes cannot be guessed, so a fast hash is enough: a slow password hash
+        would only slow down every request a device makes.
+        """
+        plain = secrets.token_urlsafe(32)
+        self.token_hash, self.prefix = token_digest(plain), plain[: self.PREFIX_LENGTH]
+        return plain
+
+
+def token_digest(plain: str) -> str:
+    return hashlib.sha256(plain.encode()).hexdigest()

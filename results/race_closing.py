@@ -1,5 +1,7 @@
 """Closing a race, told with what it did: the organiser learns how many teams became DNF.
 
+Closing also asks for the results book, which a worker makes after the commit.
+
 The close itself is races' service; the count needs the standings engine, which lives here,
 so the command and the admin actions both come through this one function.
 """
@@ -12,6 +14,8 @@ from django.utils.translation import ngettext
 
 from races.models import Race
 from races.services import race_close
+from results.models import PrintJob
+from results.print_jobs import print_job_request
 from results.selectors import teams_still_out
 
 
@@ -48,4 +52,7 @@ def race_close_counting_dnf(*, race: Race, reopen: bool = False, actor: str, use
         return RaceClosing(race.slug, race.is_closed, changed=False)
     dnf = 0 if reopen else teams_still_out(race)
     race_close(race=race, reopen=reopen, actor=actor, user=user, details=None if reopen else {"dnf": dnf})
+    if not reopen:
+        # The final results get their book: a worker makes it once this transaction commits.
+        print_job_request(race=race, kind=PrintJob.Kind.BOOK, requested_by=user)
     return RaceClosing(race.slug, race.is_closed, changed=True, dnf=dnf)

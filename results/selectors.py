@@ -1,5 +1,6 @@
 """Reads: the race handed to the pure standings engine, and its results as the contract's export."""
 
+import logging
 from collections import defaultdict
 from dataclasses import replace
 
@@ -11,7 +12,10 @@ from django.db.models import BigIntegerField, Func
 from races.models import Race
 from results import anomalies, standings, team_progress
 from results.models import TimingRecord, UnmatchedRead
+from results.pdf.printed_race import PrintedLeg, PrintedRace
 from results.race_time import epoch_ms
+
+logger = logging.getLogger(__name__)
 
 
 def course_of(race: Race) -> standings.Course:
@@ -225,3 +229,34 @@ def _natural_bib(bib: str) -> tuple[int, int, str]:
     if bib.isascii() and bib.isdigit():
         return (0, int(bib), bib)
     return (1, 0, bib)
+
+
+# --- the printed results ------------------------------------------------------------------
+
+
+def printed_race(race: Race) -> PrintedRace:
+    """The race as the printed results and certificates show it."""
+    return PrintedRace(
+        slug=race.slug,
+        name=race.name,
+        date=race.date,
+        timezone=race.timezone,
+        distance_km=race.course[-1].km if race.course else 0,
+        legs=tuple(PrintedLeg(leg.number, leg.start.name, leg.end.name, leg.km) for leg in race.legs),
+        categories=tuple(race.categories.values_list("code", "name")),
+        closed=race.is_closed,
+        logo=_certificate_logo(race),
+        signature_name=race.certificate_signature_name,
+    )
+
+
+def _certificate_logo(race: Race) -> bytes | None:
+    if not race.certificate_logo:
+        return None
+    try:
+        with race.certificate_logo.open("rb") as logo:
+            return logo.read()
+    except OSError:
+        # A logo lost from the media folder must not stop the certificates from printing.
+        logger.warning("race %s: certificate logo %s cannot be read", race.slug, race.certificate_logo.name)
+        return None

@@ -1,10 +1,12 @@
 """Write operations on timing: splits in, corrections with an audit trail."""
 
 from collections import Counter
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,15 +21,42 @@ TIMING_COLUMNS = ("bib", "station", "time")
 TIMING_OPTIONAL = ("source", "read_id")
 CHUNK = 2000
 SOURCES = frozenset(Source.values)
+# Up to this many read ids, the stored ones are looked up by id; a longer file reads all of
+# the race's read ids in one go rather than send a very long IN list.
+IDS_LOOKED_UP_ONE_BY_ONE = 1000
+FEW_READS = 50
+
+# bad(position, field, message): a problem with the read at a file line or a batch index.
+ReadProblemSink = Callable[[int, str, str], None]
+
+
+def file_line(line: int) -> str:
+    return _("line %d") % line
 
 
 class BibResolver:
-    """Team bib, runner bib or chip id to the team: readers see chips, officials see bibs."""
+    """Team bib, runner bib or chip id to the team: readers see chips, officials see bibs.
 
-    def __init__(self, race: Race):
-        self.teams: dict[str, int] = dict(Team.objects.filter(race_id=race.pk).values_list("bib", "pk"))
+    With `identifiers`, only those are looked up: a device sends a few reads at a time, and
+    loading every bib of a 25,000-team race for each request would cost more than the insert.
+    """
+
+    def __init__(self, race: Race, identifiers: Collection[str] | None = None):
+        teams = Team.objects.filter(race_id=race.pk).order_by()
+        runners = Runner.objects.filter(race_id=race.pk).exclude(runner_bib="", chip_id="").order_by()
+        if identifiers is not None:
+            wanted = {identifier for identifier in identifiers if identifier}
+            teams = teams.filter(bib__in=wanted)
+        self.teams: dict[str, int] = dict(teams.values_list("bib", "pk"))
         self.aliases: dict[str, int] = {}
-        runners = Runner.objects.filter(race_id=race.pk).exclude(runner_bib="", chip_id="")
+        if identifiers is not None:
+            # A team bib wins over a runner bib or chip id, so only the others are looked up.
+            wanted -= self.teams.keys()
+            if not wanted:
+                return
+            runners = runners.filter(
+                (Q(runner_bib__in=wanted) & ~Q(runner_bib="")) | (Q(chip_id__in=wanted) & ~Q(chip_id=""))
+            )
         for team_id, runner_bib, chip_id in runners.values_list("team_id", "runner_bib", "chip_id"):
             if runner_bib:
                 self.aliases[runner_bib] = team_id
@@ -75,16 +104,22 @@ class ReadChecker:
     """Checks reads of one race, whatever brought them: a file line, a tablet tap, the API.
 
     Each problem goes to `bad(field, message)`; a read with none comes back ready to store.
+    `identifiers`: the only bibs that will be checked (see BibResolver). `latest`: the latest
+    moment a read may have, for reads that arrive as they happen (a device's clock running
+    ahead, or set to the wrong zone, must not put a team at the finish before it got there).
     """
 
     # A typo in an ISO date (2052 for 2025) must not become a split decades after the gun.
     LATEST_AFTER_GUN = timedelta(days=7)
 
-    def __init__(self, race: Race):
+    def __init__(
+        self, race: Race, *, identifiers: Collection[str] | None = None, latest: datetime | None = None
+    ):
         self.race = race
-        self.resolver = BibResolver(race)
+        self.resolver = BibResolver(race, identifiers)
         self.stations = {station.code: station for station in race.course}
         self.gun = race.gun
+        self.latest = latest
         self.parse_time = SplitTimeParser(race)
 
     def check(
@@ -146,16 +181,33 @@ class ReadChecker:
             )
         elif at > self.gun + self.LATEST_AFTER_GUN:
             problem("time", _("%s is more than a week after the start gun; check the date.") % shown)
+        elif self.latest is not None and at > self.latest:
+            problem(
+                "time",
+                _(
+                    "%(time)s is in the future: the server accepts reads up to %(latest)s now; "
+                    "check the device's clock and time zone."
+                )
+                % {
+                    "time": at.astimezone(self.race.zone).isoformat(timespec="milliseconds"),
+                    "latest": self.latest.astimezone(self.race.zone).isoformat(timespec="seconds"),
+                },
+            )
         return at
 
 
 @dataclass
-class TimingImportSummary:
+class StoredReadsSummary:
     added: int = 0
     already_stored: int = 0
+    # The file lines or batch indexes of the reads added (the others were stored already).
+    added_positions: list[int] = field(default_factory=list)
     #: Per station code, in course order: what a preview shows before anything is stored.
     added_at: dict[str, int] = field(default_factory=dict)
     already_stored_at: dict[str, int] = field(default_factory=dict)
+    #: Reads found stored already, per station id (for the per-code counts above).
+    stored_station_ids: Counter = field(default_factory=Counter)
+    added_reads: list[SplitRead] = field(default_factory=list)
 
     def __str__(self) -> str:
         return _("%(added)d timing records added, %(same)d already stored.") % {
@@ -276,7 +328,7 @@ def timing_import(
     actor: str = COMMAND_LINE,
     user=None,
     dry_run: bool = False,
-) -> TimingImportSummary:
+) -> StoredReadsSummary:
     """Store every read of a timing CSV, or none of them if any line is wrong.
 
     A file with a header and no reads yet (a reader's first export) adds nothing and is fine.
@@ -288,10 +340,9 @@ def timing_import(
             # One writer of a race's reads at a time; a preview only reads, so it takes no lock
             # and keeps no tablet waiting while a large file is checked.
             Race.objects.select_for_update().filter(pk=race.pk).first()
-        fresh, summary = _checked_reads(race, raw, filename)
-        if dry_run or not fresh:
+        summary = _checked_reads_stored(race, raw, filename, user=user, dry_run=dry_run)
+        if dry_run or not summary.added:
             return summary
-        _insert_reads(race, fresh, user)
         AuditEntry.objects.create(
             race=race,
             user=user,
@@ -308,8 +359,11 @@ def timing_import(
     return summary
 
 
-def _checked_reads(race: Race, raw: bytes, filename: str) -> tuple[list[SplitRead], TimingImportSummary]:
-    """The file's reads not stored yet, and the counts; InputProblems naming every bad line."""
+def _checked_reads_stored(
+    race: Race, raw: bytes, filename: str, *, user, dry_run: bool
+) -> StoredReadsSummary:
+    """The file's reads not stored yet are stored (unless `dry_run`), with the counts per
+    station; InputProblems naming every bad line, and then nothing is stored."""
     problems: list[str] = []
     rows = read_rows(
         raw,
@@ -335,23 +389,64 @@ def _checked_reads(race: Race, raw: bytes, filename: str) -> tuple[list[SplitRea
     if problems:
         raise InputProblems(problems)
 
-    fresh, summary, stored_at = _new_reads(race, reads, problems)
+    summary = timing_reads_store(
+        race=race,
+        reads=reads,
+        bad=lambda line, field, message: problems.append(at_line(line, field, message)),
+        user=user,
+        dry_run=dry_run,
+    )
     if problems:
         raise InputProblems(problems)
-    summary.added = len(fresh)
-    added_at = Counter(read.station_id for read in fresh)
+    added_at = Counter(read.station_id for read in summary.added_reads)
     for station in checker.stations.values():
-        if added_at[station.pk] or stored_at[station.pk]:
+        if added_at[station.pk] or summary.stored_station_ids[station.pk]:
             summary.added_at[station.code] = added_at[station.pk]
-            summary.already_stored_at[station.code] = stored_at[station.pk]
-    return fresh, summary
+            summary.already_stored_at[station.code] = summary.stored_station_ids[station.pk]
+    return summary
 
 
-def _insert_reads(race: Race, reads: list[SplitRead], user) -> None:
+def timing_reads_store(
+    *,
+    race: Race,
+    reads: list[tuple[int, SplitRead]],
+    bad: ReadProblemSink,
+    user=None,
+    device: str = "",
+    position_name: Callable[[int], str] = file_line,
+    dry_run: bool = False,
+) -> StoredReadsSummary:
+    """Store the checked reads that are not stored yet, in one go: the import and the device API.
+
+    With `dry_run` the summary says what would be stored, and nothing is.
+
+    Each read comes with its position (file line, batch index), which `position_name` puts
+    into words ("line 3", "index 3"). The caller holds the race row lock in its transaction,
+    so no other writer of the race's reads runs in between, and marks the standings stale
+    once if any read was added. A read id used before for another read goes to `bad`, and
+    then nothing is stored: the caller refuses the lot.
+    """
+    conflicts: list[tuple[int, str, str]] = []
+    fresh, summary = _new_reads(race, reads, lambda *problem: conflicts.append(problem), position_name)
+    for problem in conflicts:
+        bad(*problem)
+    if conflicts:
+        return StoredReadsSummary()
+    summary.added_reads = [read for _position, read in fresh]
+    if not dry_run:
+        _insert_reads(race, summary.added_reads, user, device)
+    summary.added = len(fresh)
+    summary.added_positions = [position for position, _read in fresh]
+    return summary
+
+
+def _insert_reads(race: Race, reads: list[SplitRead], user, device: str = "") -> None:
     """Store new reads in one go: COPY on PostgreSQL, where a chip file of 150,000 reads would
-    otherwise spend most of its time building INSERT statements; bulk inserts elsewhere."""
-    if connection.vendor != "postgresql":
-        TimingRecord.objects.bulk_create([r.as_record(race, user) for r in reads], batch_size=CHUNK)
+    otherwise spend most of its time building INSERT statements; bulk inserts elsewhere, and
+    for a tablet's few reads, which one INSERT sends in one round trip (COPY needs two) while
+    the race's lock is held."""
+    if connection.vendor != "postgresql" or len(reads) <= FEW_READS:
+        TimingRecord.objects.bulk_create([r.as_record(race, user, device) for r in reads], batch_size=CHUNK)
         return
     columns = [
         "race_id", "team_id", "station_id", "at", "source", "read_id", "bib_as_read", "recorded_by_id",
@@ -376,7 +471,7 @@ def _insert_reads(race: Race, reads: list[SplitRead], user) -> None:
                     r.read_id,
                     r.bib_as_read,
                     user_id,
-                    "",
+                    device,
                     now,
                     False,
                     "",
@@ -385,16 +480,15 @@ def _insert_reads(race: Race, reads: list[SplitRead], user) -> None:
 
 
 def _new_reads(
-    race: Race, reads: list[tuple[int, SplitRead]], problems: list[str]
-) -> tuple[list[SplitRead], TimingImportSummary, Counter]:
-    """The reads not stored yet, and the others counted per station id; a read id re-used with
-    other content is a problem."""
-    summary = TimingImportSummary()
-    stored_at: Counter = Counter()
+    race: Race, reads: list[tuple[int, SplitRead]], bad: ReadProblemSink, position_name: Callable[[int], str]
+) -> tuple[list[tuple[int, SplitRead]], StoredReadsSummary]:
+    """The reads not stored yet, with their positions; a read id re-used with other content
+    goes to `bad`."""
+    summary = StoredReadsSummary()
 
     def already_stored(read: SplitRead) -> None:
         summary.already_stored += 1
-        stored_at[read.station_id] += 1
+        summary.stored_station_ids[read.station_id] += 1
 
     first_with_id: dict[str, tuple[int, SplitRead]] = {}
     keyless: set[tuple] = set()
@@ -406,13 +500,11 @@ def _new_reads(
                 first_with_id[read.read_id] = (line, read)
                 candidates.append((line, read))
             elif seen[1].content != read.content:
-                problems.append(
-                    at_line(
-                        line,
-                        "read_id",
-                        _("%(id)s is used on line %(first)d for another read; each read needs its own id.")
-                        % {"id": read.read_id, "first": seen[0]},
-                    )
+                bad(
+                    line,
+                    "read_id",
+                    _("%(id)s is used on %(first)s for another read; each read needs its own id.")
+                    % {"id": read.read_id, "first": position_name(seen[0])},
                 )
             else:
                 already_stored(read)
@@ -427,7 +519,10 @@ def _new_reads(
     stored = TimingRecord.objects.filter(race_id=race.pk).order_by()
     stored_by_id: dict[str, tuple] = {}
     if first_with_id:
-        rows = stored.exclude(read_id="").values_list("read_id", "team_id", "station_id", "at", "source")
+        with_id = stored.exclude(read_id="")
+        if len(first_with_id) <= IDS_LOOKED_UP_ONE_BY_ONE:
+            with_id = with_id.filter(read_id__in=list(first_with_id))
+        rows = with_id.values_list("read_id", "team_id", "station_id", "at", "source")
         stored_by_id = {read_id: tuple(content) for read_id, *content in rows if read_id in first_with_id}
     stored_keyless: set[tuple] = set()
     if keyless:
@@ -438,24 +533,24 @@ def _new_reads(
             )
         )
 
-    fresh: list[SplitRead] = []
+    fresh: list[tuple[int, SplitRead]] = []
     for line, read in candidates:
         if read.read_id:
             stored_content = stored_by_id.get(read.read_id)
             if stored_content is None:
-                fresh.append(read)
+                fresh.append((line, read))
             elif stored_content == read.content:
                 already_stored(read)
             else:
                 record = TimingRecord.objects.select_related("team", "station").get(
                     race=race, read_id=read.read_id
                 )
-                problems.append(at_line(line, "read_id", _conflict_message(read, record, race)))
+                bad(line, "read_id", _conflict_message(read, record, race))
         elif read.content in stored_keyless:
             already_stored(read)
         else:
-            fresh.append(read)
-    return fresh, summary, stored_at
+            fresh.append((line, read))
+    return fresh, summary
 
 
 @transaction.atomic

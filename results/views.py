@@ -20,6 +20,7 @@ from races.page_cache import cached_page, race_state
 from results.filters import StandingsQueryForm, read_query, select_standings
 from results.inert_cells import InertExportMixin
 from results.position_chart import position_chart
+from results.print_jobs import latest_book
 from results.race_time import format_duration
 from results.selectors import standings_for_race, team_progress_for
 from results.tables import (
@@ -119,6 +120,7 @@ class StandingsView(InertExportMixin, SingleTableMixin, TemplateView):
                 "kuriage_mark": KURIAGE_MARK,
                 "shows_kuriage_mark": table.shows_kuriage_mark(selection),
                 "registration_open": self.race.registration_is_open(timezone.now()),
+                "book": latest_book(self.race) if self.race.is_closed else None,
                 "filter_summary": _filter_summary(selection, self.category_names),
                 "page_title": _page_title(self.race, selection, table),
                 "has_out_teams": selection.view in ("overall", "category")

@@ -1,35 +1,69 @@
-"""`make bench`: how fast the standings are, measured, not asserted.
+"""`make bench`: how fast the standings, the device API and the printed results are, measured.
 
-`python -m tests.benchmarks [standings] [live]` runs the sections named (default: both).
+`python -m tests.benchmarks [standings] [api] [pdf] [live]` runs the sections named (default: all).
 
 standings: for synthetic races of 300 × 4, 5,000 × 4 and 25,000 × 5 legs (+1 checkpoint):
 - engine: full recompute of the pure standings engine (median of several runs);
 - import: `import_timing` throughput into PostgreSQL (records/s, the whole file in one go);
 - end-to-end: from one committed split to standings cached by a real Celery worker on Redis.
 
+api: the device API under gunicorn for a 300-team race: single posts per second and their
+latency from several tablets at once (and from one alone), records per second in batches of
+1,000, and the CPU each post costs the web processes and PostgreSQL (this machine is shared,
+so rates swing with whatever else runs; the CPU cost swings less). The load comes from
+threads with keep-alive connections over loopback, a fixed number of requests. No Celery
+worker runs (BENCH_API_WORKER=1 starts one): the recompute is measured above, and on two
+cores it would take its share from the API.
+
+pdf: the results book of 300 teams and the certificates of 1,200 runners of the demo race,
+rendered by the same functions as the workers, with the files' sizes. It runs in a process of
+its own and needs no services: an SQLite file in a temporary folder, tasks in-process.
+
 live: the demo race (300 teams) served by gunicorn with PostgreSQL and Redis, a Celery worker
 recomputing the standings, while this process posts splits through the timing service; locust
 runs 200 readers on the overall page, a category page and the results API (loopback only,
 bounded in users and time: LIVE_USERS, LIVE_SECONDS). Goal: 500 requests/s, p99 200 ms, no errors.
 
-It uses its own PostgreSQL database (`tasuki_bench`, dropped and created afresh) and Redis
-database 1, so it never touches the data of `make run` or of the tests.
+It uses its own PostgreSQL database (`tasuki_bench`, or BENCH_DATABASE; dropped and created
+afresh) and Redis database 1 (or BENCH_REDIS_URL), so it never touches the data of `make run`
+or of the tests.
 """
 
+import http.client
+import json
 import os
+import random
+import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
-from contextlib import contextmanager
+import uuid
+from collections import Counter
+from contextlib import contextmanager, nullcontext
+from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PG = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
-DB_NAME = "tasuki_bench"
+# Another checkout benchmarking on the same machine at the same time names its own database.
+DB_NAME = os.environ.get("BENCH_DATABASE", "tasuki_bench")
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/1")
 SIZES = [(300, 4, 0), (5_000, 4, 0), (25_000, 5, 1)]
+SECTIONS = ("standings", "api", "pdf", "live")
+
+API_TEAMS = 300
+API_TABLETS = 8  # client threads posting at once
+API_ALONE_POSTS = 300  # posted one after another, for the latency without queueing
+API_SINGLE_POSTS = int(os.environ.get("BENCH_API_POSTS", "4000"))
+API_BATCHES = int(os.environ.get("BENCH_API_BATCHES", "30"))
+API_BATCH_SIZE = 1_000
+# gthread workers keep the tablets' connections alive (sync workers close each one).
+GUNICORN = os.environ.get(
+    "BENCH_GUNICORN", "--workers 2 --worker-class gthread --threads 4 --keep-alive 30"
+).split()
 
 # Other checkouts on this machine may run their benchmarks at the same time: this run's queue,
 # cache keys and live database are its own.
@@ -107,22 +141,51 @@ def median_seconds(action, runs: int) -> float:
     return statistics.median(times)
 
 
-def main() -> None:
-    sections = sys.argv[1:] or ["standings", "live"]
-    unknown = set(sections) - {"standings", "live"}
+_database_ready = False
+
+
+def prepare_database() -> None:
+    """A fresh, migrated benchmark database, once per run."""
+    global _database_ready
+    if _database_ready:
+        return
+    recreate_database()
+    import django
+
+    django.setup()
+    from django.core.cache import cache
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    cache.clear()
+    _database_ready = True
+
+
+def main(argv: list[str]) -> None:
+    sections = argv or list(SECTIONS)
+    unknown = [name for name in sections if name not in SECTIONS]
     if unknown:
-        sys.exit(f"unknown section(s) {', '.join(sorted(unknown))}: choose standings and/or live")
+        sys.exit(f"unknown section {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
+    print("Tasuki benchmark (2-core machine; medians)\n")
     if "standings" in sections:
-        standings_section()
+        standings_benchmark()
+    if "api" in sections:
+        api_benchmark()
     if "live" in sections:
         live_section()
+    if "pdf" in sections:
+        # Its own process: it runs on a throwaway SQLite file, set before Django starts.
+        if sections == ["pdf"]:
+            pdf_main()
+        else:
+            print()
+            subprocess.run([sys.executable, "-m", "tests.benchmarks", "pdf"], cwd=ROOT, check=True)
 
 
-def standings_section() -> None:
+def standings_benchmark() -> None:
     from results.standings import compute_standings
     from tests.synthetic import course_and_entries, generate_race
 
-    print("Tasuki benchmark (2-core machine; medians)\n")
     races = {}
     for teams, legs, checkpoints in SIZES:
         start = time.perf_counter()
@@ -137,15 +200,7 @@ def standings_section() -> None:
             f"full recompute {engine * 1000:8.1f} ms   (generated in {generated:.1f} s)"
         )
 
-    recreate_database()
-    import django
-
-    django.setup()
-    from django.core.cache import cache
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    cache.clear()
+    prepare_database()
     from races.services import entries_import, race_import
     from results import standings_cache
     from results.services import timing_import, timing_record_create
@@ -184,6 +239,284 @@ def standings_section() -> None:
                 f"e2e      {teams:>6} teams: one new split to cached standings (worker, Redis): "
                 f"median {statistics.median(delays) * 1000:.0f} ms, max {max(delays) * 1000:.0f} ms"
             )
+
+
+# --- the device API under gunicorn ---------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(port: int):
+    log = open(ROOT / "var" / "bench-gunicorn.log", "w")  # noqa: SIM115 - closed below
+    command = [
+        sys.executable, "-m", "gunicorn", "ekiden.wsgi", "--bind", f"127.0.0.1:{port}",
+        *GUNICORN, "--log-level", "warning",
+    ]  # fmt: skip
+    # Production settings: with DEBUG on, Django would also keep every query in memory. The
+    # connections live through the run, so that the CPU of their backends can be counted.
+    env = {
+        **os.environ,
+        "DEBUG": "off",
+        "SECRET_KEY": "bench-only-" + uuid.uuid4().hex,
+        "CONN_MAX_AGE": "3600",
+    }
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("gunicorn did not start; see var/bench-gunicorn.log")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield process.pid
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+
+
+def post_all(
+    port: int, path: str, token: str, bodies: list[bytes], tablets: int
+) -> tuple[float, list[float], Counter]:
+    """Send every body once from `tablets` threads, each over its own keep-alive connection.
+
+    Returns the wall time, each request's latency and the count of each reply code.
+    """
+    pending = iter(bodies)
+    take = threading.Lock()
+    latencies: list[float] = []
+    codes: Counter = Counter()
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+
+    def tablet() -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        mine, mine_codes = [], Counter()
+        while True:
+            with take:
+                body = next(pending, None)
+            if body is None:
+                break
+            start = time.perf_counter()
+            connection.request("POST", path, body, headers)
+            response = connection.getresponse()
+            response.read()
+            mine.append(time.perf_counter() - start)
+            mine_codes[response.status] += 1
+        connection.close()
+        with take:
+            latencies.extend(mine)
+            codes.update(mine_codes)
+
+    threads = [threading.Thread(target=tablet) for _ in range(tablets)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - start, latencies, codes
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU of these processes so far (Linux /proc)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def busy_pids(gunicorn_pid: int) -> list[int]:
+    """The gunicorn workers and the PostgreSQL backends serving them."""
+    from django.db import connection
+
+    children = Path(f"/proc/{gunicorn_pid}/task/{gunicorn_pid}/children").read_text().split()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        backends = [pid for (pid,) in cursor.fetchall()]
+    return [int(pid) for pid in children] + backends
+
+
+def api_reads(
+    bibs: list[str], stations: list[str], gun: datetime, count: int, rng: random.Random
+) -> list[dict]:
+    return [
+        {
+            "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            "bib": rng.choice(bibs),
+            "station": rng.choice(stations),
+            "time": (gun + timedelta(milliseconds=rng.randrange(600_000, 10_800_000))).isoformat(
+                timespec="milliseconds"
+            ),
+            "source": "tablet",
+        }
+        for _ in range(count)
+    ]
+
+
+def api_benchmark() -> None:
+    from tests.synthetic import generate_race
+
+    synthetic = generate_race(seed=7, teams=API_TEAMS, legs=4, slug="bench-api")
+    prepare_database()
+    from races.services import entries_import, race_import
+    from results.device_tokens import device_token_create
+    from results.models import TimingRecord
+
+    race, _ = race_import(payload=synthetic.race)
+    entries_import(race=race, raw=csv_bytes(synthetic.entries, list(synthetic.entries[0])))
+    stations = [station for station in race.course if station.code != "START"]
+    _token, token = device_token_create(race=race, name="bench tablet", stations=stations)
+    bibs = sorted({row["team_bib"] for row in synthetic.entries})
+    codes = [station.code for station in stations]
+    rng = random.Random(7)
+    singles = [json.dumps(read).encode() for read in api_reads(bibs, codes, race.gun, API_SINGLE_POSTS, rng)]
+    batches = [
+        json.dumps(api_reads(bibs, codes, race.gun, API_BATCH_SIZE, rng)).encode() for _ in range(API_BATCHES)
+    ]
+    path = f"/api/v1/races/{race.slug}/timings"
+    alone, singles = singles[:API_ALONE_POSTS], singles[API_ALONE_POSTS:]
+
+    print(f"\napi      {API_TEAMS} teams, gunicorn {' '.join(GUNICORN)}, {API_TABLETS} tablets")
+    port = free_port()
+    with (
+        celery_worker() if os.environ.get("BENCH_API_WORKER") == "1" else nullcontext(),
+        gunicorn(port) as web,
+    ):
+        post_all(port, path, token, singles[:200], API_TABLETS)  # warm up: imports, connections
+        pids = busy_pids(web)
+        cpu = cpu_seconds(pids)
+        seconds, latencies, replies = post_all(port, path, token, singles[200:], API_TABLETS)
+        cpu_per_post = (cpu_seconds(pids) - cpu) / len(latencies)
+        cuts = statistics.quantiles(latencies, n=100)
+        print(
+            f"api      single posts: {len(latencies)} in {seconds:.1f} s = {len(latencies) / seconds:,.0f} posts/s "
+            f"(goal ≥ 300); latency p50 {cuts[49] * 1000:.0f} ms, p99 {cuts[98] * 1000:.0f} ms "
+            f"(goal ≤ 100 ms); CPU {cpu_per_post * 1000:.1f} ms a post (web + PostgreSQL); "
+            f"replies {dict(replies)}"
+        )
+        _seconds, latencies, replies = post_all(port, path, token, alone, 1)
+        cuts = statistics.quantiles(latencies, n=100)
+        print(
+            f"api      single posts from one tablet alone: {len(latencies)}, latency p50 "
+            f"{cuts[49] * 1000:.0f} ms, p99 {cuts[98] * 1000:.0f} ms; replies {dict(replies)}"
+        )
+        pids = busy_pids(web)
+        cpu = cpu_seconds(pids)
+        seconds, latencies, replies = post_all(port, path, token, batches, API_TABLETS // 2)
+        records = API_BATCHES * API_BATCH_SIZE
+        cpu_per_record = (cpu_seconds(pids) - cpu) / records
+        print(
+            f"api      batches of {API_BATCH_SIZE}: {records} records in {seconds:.1f} s = "
+            f"{records / seconds:,.0f} records/s (goal ≥ 5,000); batch p50 "
+            f"{statistics.median(latencies) * 1000:.0f} ms; CPU {cpu_per_record * 1e6:.0f} µs a record; "
+            f"replies {dict(replies)}"
+        )
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"api      load average of the machine at the end: {load} (2 cores)")
+    stored = TimingRecord.objects.filter(race=race).count()
+    expected = API_SINGLE_POSTS + records
+    if stored != expected:
+        sys.exit(f"api      {stored} records stored, {expected} expected: see var/bench-gunicorn.log")
+    from ekiden.celery import app
+
+    app.control.purge()  # the recomputes queued for a worker that may not have run
+
+
+# --- the printed results ------------------------------------------------------------------
+
+PDF_TEAMS = 300  # the ALEPS race: 300 teams of four, 1,200 runners
+
+
+def pdf_main() -> None:
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="tasuki-bench-pdf-"))
+    try:
+        pdf_bench(folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def pdf_bench(folder: Path) -> None:
+    os.environ.update(
+        DATABASE_URL=f"sqlite:///{folder / 'bench.sqlite3'}",
+        REDIS_URL="",
+        CELERY_TASK_ALWAYS_EAGER="1",
+        TASUKI_VAR_DIR=str(folder),
+    )
+    import django
+
+    django.setup()
+    from datetime import UTC, datetime
+
+    from django.core.management import call_command
+
+    from races.demo import demo_race
+    from races.services import entries_import, race_close, race_import
+    from results.pdf import fonts
+    from results.pdf.book import results_book
+    from results.pdf.certificates import certificates_pdf, certificates_zip, finished_teams
+    from results.selectors import printed_race, standings_for_race
+    from results.services import timing_import
+
+    start = time.perf_counter()
+    fonts.register()
+    fonts_seconds = time.perf_counter() - start
+    call_command("migrate", verbosity=0)
+    # A few more teams than the race has, so that 300 of them finish.
+    demo = demo_race(teams=PDF_TEAMS + 30)
+    race, _ = race_import(payload=demo.payload)
+    entries_import(race=race, raw=demo.entries_csv)
+    timing_import(race=race, raw=demo.timing_csv)
+    race_close(race=race, actor="bench")
+    race.refresh_from_db()
+    results = standings_for_race(race)
+    printed = printed_race(race)
+    book_input = {**results, "teams": results["teams"][:PDF_TEAMS]}
+    teams = finished_teams(results)[:PDF_TEAMS]
+    runners = sum(len(t["legs"]) for t in teams)
+    made_at = datetime.now(UTC)
+
+    print(f"Printed results of the demo race (fonts loaded once per process: {fonts_seconds:.2f} s)")
+    print(
+        "wall-clock seconds, and in brackets the CPU seconds, which another busy process does not inflate\n"
+    )
+    timed(
+        f"book of {PDF_TEAMS} teams (goal ≤ 3 s)", partial(results_book, printed, book_input, made_at=made_at)
+    )
+    timed(
+        f"certificates of {runners} runners (goal ≤ 15 s, < 2 MB)",
+        partial(certificates_pdf, printed, results, teams),
+    )
+    timed(
+        f"team certificates of {len(teams)} teams",
+        partial(certificates_pdf, printed, results, teams, runner_pages=False, team_pages=True),
+    )
+    timed(
+        f"ZIP of {len(teams)} team files (team page + runners)",
+        partial(certificates_zip, printed, results, teams),
+    )
+
+
+def timed(label: str, render) -> None:
+    start, cpu = time.perf_counter(), time.process_time()
+    content = render()
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu
+    print(f"pdf      {label}: {seconds:.2f} s ({cpu_seconds:.2f} s CPU), {len(content) / 1e6:.2f} MB")
 
 
 # --- live: the public pages under a race-day crowd ----------------------------------------
@@ -262,7 +595,7 @@ def serve_the_crowd() -> None:
             posted = []
             poster = threading.Thread(target=post_splits, args=(race, stop, posted, random.Random(7)))
             poster.start()
-            web_cpu_before = cpu_seconds(web.pid)
+            web_cpu_before = tree_cpu_seconds(web.pid)
             try:
                 prefix = logs / "bench-live"
                 subprocess.run(
@@ -276,7 +609,7 @@ def serve_the_crowd() -> None:
             finally:
                 stop.set()
                 poster.join()
-            web_cpu = cpu_seconds(web.pid) - web_cpu_before
+            web_cpu = tree_cpu_seconds(web.pid) - web_cpu_before
         finally:
             web.terminate()
             web.wait(timeout=30)
@@ -297,19 +630,11 @@ def serve_the_crowd() -> None:
     )
 
 
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU of a process and its children (gunicorn's workers), so far."""
+def tree_cpu_seconds(pid: int) -> float:
+    """User and system CPU of gunicorn and its workers so far (they live through the run)."""
     import psutil
 
-    parent = psutil.Process(pid)
-    total = 0.0
-    for process in [parent, *parent.children(recursive=True)]:
-        try:
-            times = process.cpu_times()
-        except psutil.NoSuchProcess:
-            continue
-        total += times.user + times.system
-    return total
+    return cpu_seconds([pid, *(child.pid for child in psutil.Process(pid).children(recursive=True))])
 
 
 def wait_for_http(url: str) -> None:
@@ -352,4 +677,4 @@ def post_splits(race, stop, posted: list, rng) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

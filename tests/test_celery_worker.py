@@ -67,7 +67,10 @@ def wait_for_cached_version(race: Race, timeout: float = 15) -> dict:
     raise AssertionError(f"the worker did not cache version {wanted}")
 
 
-def test_a_burst_of_splits_is_recomputed_a_few_times_not_once_per_split(worker):
+def test_a_burst_of_splits_is_recomputed_a_few_times_not_once_per_split(worker, settings):
+    # A window long enough that the burst is many commits per window even on a loaded machine;
+    # the bound below counts windows, so a slow machine never turns into a failed test.
+    settings.STANDINGS_DEBOUNCE_SECONDS = 1.0
     folder = EXAMPLES / "hand-worked"
     assert run("import_race", str(folder / "race.json")).ok
     assert run("import_entries", "hand", str(folder / "entries.csv")).ok
@@ -77,15 +80,19 @@ def test_a_burst_of_splits_is_recomputed_a_few_times_not_once_per_split(worker):
 
     # 200 tablet taps, each its own commit; every tap is a little earlier than the one before,
     # so only a recompute that saw the very last commit shows the final time.
+    started = time.monotonic()
     for i in range(200):
         timing_record_create(
             race=race, bib="101", station="R1", time=f"07:00:{59 - i // 4:02d}.{(3 - i % 4) * 100:03d}"
         )
 
+    burst_seconds = time.monotonic() - started
     entry = wait_for_cached_version(race)
     team = next(t for t in entry["results"]["teams"] if t["bib"] == "101")
     assert team["stations"][0]["cumulative_ms"] == 30 * 60_000 + 10_000  # 07:00:10.000
     recomputes = standings_cache.computations(race.pk) - before
-    print(f"\n{recomputes} recomputes for 200 splits")  # reported by `pytest -s`, for the notes
-    assert 1 <= recomputes <= 20, f"{recomputes} recomputes for 200 splits"
+    print(f"\n{recomputes} recomputes for 200 splits in {burst_seconds:.1f} s")  # `pytest -s`, for the notes
+    # At most one recompute per debounce window the burst lasted (plus the one after the last).
+    windows = int(burst_seconds / settings.STANDINGS_DEBOUNCE_SECONDS) + 2
+    assert 1 <= recomputes <= min(windows, 100), f"{recomputes} recomputes for 200 splits"
     assert "refresh_standings" in worker.read_text()

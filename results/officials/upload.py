@@ -22,7 +22,7 @@ from races.forms import TimingUploadForm
 from races.models import Race
 from races.problems import InputProblems, problems_shown
 from results.officials.guards import race_page_required
-from results.services import TimingImportSummary, timing_import
+from results.services import StoredReadsSummary, timing_import
 
 #: A preview not confirmed within this time is forgotten; the official uploads the file again.
 HELD_SECONDS = 30 * 60
@@ -37,7 +37,7 @@ def _held_key(race: Race, user, digest: str) -> str:
     return f"officials:upload:{race.pk}:{user.pk}:{digest}"
 
 
-def _hold(race: Race, user, filename: str, raw: bytes, preview: TimingImportSummary) -> str:
+def _hold(race: Race, user, filename: str, raw: bytes, preview: StoredReadsSummary) -> str:
     digest = hashlib.sha256(raw).hexdigest()
     cache.set(_held_key(race, user, digest), (filename, raw, preview.added), HELD_SECONDS)
     return digest
@@ -50,7 +50,7 @@ def _held(race: Race, user, digest: str) -> tuple[str, bytes, int] | None:
     return held
 
 
-def _station_counts(summary: TimingImportSummary) -> list[dict]:
+def _station_counts(summary: StoredReadsSummary) -> list[dict]:
     return [
         {"station": code, "added": added, "already_stored": summary.already_stored_at.get(code, 0)}
         for code, added in summary.added_at.items()

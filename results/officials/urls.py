@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from results.officials import anomalies, audit, corrections, upload, views
+from results.officials import anomalies, audit, corrections, keypad, printing, upload, views
 
 app_name = "officials"
 urlpatterns = [
@@ -12,6 +12,12 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(next_page="officials:login"), name="logout"),
+    # The station keypad and what it reads and asks for; its service worker.
+    path("sw.js", keypad.service_worker, name="service-worker"),
+    path("<slug:slug>/clock", keypad.clock, name="clock"),
+    path("<slug:slug>/stations/<str:code>/", keypad.keypad, name="keypad"),
+    path("<slug:slug>/stations/<str:code>/roster", keypad.roster, name="roster"),
+    path("<slug:slug>/stations/<str:code>/void", keypad.void, name="void"),
     # The results desk: chip files, corrections per team, anomalies, the audit trail.
     path("<slug:slug>/upload/", upload.upload, name="upload"),
     path("<slug:slug>/upload/confirm/", upload.confirm, name="upload_confirm"),
@@ -26,4 +32,7 @@ urlpatterns = [
     ),
     path("<slug:slug>/anomalies/", anomalies.anomaly_list, name="anomalies"),
     path("<slug:slug>/audit/", audit.audit_trail, name="audit"),
+    # Printing: the results book and the certificates.
+    path("<slug:slug>/print/", printing.print_page, name="print"),
+    path("<slug:slug>/print/<int:job_id>/download/", printing.print_download, name="print_download"),
 ]

@@ -1,0 +1,96 @@
+from django.utils.translation import gettext as _
+
+from races.management.contract import ContractCommand
+from races.models import Category, Race
+from races.problems import InputProblems
+from results.management.output_file import check_writable, write_output
+from results.management.progress_bar import TerminalProgress
+from results.pdf.certificates import (
+    certificates_pdf,
+    certificates_zip,
+    finished_teams,
+    no_finishers_message,
+)
+from results.pdf.fonts import MissingFont
+from results.selectors import printed_race, standings_for_race
+
+
+class Command(ContractCommand):
+    help = _(
+        "Certificates for the runners of every finished team: one page per runner, or one per "
+        "team with --team-pages. An --output ending in .zip gets one PDF per team instead."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("race_slug")
+        parser.add_argument("--output", required=True, help=_("the PDF (or ZIP) file to write"))
+        parser.add_argument(
+            "--category", dest="category_code", help=_("only the teams of this category (its code)")
+        )
+        parser.add_argument("--team", help=_("only this team (its bib)"))
+        parser.add_argument(
+            "--team-pages",
+            action="store_true",
+            help=_("one page per team listing its runners, instead of one page per runner"),
+        )
+
+    def handle(self, *args, race_slug, output, category_code, team, team_pages, **options):
+        race = self.race(race_slug)
+        category = self.category(race, category_code) if category_code else None
+        check_writable(output)
+        results = standings_for_race(race)
+        if team is not None:
+            self.check_team(race, results, team)
+        teams = finished_teams(results, category=category_code, bib=team)
+        if not teams:
+            raise InputProblems([no_finishers_message(race.name, category.name if category else None)])
+
+        printed = printed_race(race)
+        progress = TerminalProgress(self.stdout, _("certificates"))
+        try:
+            if output.lower().endswith(".zip"):
+                content = certificates_zip(printed, results, teams, progress=progress)
+            else:
+                content = certificates_pdf(
+                    printed,
+                    results,
+                    teams,
+                    runner_pages=not team_pages,
+                    team_pages=team_pages,
+                    progress=progress,
+                )
+        except MissingFont as exc:
+            raise InputProblems([str(exc)]) from None
+        progress.finish()
+        write_output(output, content)
+        pages = len(teams) if team_pages else sum(len(t["legs"]) for t in teams)
+        self.stdout.write(
+            _("wrote %(file)s: certificates for %(teams)d team(s), %(pages)d page(s).")
+            % {"file": output, "teams": len(teams), "pages": pages}
+        )
+
+    def category(self, race: Race, code: str) -> Category:
+        category = race.categories.filter(code=code).first()
+        if category is None:
+            known = ", ".join(race.categories.values_list("code", flat=True)) or _("none")
+            raise InputProblems(
+                [
+                    _("category %(code)r does not exist in race %(race)s; its categories: %(known)s.")
+                    % {"code": code, "race": race.slug, "known": known}
+                ]
+            )
+        return category
+
+    def check_team(self, race: Race, results: dict, bib: str) -> None:
+        standing = next((t for t in results["teams"] if t["bib"] == bib), None)
+        if standing is None:
+            raise InputProblems(
+                [_("team %(bib)s is not in race %(race)s.") % {"bib": bib, "race": race.slug}]
+            )
+        if standing["status"] != "FIN":
+            raise InputProblems(
+                [
+                    _("team %(bib)s has not finished (%(status)s): it gets no certificate.")
+                    % {"bib": bib, "status": standing["status"]}
+                ]
+            )

@@ -1,0 +1,230 @@
+"""The station keypad: a phone at a relay point records who passed and when, even offline.
+
+The page itself is static once loaded: its scripts (results/static/officials/keypad*.js)
+keep every entry in the browser's IndexedDB and post it to the device API
+(`POST /api/v1/races/<slug>/timings`), retrying until the server has it. Here are the page, the small JSON endpoints it reads (the server
+clock, the station's roster), the void it asks for, and its service worker.
+"""
+
+import hashlib
+import json
+import time
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.http import HttpResponse, HttpResponseNotModified, JsonResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_GET, require_POST
+
+from races.problems import InputProblems
+from results.models import Source, TimingRecord
+from results.officials.guards import official_json_required, station_official_required
+from results.roster import legs_at, station_roster
+from results.services import timing_record_void
+
+# The files the service worker keeps so the keypad reloads at a roadside without a network.
+OFFLINE_ASSETS = (
+    "officials/keypad.css",
+    "officials/keypad-store.js",
+    "officials/keypad-clock.js",
+    "officials/keypad-outbox.js",
+    "officials/keypad.js",
+)
+# A phone shows the last entries of its station; older ones stay in its storage and on the server.
+ENTRIES_SHOWN = 50
+
+
+def keypad_strings() -> dict[str, str]:
+    """Everything the script writes on the screen, translated here; %(name)s marks a value."""
+    return {
+        "offset": _("clock offset %(offset)s s"),
+        "offset_unknown": _("clock offset not measured yet: using this phone's clock"),
+        "offset_old": _("clock offset %(offset)s s (measured %(minutes)s min ago)"),
+        "online": _("online"),
+        "offline": _("offline"),
+        "waiting": _("Waiting to send: %(count)s"),
+        "all_sent": _("All entries sent"),
+        "retry_in": _("next try in %(seconds)s s"),
+        "login_again": _("Log in again to send them: your entries are kept on this phone."),
+        "no_endpoint": _("The server does not take entries yet (%(status)s); they are kept and retried."),
+        "server_trouble": _("The server did not answer (%(status)s); entries are kept and retried."),
+        "offline_ready": _("ready offline"),
+        "offline_not_ready": _("not ready offline yet"),
+        "unknown_bib": _("Bib %(bib)s is not in this race's list."),
+        "unknown_team": _("Unknown bib"),
+        "same_bib": _("Team %(bib)s was recorded here %(seconds)s s ago."),
+        "past_station": _("Team %(bib)s was already recorded at %(station)s, past this station."),
+        "already_here": _("Team %(bib)s was already recorded here at %(time)s."),
+        "status": _("Team %(bib)s has status %(status)s."),
+        "arrived": _("Arrived"),
+        "passing": _("Passing"),
+        "next": _("Next"),
+        "leg": _("leg %(number)s"),
+        "state_tap": _("tap"),
+        "state_waiting": _("waiting"),
+        "state_stored": _("stored"),
+        "state_refused": _("refused"),
+        "state_voiding": _("voiding"),
+        "state_voided": _("voided"),
+        "void": _("Void…"),
+        "void_title": _("Void %(bib)s (%(team)s) at %(time)s?"),
+        "remove": _("Remove"),
+        "dropped": _("Entry %(bib)s removed before it was sent."),
+        "tap_dropped": _("Tap at %(time)s removed."),
+        "void_asked": _("Void of %(bib)s asked; it is sent with the entries."),
+        "void_refused": _("Void refused: %(message)s"),
+        "nothing_to_undo": _("Nothing to undo."),
+        "undo_reason": _("Undone at the keypad right after entry"),
+        "type_a_bib": _("Type a bib first."),
+        "no_tap_waiting": _("No tap is waiting for a bib: press TAP as the runner crosses."),
+        "tap_recorded": _("Tap %(number)s at %(time)s: type its bib."),
+        "paired": _("Tap %(number)s is %(bib)s."),
+        "send_paired": _("Send %(count)s paired"),
+        "sent_paired": _("%(count)s paired entries are on their way."),
+        "taps_waiting": _("Taps without a bib: %(count)s"),
+        "recorded": _("%(bib)s recorded at %(time)s."),
+        "held_time": _("Its time %(time)s is kept: correct the bib and press Enter, or discard it."),
+        "phone_trouble": _("This phone could not send (%(error)s); entries are kept and retried."),
+        "empty_list": _("No entries at this station on this phone yet."),
+        "delete_tap": _("Delete tap %(number)s"),
+        "edit_tap": _("Tap %(number)s: type the right bib and press Enter."),
+    }
+
+
+@station_official_required
+@ensure_csrf_cookie
+def keypad(request, race, station):
+    arriving, leaving = legs_at(race, station)
+    config = {
+        "race": race.slug,
+        "station": station.code,
+        "timezone": race.timezone,
+        "language": request.LANGUAGE_CODE,
+        "source": Source.TABLET,
+        "entriesShown": ENTRIES_SHOWN,
+        "csrfCookie": settings.CSRF_COOKIE_NAME,
+        # The cookie's token is fresher (a login changes it); this one serves if it is unreadable.
+        "csrfToken": get_token(request),
+        "urls": {
+            "timings": reverse("api-race-timings", kwargs={"slug": race.slug}),
+            "clock": reverse("officials:clock", kwargs={"slug": race.slug}),
+            "roster": reverse("officials:roster", kwargs={"slug": race.slug, "code": station.code}),
+            "void": reverse("officials:void", kwargs={"slug": race.slug, "code": station.code}),
+            "serviceWorker": reverse("officials:service-worker"),
+            "scope": reverse("officials:index"),
+            "login": reverse("officials:login") + "?" + urlencode({"next": request.path}),
+            "page": request.path,
+        },
+        "strings": keypad_strings(),
+    }
+    return render(
+        request,
+        "officials/keypad.html",
+        {"race": race, "station": station, "arriving": arriving, "leaving": leaving, "config": config},
+    )
+
+
+@require_GET
+@never_cache
+@official_json_required(station=False)
+def clock(request, race):
+    """The server's time, for the keypad to measure its phone's clock against."""
+    return JsonResponse({"now_ms": time.time_ns() // 1_000_000})
+
+
+@require_GET
+@official_json_required(station=True)
+def roster(request, race, station):
+    body = json.dumps(station_roster(race, station), ensure_ascii=False, separators=(",", ":")).encode()
+    # The keypad asks every minute; a race of 25,000 teams need not travel again unchanged.
+    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+    if request.headers.get("If-None-Match") == etag:
+        response = HttpResponseNotModified()
+    else:
+        response = HttpResponse(body, content_type="application/json")
+    response["ETag"] = etag
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def _error(problem: str) -> dict:
+    """A service's 'reason: say why' as {"field": "reason", "message": "say why"}."""
+    field, sep, message = problem.partition(": ")
+    if sep and field.isidentifier():
+        return {"field": field, "message": message}
+    return {"field": None, "message": problem}
+
+
+@require_POST
+@official_json_required(station=True)
+def void(request, race, station):
+    """Void one of this station's records, found by the id the keypad gave it."""
+    try:
+        payload = json.loads(request.body)
+    except ValueError:
+        payload = None
+    if not isinstance(payload, dict):
+        return JsonResponse(
+            {"errors": [{"field": None, "message": _('Send a JSON object: {"read_id": …, "reason": …}.')}]},
+            status=400,
+        )
+    read_id, reason = str(payload.get("read_id") or "").strip(), str(payload.get("reason") or "")
+    if not read_id:
+        return JsonResponse(
+            {"errors": [{"field": "read_id", "message": _("say which entry to void.")}]}, status=400
+        )
+    record = TimingRecord.objects.filter(race=race, read_id=read_id).select_related("station").first()
+    if record is None:
+        return JsonResponse(
+            {"errors": [{"field": "read_id", "message": _("no entry %s has reached the server.") % read_id}]},
+            status=404,
+        )
+    if record.station_id != station.pk:
+        message = _("this entry was recorded at %(other)s; void it there or on the corrections page.")
+        return JsonResponse(
+            {"errors": [{"field": "read_id", "message": message % {"other": record.station.code}}]},
+            status=403,
+        )
+    if record.voided:  # a void re-sent after a lost answer: done already
+        return JsonResponse({"read_id": read_id, "voided": True})
+    try:
+        timing_record_void(record=record, reason=reason, user=request.user)
+    except InputProblems as exc:
+        return JsonResponse({"errors": [_error(problem) for problem in exc.problems]}, status=400)
+    return JsonResponse({"read_id": read_id, "voided": True})
+
+
+def _assets_version() -> str:
+    digest = hashlib.sha256()
+    for name in OFFLINE_ASSETS:
+        with open(finders.find(name), "rb") as asset:
+            digest.update(asset.read())
+    return digest.hexdigest()[:12]
+
+
+@require_GET
+def service_worker(request):
+    """The keypad's service worker. Served here, not under /static/, so that its scope covers
+    the keypad pages (/officials/); it holds nothing private, so it needs no login."""
+    assets = [staticfiles_storage.url(name) for name in OFFLINE_ASSETS]
+    scope = reverse("officials:index")
+    script = render_to_string(
+        "officials/sw.js",
+        {
+            "cache_name": f"tasuki-keypad-{_assets_version()}",
+            "assets_json": json.dumps(assets),
+            "scope_json": json.dumps(scope),
+        },
+    )
+    response = HttpResponse(script, content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    response["Service-Worker-Allowed"] = scope
+    return response

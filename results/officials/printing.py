@@ -1,0 +1,67 @@
+"""The organisers' print page: ask for the results book or certificates, watch them being made
+by a worker, download them.
+
+While a job is being made the list of jobs polls itself with htmx; an htmx request gets the
+list alone.
+"""
+
+from django.contrib import messages
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from races.access import is_race_organiser
+from races.models import Race
+from results.models import PrintJob
+from results.officials.forms import PrintRequestForm
+from results.officials.guards import race_page_required
+from results.print_jobs import print_job_request, print_jobs_of
+
+FOR_ORGANISERS = gettext_lazy("Printing the results and the certificates is for the race's organisers.")
+
+
+@race_page_required(is_race_organiser, FOR_ORGANISERS)
+@require_http_methods(["GET", "POST"])
+def print_page(request, race: Race):
+    form = PrintRequestForm(request.POST or None, race=race)
+    if request.method == "POST":
+        if form.is_valid():
+            job, created = print_job_request(
+                race=race,
+                kind=form.cleaned_data["kind"],
+                category=form.cleaned_data["category"],
+                requested_by=request.user,
+            )
+            if created:
+                messages.success(request, _("%s: asked for; it appears below when it is ready.") % job)
+            else:
+                messages.info(request, _("%s is already being made: see its progress below.") % job)
+            return redirect("officials:print", slug=race.slug)
+        messages.error(request, _("Choose what to print with one of the buttons."))
+    jobs = print_jobs_of(race)
+    context = {
+        "race": race,
+        "form": form,
+        "kinds": PrintJob.Kind,
+        "jobs": jobs,
+        "any_active": any(job.is_active for job in jobs),
+        "organiser": True,
+        "desk": True,
+    }
+    template = "officials/printing/jobs.html" if request.htmx else "officials/printing/page.html"
+    return render(request, template, context)
+
+
+@race_page_required(is_race_organiser, FOR_ORGANISERS)
+@require_GET
+def print_download(request, race: Race, job_id: int):
+    job = get_object_or_404(PrintJob.objects.select_related("race", "category"), pk=job_id, race=race)
+    if not job.file:
+        raise Http404(_("This job has no file."))
+    try:
+        stored = job.file.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("The file of this job is gone from the server; ask for it again.")) from None
+    return FileResponse(stored, as_attachment=True, filename=job.download_name())

@@ -1,0 +1,309 @@
+"""The station keypad on a phone, in a real browser (Debian's headless Chromium), network cut.
+
+Alice keeps relay station R1 of a race that started at midnight today; Fiona keeps the finish.
+An entry's time is the moment of the tap, so the test notes the clock around each tap and
+compares it with what the server stored, long after, when the network came back.
+"""
+
+import os
+import re
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.contrib.auth import get_user_model
+from playwright.sync_api import Page, expect, sync_playwright
+
+from races.models import OfficialRole, Race, RaceOfficial, Station
+from races.services import entries_import, race_import
+from results.models import TimingRecord
+from tests.race_payloads import KL_EKIDEN
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PHONE = {"width": 390, "height": 844}
+ZONE = "Asia/Kuala_Lumpur"
+# The tap and the test's clock readings around it are a few milliseconds apart; the offset the
+# page measures to the (same machine's) server clock is a few milliseconds at most.
+TOLERANCE_S = 0.3
+
+if not CHROMIUM.exists():
+    if os.environ.get("CI"):
+        pytest.fail(
+            f"{CHROMIUM} is missing on CI: install Debian's chromium before the browser tests.",
+            pytrace=False,
+        )
+    pytest.skip(
+        f"{CHROMIUM} is missing: `apt-get install chromium fonts-noto-cjk` to run the browser tests.",
+        allow_module_level=True,
+    )
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(scope="module")
+def browser(django_db_setup):
+    # As in test_browser.py: Playwright's sync API runs an asyncio loop in this thread, and
+    # Django takes every ORM call made meanwhile for one from async code.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        # Lets the test see and cut the service worker's own requests (see `Network`).
+        patch.setenv("PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS", "1")
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            yield chromium
+            chromium.close()
+
+
+class Network:
+    """The phone's network. Playwright's offline mode cuts the page's requests but lets the
+    service worker's through (microsoft/playwright#2311), so a cut also aborts every request
+    left, as a phone without signal would."""
+
+    def __init__(self, context):
+        self.context = context
+        self.lost: list[str] = []  # what was asked for while cut
+
+    def _no_signal(self, route):
+        self.lost.append(route.request.url)
+        route.abort("internetdisconnected")
+
+    def cut(self):
+        self.cut_at = time.time()
+        self.context.set_offline(True)
+        self.context.route("**/*", self._no_signal)
+
+    def restore(self):
+        self.context.unroute("**/*", self._no_signal)
+        self.context.set_offline(False)
+
+
+@pytest.fixture
+def network(context) -> Network:
+    return Network(context)
+
+
+@pytest.fixture
+def screenshots(tmp_path_factory) -> Path:
+    return Path(os.environ.get("KEYPAD_SCREENSHOTS") or tmp_path_factory.mktemp("keypad"))
+
+
+@pytest.fixture
+def context(browser):
+    context = browser.new_context(
+        viewport=PHONE,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="en-GB",
+        timezone_id=ZONE,
+    )
+    context.set_default_timeout(10_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def phone(context, live_server):
+    """The phone's tab; it fails the test on a script error, a 5xx or a request off the server."""
+    page = context.new_page()
+    trouble: list[str] = []
+    page.on("pageerror", lambda error: trouble.append(f"script error: {error}"))
+    page.on(
+        "response",
+        lambda response: (
+            trouble.append(f"{response.status} from {response.url}") if response.status >= 500 else None
+        ),
+    )
+    page.on(
+        "request",
+        lambda request: (
+            None
+            if request.url.startswith((live_server.url, "data:", "about:"))
+            else trouble.append(f"request off the server: {request.url}")
+        ),
+    )
+    yield page
+    assert trouble == []
+
+
+def entries_csv(bibs: range) -> bytes:
+    lines = ["team_bib,team_name,category,leg,runner_name,gender,birth_date"]
+    for bib in bibs:
+        for leg, (name, gender) in enumerate(
+            [("Siti Aminah", "F"), ("Tan Wei Ming", "M"), ("佐藤 花子", "F")], start=1
+        ):
+            lines.append(f"{bib},Harimau Striders {bib},MX,{leg},{name} {bib},{gender},1980-03-14")
+    return "\n".join(lines).encode()
+
+
+@pytest.fixture
+def race_today() -> Race:
+    """A race whose gun went at midnight today, so that taps made now are after the start."""
+    today = datetime.now(ZoneInfo(ZONE)).date().isoformat()
+    race, _ = race_import(payload={**KL_EKIDEN, "date": today, "start_time": "00:00:00"})
+    entries_import(race=race, raw=entries_csv(range(101, 111)), filename="entries.csv", actor="test")
+    users = get_user_model().objects
+    for username, code in (("alice", "R1"), ("fiona", "FINISH")):
+        user = users.create_user(username, password=f"{username}-pass-123")
+        duty = RaceOfficial.objects.create(race=race, user=user, role=OfficialRole.STATION)
+        duty.stations.add(Station.objects.get(race=race, code=code))
+    return race
+
+
+def log_in_at(page: Page, live_server, username: str, code: str) -> None:
+    keypad = f"{live_server.url}/officials/kl-ekiden/stations/{code}/"
+    page.goto(keypad)
+    expect(page).to_have_url(f"{live_server.url}/officials/login/?next=/officials/kl-ekiden/stations/{code}/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(f"{username}-pass-123")
+    page.get_by_role("button", name="Log in").tap()
+    expect(page).to_have_url(keypad)
+    # The keypad is usable, knows the bibs, and its service worker keeps it for offline use.
+    expect(page.locator("body[data-keypad-ready='yes'][data-roster='fresh']")).to_have_count(1)
+    expect(page.locator("body[data-offline-ready='yes']")).to_have_count(1)
+
+
+def key(page: Page, label: str) -> None:
+    page.locator("#keys").get_by_role("button", name=label, exact=True).tap()
+
+
+def tap_bib(page: Page, bib: str) -> tuple[float, float]:
+    """Type a bib on the on-screen keys and tap Enter; the clock just before and after the tap."""
+    for digit in bib:
+        key(page, digit)
+    before = time.time()
+    key(page, "Enter")
+    return before, time.time()
+
+
+def type_bib(page: Page, bib: str) -> tuple[float, float]:
+    """Type a bib on the phone's own keyboard and press its Enter key."""
+    page.get_by_label("Bib", exact=True).fill(bib)
+    before = time.time()
+    page.get_by_label("Bib", exact=True).press("Enter")
+    return before, time.time()
+
+
+def stored(race: Race, code: str) -> list[TimingRecord]:
+    return list(
+        TimingRecord.objects.filter(race=race, station__code=code).select_related("team").order_by("pk")
+    )
+
+
+def assert_tap_times(records: list[TimingRecord], windows: list[tuple[float, float]]) -> None:
+    for record, (before, after) in zip(records, windows, strict=True):
+        at = record.at.timestamp()
+        assert before - TOLERANCE_S <= at <= after + TOLERANCE_S, (
+            f"{record.team.bib}: stored {record.at.astimezone(UTC):%H:%M:%S.%f}, "
+            f"tapped between {datetime.fromtimestamp(before, UTC):%H:%M:%S.%f} "
+            f"and {datetime.fromtimestamp(after, UTC):%H:%M:%S.%f}"
+        )
+
+
+def test_entries_made_offline_survive_a_reload_and_are_stored_once_with_the_tap_times(
+    phone: Page, network, live_server, race_today, screenshots
+):
+    log_in_at(phone, live_server, "alice", "R1")
+    outbox = phone.locator("#outbox")
+
+    entries = phone.locator("#entries li")
+    windows = []
+    for count, bib in enumerate(("101", "102", "103", "104", "105"), start=1):
+        windows.append(tap_bib(phone, bib))
+        expect(phone.locator("#message")).to_have_text(re.compile(rf"^{bib} recorded at "))
+        expect(entries).to_have_count(count)
+    expect(phone.locator("#team-card")).to_contain_text("105 · Harimau Striders 105")
+    expect(phone.locator("#team-card")).to_contain_text("Arrived leg 1 · Siti Aminah 105")
+    expect(phone.locator("#team-card")).to_contain_text("Next leg 2 · Tan Wei Ming 105")
+    expect(entries.locator(".entry-state")).to_have_text(["stored"] * 5)
+    expect(outbox).to_have_text("All entries sent")
+    assert [r.team.bib for r in stored(race_today, "R1")] == ["101", "102", "103", "104", "105"]
+    phone.screenshot(path=screenshots / "keypad-r1.png")
+
+    network.cut()
+    for bib in ("106", "107"):
+        windows.append(tap_bib(phone, bib))
+        expect(phone.locator("#message")).to_have_text(re.compile(rf"^{bib} recorded at "))
+    windows.append(type_bib(phone, "108"))
+    expect(entries).to_have_count(8)
+    expect(outbox).to_contain_text("Waiting to send: 3")
+    expect(phone.locator("#net-state")).to_have_text("offline")
+    phone.screenshot(path=screenshots / "keypad-r1-offline.png")
+
+    # Offline, the page comes back from the service worker and the waiting entries from IndexedDB.
+    response = phone.reload()
+    assert response is not None and response.from_service_worker
+    assert f"{live_server.url}/officials/kl-ekiden/stations/R1/" in network.lost  # tried, no signal
+    expect(phone.locator("body[data-keypad-ready='yes']")).to_have_count(1)
+    expect(outbox).to_contain_text("Waiting to send: 3")
+    expect(entries).to_have_count(8)
+    expect(entries.locator(".entry-state")).to_have_text(["waiting"] * 3 + ["stored"] * 5)
+    _now = time.time()
+    assert len(stored(race_today, "R1")) == 5, [
+        (r.team.bib, round(r.at.timestamp() - _now, 3), round(r.created_at.timestamp() - _now, 3))
+        for r in stored(race_today, "R1")
+    ] + [("cut", round(network.cut_at - _now, 3)), ("lost", network.lost)]
+    phone.wait_for_timeout(1500)  # the upload comes well after the taps
+
+    network.restore()
+    expect(outbox).to_have_text("All entries sent", timeout=40_000)
+    expect(entries.locator(".entry-state")).to_have_text(["stored"] * 8)
+
+    records = stored(race_today, "R1")
+    assert [r.team.bib for r in records] == [str(bib) for bib in range(101, 109)]
+    assert {r.source for r in records} == {"tablet"}
+    assert len({r.read_id for r in records}) == 8
+    assert_tap_times(records, windows)
+    for record in records[5:]:
+        assert (record.created_at - record.at).total_seconds() > 1.5  # the tap's time, not the upload's
+
+
+def test_time_first_at_the_finish_pairs_taps_and_bibs_in_order(
+    phone: Page, live_server, race_today, screenshots
+):
+    log_in_at(phone, live_server, "fiona", "FINISH")
+    phone.get_by_role("button", name="Time first").tap()
+    tap = phone.get_by_role("button", name="TAP as a runner crosses")
+
+    windows = []
+    for _ in range(6):  # five runners cross; the fourth tap is a thumb that slipped
+        before = time.time()
+        tap.tap()
+        windows.append((before, time.time()))
+        phone.wait_for_timeout(150)
+    taps = phone.locator("#taps li")
+    expect(taps).to_have_count(6)
+    phone.get_by_role("button", name="Delete tap 4").tap()
+    del windows[3]
+    expect(taps).to_have_count(5)
+    expect(phone.locator("#taps-count")).to_have_text("Taps without a bib: 5")
+
+    for bib in ("110", "108", "1060", "109", "107"):  # the third is a typo for 106
+        tap_bib(phone, bib)
+    expect(taps.locator(".tap-bib")).to_have_text(["110", "108", "1060", "109", "107"])
+    expect(taps.nth(2)).to_contain_text("Bib 1060 is not in this race's list.")
+    phone.screenshot(path=screenshots / "keypad-finish-time-first.png")
+
+    phone.get_by_role("button", name="Tap 3: type the right bib and press Enter.").tap()
+    key(phone, "Clear the bib")
+    tap_bib(phone, "106")
+    expect(taps.locator(".tap-bib")).to_have_text(["110", "108", "106", "109", "107"])
+    assert stored(race_today, "FINISH") == []  # nothing leaves the phone before the official says so
+
+    phone.get_by_role("button", name="Send 5 paired").tap()
+    expect(taps).to_have_count(0)
+    expect(phone.locator("#entries .entry-state")).to_have_text(["stored"] * 5)
+    expect(phone.locator("#outbox")).to_have_text("All entries sent")
+    records = stored(race_today, "FINISH")
+    assert [r.team.bib for r in records] == ["110", "108", "106", "109", "107"]
+    assert_tap_times(records, windows)
