@@ -8,7 +8,10 @@ come between two splits. Every change that can move a page bumps the race's stan
   only); an unchanged poll is answered `304` after one small query, before anything is rendered
   or the standings are read (django.views.decorators.http.condition);
 - a changed page is rendered once per version and URL and kept in the cache, compressed and
-  plain; the key holds the version, so the next split makes a new key and nothing goes stale.
+  plain; the key holds the version, so the next split makes a new key and nothing goes stale;
+- splits come faster than pages render: a URL is rendered by one process at a time and at most
+  once a TASUKI_PAGE_REFRESH_SECONDS (1 s), the others serving the page rendered last; within
+  that second a process also answers from its own memory (no query, no trip to Redis).
 
 Only pages without a per-reader secret go through here: no CSRF token, no session. That is also
 why they may be gzip-compressed (a compressed secret is what BREACH recovers); forms are not.

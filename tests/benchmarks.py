@@ -595,6 +595,7 @@ def serve_the_crowd() -> None:
             posted = []
             poster = threading.Thread(target=post_splits, args=(race, stop, posted, random.Random(7)))
             poster.start()
+            web_cpu_before = tree_cpu_seconds(web.pid)
             try:
                 prefix = logs / "bench-live"
                 subprocess.run(
@@ -608,17 +609,32 @@ def serve_the_crowd() -> None:
             finally:
                 stop.set()
                 poster.join()
+            web_cpu = tree_cpu_seconds(web.pid) - web_cpu_before
         finally:
             web.terminate()
             web.wait(timeout=30)
     with open(f"{prefix}_stats.csv", newline="") as f:
         for row in csv.DictReader(f):
+            if row["Name"] == "Aggregated":
+                served = int(row["Request Count"])
             print(
                 f"live     {row['Name']:<14} {float(row['Requests/s']):7.0f} requests/s  "
                 f"median {row['50%']:>4} ms  p99 {row['99%']:>4} ms  max {float(row['Max Response Time']):5.0f} ms  "
                 f"{row['Request Count']:>6} requests, {row['Failure Count']} errors"
             )
     print(f"live     {len(posted)} splits posted during the run")
+    # What the machine's other load does not change: the web processes' own CPU per request.
+    print(
+        f"live     gunicorn CPU {web_cpu:.1f} s for {served} requests = {web_cpu / max(served, 1) * 1000:.2f} ms "
+        f"a request (renders after splits included); load average now {os.getloadavg()[0]:.1f}"
+    )
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """User and system CPU of gunicorn and its workers so far (they live through the run)."""
+    import psutil
+
+    return cpu_seconds([pid, *(child.pid for child in psutil.Process(pid).children(recursive=True))])
 
 
 def wait_for_http(url: str) -> None:
