@@ -26,13 +26,12 @@ LOCALE = Path(settings.BASE_DIR) / "locale"
 # be translated; the officials' and admin strings are checked for placeholders when translated.
 PUBLIC_FILES = {
     "templates/base.html",
-    "results/tables.py",
     "results/views.py",
     "results/filters.py",
     "races/forms.py",
     "races/views.py",
 }
-PUBLIC_FOLDERS = ("templates/results/", "templates/races/")
+PUBLIC_FOLDERS = ("templates/results/", "templates/races/", "results/tables/")
 
 PLACEHOLDER = re.compile(r"%\(\w+\)[-#0 +]*\d*(?:\.\d+)?[sdifr]|%[sdifr]|\{\{.*?\}\}|\{%.*?%\}")
 # The keypad's keys keep the names printed on keyboards.
