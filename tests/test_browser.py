@@ -8,57 +8,33 @@ downloaded, and every request must stay on the live test server.
 
 import csv
 import json
-import os
 import re
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from races.models import Race
 from races.services import entries_import, race_import, team_status_set
 from results.race_time import format_duration
 from results.services import timing_import
+from tests.chromium import launched_chromium, require_chromium
 from tests.conftest import EXAMPLES
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PHONE = {"width": 412, "height": 900}
 MINI = EXAMPLES / "mini-ekiden"
 
-if not CHROMIUM.exists():
-    if os.environ.get("CI"):
-        pytest.fail(
-            f"{CHROMIUM} is missing on CI: install Debian's chromium before the browser tests.",
-            pytrace=False,
-        )
-    pytest.skip(
-        f"{CHROMIUM} is missing: `apt-get install chromium fonts-noto-cjk` to run the browser tests.",
-        allow_module_level=True,
-    )
+require_chromium()
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(scope="module")
 def browser(django_db_setup):
-    # Playwright's sync API keeps an asyncio loop running in this thread (in a greenlet), and
-    # Django takes every ORM call made meanwhile (the test's own, the flush after it) for a call
-    # from async code. Create the test database first, then allow those calls while it runs.
-    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with launched_chromium() as chromium:
         yield chromium
-        chromium.close()
 
 
 @pytest.fixture

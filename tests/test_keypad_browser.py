@@ -14,54 +14,30 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth import get_user_model
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from races.models import OfficialRole, Race, RaceOfficial, Station
 from races.services import entries_import, race_import
 from results.models import TimingRecord
+from tests.chromium import launched_chromium, require_chromium
 from tests.race_payloads import KL_EKIDEN
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PHONE = {"width": 390, "height": 844}
 ZONE = "Asia/Kuala_Lumpur"
 # The tap and the test's clock readings around it are a few milliseconds apart; the offset the
 # page measures to the (same machine's) server clock is a few milliseconds at most.
 TOLERANCE_S = 0.3
 
-if not CHROMIUM.exists():
-    if os.environ.get("CI"):
-        pytest.fail(
-            f"{CHROMIUM} is missing on CI: install Debian's chromium before the browser tests.",
-            pytrace=False,
-        )
-    pytest.skip(
-        f"{CHROMIUM} is missing: `apt-get install chromium fonts-noto-cjk` to run the browser tests.",
-        allow_module_level=True,
-    )
+require_chromium()
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(scope="module")
 def browser(django_db_setup):
-    # As in test_browser.py: Playwright's sync API runs an asyncio loop in this thread, and
-    # Django takes every ORM call made meanwhile for one from async code.
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        # Lets the test see and cut the service worker's own requests (see `Network`).
-        patch.setenv("PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS", "1")
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            yield chromium
-            chromium.close()
+    # Lets the test see and cut the service worker's own requests (see `Network`).
+    with launched_chromium(PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS="1") as chromium:
+        yield chromium
 
 
 NO_SIGNAL = "X-Test-No-Signal"

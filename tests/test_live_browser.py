@@ -7,7 +7,6 @@ person to look at. axe-core checks every public page on a phone and on a desktop
 
 import csv
 import json
-import os
 import re
 from datetime import datetime
 from pathlib import Path
@@ -15,49 +14,28 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from races.models import Race
 from races.services import entries_import, race_close, race_import, team_status_set
 from results.services import timing_import, timing_record_create
+from tests.chromium import launched_chromium, require_chromium
 from tests.conftest import EXAMPLES
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 MINI = EXAMPLES / "mini-ekiden"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "var" / "test-artifacts"
 
-if not CHROMIUM.exists():
-    if os.environ.get("CI"):
-        pytest.fail(
-            f"{CHROMIUM} is missing on CI: install Debian's chromium before the browser tests.",
-            pytrace=False,
-        )
-    pytest.skip(
-        f"{CHROMIUM} is missing: `apt-get install chromium fonts-noto-cjk` to run the browser tests.",
-        allow_module_level=True,
-    )
+require_chromium()
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(scope="module")
 def browser(django_db_setup):
-    # As in tests/test_browser.py: Playwright's loop runs in this thread, so allow the ORM calls.
-    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with launched_chromium() as chromium:
         yield chromium
-        chromium.close()
 
 
 def open_tab(browser, live_server, viewport: dict, trouble: list[str], locale: str = "en-GB") -> Page:
