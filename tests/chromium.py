@@ -50,3 +50,22 @@ def launched_chromium(**environment: str):
             chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             yield chromium
             chromium.close()
+
+
+def watch_for_trouble(page, server_url: str, trouble: list[str]) -> None:
+    """Note a script error, a 5xx or a request off the test server in `trouble`; the test then fails."""
+    page.on("pageerror", lambda error: trouble.append(f"script error: {error}"))
+    page.on(
+        "response",
+        lambda response: (
+            trouble.append(f"{response.status} from {response.url}") if response.status >= 500 else None
+        ),
+    )
+    page.on(
+        "request",
+        lambda request: (
+            None
+            if request.url.startswith((server_url, "data:", "about:"))
+            else trouble.append(f"request off the server: {request.url}")
+        ),
+    )

@@ -20,7 +20,7 @@ from races.models import Race
 from races.services import entries_import, race_import, team_status_set
 from results.race_time import format_duration
 from results.services import timing_import
-from tests.chromium import launched_chromium, require_chromium
+from tests.chromium import launched_chromium, require_chromium, watch_for_trouble
 from tests.conftest import EXAMPLES
 
 PHONE = {"width": 412, "height": 900}
@@ -56,21 +56,7 @@ def phone(browser, live_server):
     context.set_default_timeout(10_000)
     page = context.new_page()
     trouble: list[str] = []
-    page.on("pageerror", lambda error: trouble.append(f"script error: {error}"))
-    page.on(
-        "response",
-        lambda response: (
-            trouble.append(f"{response.status} from {response.url}") if response.status >= 500 else None
-        ),
-    )
-    page.on(
-        "request",
-        lambda request: (
-            None
-            if request.url.startswith((live_server.url, "data:", "about:"))
-            else trouble.append(f"request off the server: {request.url}")
-        ),
-    )
+    watch_for_trouble(page, live_server.url, trouble)
     yield page
     context.close()
     assert trouble == []

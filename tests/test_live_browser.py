@@ -19,7 +19,7 @@ from playwright.sync_api import Page, expect
 from races.models import Race
 from races.services import entries_import, race_close, race_import, team_status_set
 from results.services import timing_import, timing_record_create
-from tests.chromium import launched_chromium, require_chromium
+from tests.chromium import launched_chromium, require_chromium, watch_for_trouble
 from tests.conftest import EXAMPLES
 
 PHONE = {"width": 390, "height": 844}
@@ -49,21 +49,7 @@ def open_tab(browser, live_server, viewport: dict, trouble: list[str], locale: s
     )
     context.set_default_timeout(10_000)
     page = context.new_page()
-    page.on("pageerror", lambda error: trouble.append(f"script error: {error}"))
-    page.on(
-        "response",
-        lambda response: (
-            trouble.append(f"{response.status} from {response.url}") if response.status >= 500 else None
-        ),
-    )
-    page.on(
-        "request",
-        lambda request: (
-            None
-            if request.url.startswith((live_server.url, "data:", "about:"))
-            else trouble.append(f"request off the server: {request.url}")
-        ),
-    )
+    watch_for_trouble(page, live_server.url, trouble)
     return page
 
 
