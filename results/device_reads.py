@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from races.models import Race
 from results.models import Source, UnmatchedRead
-from results.services import ReadChecker, SplitRead, timing_reads_store
+from results.services import ReadChecker, SplitRead, timing_reads_add
 
 # What a device may say its read is; an import and an entry by hand have their own screens.
 DEVICE_SOURCES = (Source.TABLET, Source.CHIP, Source.API)
@@ -91,12 +91,7 @@ def device_reads_store(
 
     conflicts: list[ReadProblem] = []
     with transaction.atomic():
-        # Marking the standings stale takes the race row lock (one writer of a race's reads at
-        # a time), after the checks: every tablet of the race waits for this lock, so it is held
-        # for as few round trips as can be, the lookup of what is stored and the insert. If
-        # nothing is added, the transaction is rolled back and the standings stay as they were.
-        race.bump_standings_version()
-        summary = timing_reads_store(
+        summary = timing_reads_add(
             race=race,
             reads=checked,
             bad=lambda index, field, message: conflicts.append(ReadProblem(index, "id", message)),
@@ -104,8 +99,12 @@ def device_reads_store(
             device=device,
             position_name=batch_index,
         )
-        if not summary.added:
+        if conflicts or not summary.added:
             transaction.set_rollback(True)
+        else:
+            # Last: the race row is then held from this update to the commit, which is all
+            # that the race's devices queue for.
+            race.bump_standings_version()
     if conflicts:
         raise DeviceReadsRefused(conflicts, conflict=True)
     added = set(summary.added_positions)

@@ -6,16 +6,26 @@ The admin and `create_device_token` make and revoke them here; the device API ch
 from collections.abc import Iterable
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from races import plain_sql
 from races.models import Race, Station
 from races.problems import InputProblems
 from results.models import DeviceToken, token_digest
 
 NAME_MAX_LENGTH = DeviceToken._meta.get_field("name").max_length
+
+TOKEN_FIELDS = [field.name for field in DeviceToken._meta.concrete_fields]
+RACE_FIELDS = [field.name for field in Race._meta.concrete_fields]
+TOKEN_SQL = "SELECT {token_columns}, {race_columns} FROM {tokens} t JOIN {races} r ON r.id = t.race_id WHERE t.token_hash = %s".format(
+    token_columns=plain_sql.columns(DeviceToken, TOKEN_FIELDS, "t"),
+    race_columns=plain_sql.columns(Race, RACE_FIELDS, "r"),
+    tokens=DeviceToken._meta.db_table,
+    races=Race._meta.db_table,
+)
 
 # "Last used" tells an official which tablet went quiet; to the minute is enough, and saves
 # a write on every request of a busy device.
@@ -81,10 +91,15 @@ def device_token_find(plain: str) -> DeviceToken | None:
 
     Looked up by its hash: the hash of a random token gives nothing away to a timing attack.
     """
-    try:
-        token = DeviceToken.objects.select_related("race").get(token_hash=token_digest(plain))
-    except DeviceToken.DoesNotExist:
+    # Plain SQL: every post of every device starts here, and building the ORM's query (the
+    # race joined) cost more than twice what running it does.
+    with connection.cursor() as cursor:
+        cursor.execute(TOKEN_SQL, [token_digest(plain)])
+        row = cursor.fetchone()
+    if row is None:
         return None
+    token = plain_sql.instance(DeviceToken, TOKEN_FIELDS, row[: len(TOKEN_FIELDS)])
+    token.race = plain_sql.instance(Race, RACE_FIELDS, row[len(TOKEN_FIELDS) :])
     if not token.is_revoked:
         now = timezone.now()
         if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,6 +24,8 @@ SOURCES = frozenset(Source.values)
 # the race's read ids in one go rather than send a very long IN list.
 IDS_LOOKED_UP_ONE_BY_ONE = 1000
 FEW_READS = 50
+# A thousand reads of twelve columns stay well under either database's limit of parameters.
+ROWS_PER_INSERT = 1000
 
 # bad(position, field, message): a problem with the read at a file line or a batch index.
 ReadProblemSink = Callable[[int, str, str], None]
@@ -42,29 +43,45 @@ class BibResolver:
     """
 
     def __init__(self, race: Race, identifiers: Collection[str] | None = None):
-        teams = Team.objects.filter(race_id=race.pk).order_by()
-        runners = Runner.objects.filter(race_id=race.pk).exclude(runner_bib="", chip_id="").order_by()
-        if identifiers is not None:
-            wanted = {identifier for identifier in identifiers if identifier}
-            teams = teams.filter(bib__in=wanted)
-        self.teams: dict[str, int] = dict(teams.values_list("bib", "pk"))
+        self.teams: dict[str, int] = {}
         self.aliases: dict[str, int] = {}
         if identifiers is not None:
-            # A team bib wins over a runner bib or chip id, so only the others are looked up.
-            wanted -= self.teams.keys()
-            if not wanted:
-                return
-            runners = runners.filter(
-                (Q(runner_bib__in=wanted) & ~Q(runner_bib="")) | (Q(chip_id__in=wanted) & ~Q(chip_id=""))
-            )
+            self._look_up(race, sorted({identifier for identifier in identifiers if identifier}))
+            return
+        self.teams = dict(Team.objects.filter(race_id=race.pk).order_by().values_list("bib", "pk"))
+        runners = Runner.objects.filter(race_id=race.pk).exclude(runner_bib="", chip_id="").order_by()
         for team_id, runner_bib, chip_id in runners.values_list("team_id", "runner_bib", "chip_id"):
             if runner_bib:
                 self.aliases[runner_bib] = team_id
             if chip_id:
                 self.aliases[chip_id] = team_id
 
+    def _look_up(self, race: Race, wanted: list[str]) -> None:
+        """A device's few bibs as team bibs, runner bibs and chip ids, in one plain statement:
+        every post of every device comes here, and building three ORM queries cost more than
+        running them."""
+        if not wanted:
+            return
+        marks = ", ".join(["%s"] * len(wanted))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                BIBS_SQL.format(team=Team._meta.db_table, runner=Runner._meta.db_table, marks=marks),
+                [race.pk, *wanted, race.pk, *wanted, race.pk, *wanted],
+            )
+            for identifier, team_id, is_team_bib in cursor.fetchall():
+                (self.teams if is_team_bib else self.aliases)[identifier] = team_id
+
     def team_id(self, bib: str) -> int | None:
         return self.teams.get(bib) or self.aliases.get(bib)
+
+
+BIBS_SQL = """
+SELECT bib, id, 1 FROM {team} WHERE race_id = %s AND bib IN ({marks})
+UNION ALL
+SELECT runner_bib, team_id, 0 FROM {runner} WHERE race_id = %s AND runner_bib IN ({marks}) AND runner_bib <> ''
+UNION ALL
+SELECT chip_id, team_id, 0 FROM {runner} WHERE race_id = %s AND chip_id IN ({marks}) AND chip_id <> ''
+"""
 
 
 @dataclass(frozen=True)
@@ -208,6 +225,10 @@ class StoredReadsSummary:
     #: Reads found stored already, per station id (for the per-code counts above).
     stored_station_ids: Counter = field(default_factory=Counter)
     added_reads: list[SplitRead] = field(default_factory=list)
+
+    def count_already_stored(self, read: SplitRead) -> None:
+        self.already_stored += 1
+        self.stored_station_ids[read.station_id] += 1
 
     def __str__(self) -> str:
         return _("%(added)d timing records added, %(same)d already stored.") % {
@@ -440,42 +461,139 @@ def timing_reads_store(
     return summary
 
 
+# The columns a new read fills, in the order of the rows below (COPY and the devices' INSERT).
+READ_COLUMNS = (
+    "race_id", "team_id", "station_id", "at", "source", "read_id", "bib_as_read", "recorded_by_id",
+    "device", "created_at", "voided", "void_reason",
+)  # fmt: skip
+LEFT_TO_DEFAULTS = {"id", "voided_by_id", "voided_at"}
+assert set(READ_COLUMNS) == {f.column for f in TimingRecord._meta.concrete_fields} - LEFT_TO_DEFAULTS, (
+    "TimingRecord changed: update READ_COLUMNS"
+)
+
+
+def _read_rows(race: Race, reads: list[SplitRead], user, device: str) -> list[tuple]:
+    now, user_id = timezone.now(), getattr(user, "pk", None)
+    return [
+        (
+            race.pk,
+            r.team_id,
+            r.station_id,
+            r.at,
+            r.source,
+            r.read_id,
+            r.bib_as_read,
+            user_id,
+            device,
+            now,
+            False,
+            "",
+        )
+        for r in reads
+    ]
+
+
 def _insert_reads(race: Race, reads: list[SplitRead], user, device: str = "") -> None:
     """Store new reads in one go: COPY on PostgreSQL, where a chip file of 150,000 reads would
     otherwise spend most of its time building INSERT statements; bulk inserts elsewhere, and
-    for a tablet's few reads, which one INSERT sends in one round trip (COPY needs two) while
-    the race's lock is held."""
+    for a few reads, which one INSERT sends in one round trip (COPY needs two) while the race's
+    lock is held."""
     if connection.vendor != "postgresql" or len(reads) <= FEW_READS:
         TimingRecord.objects.bulk_create([r.as_record(race, user, device) for r in reads], batch_size=CHUNK)
         return
-    columns = [
-        "race_id", "team_id", "station_id", "at", "source", "read_id", "bib_as_read", "recorded_by_id",
-        "device", "created_at", "voided", "void_reason",
-    ]  # fmt: skip
-    fields = {f.column for f in TimingRecord._meta.concrete_fields} - {"id", "voided_by_id", "voided_at"}
-    assert fields == set(columns), "TimingRecord changed: update the COPY columns"
     table = connection.ops.quote_name(TimingRecord._meta.db_table)
-    now, user_id = timezone.now(), getattr(user, "pk", None)
     with (
         connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
+        cursor.cursor.copy(f"COPY {table} ({', '.join(READ_COLUMNS)}) FROM STDIN") as copy,
     ):
-        for r in reads:
-            copy.write_row(
-                (
-                    race.pk,
-                    r.team_id,
-                    r.station_id,
-                    r.at,
-                    r.source,
-                    r.read_id,
-                    r.bib_as_read,
-                    user_id,
-                    device,
-                    now,
-                    False,
-                    "",
-                )
+        for row in _read_rows(race, reads, user, device):
+            copy.write_row(row)
+
+
+def timing_reads_add(
+    *,
+    race: Race,
+    reads: list[tuple[int, SplitRead]],
+    bad: ReadProblemSink,
+    user=None,
+    device: str = "",
+    position_name: Callable[[int], str] = file_line,
+) -> StoredReadsSummary:
+    """Store checked reads that each carry a read id, while other devices store theirs.
+
+    The devices of a race do not queue behind each other for its lock, as an import does:
+    each takes the lock shared (it still waits for an import or a correction, which take it
+    whole, and they wait for it), inserts what is new, and leaves a read that two devices send
+    at once to the unique index (INSERT ... ON CONFLICT DO NOTHING waits for the other one to
+    commit). A read the index turns away is then compared with what is stored: the same read
+    is already stored; another read under the same id goes to `bad`, and then the caller must
+    roll back, as what this request inserted is still in its transaction.
+
+    Call it inside a transaction, and mark the standings stale after it if any read was added:
+    last, so the race row is held only from that update to the commit.
+    """
+    assert connection.in_atomic_block, "the caller's transaction commits or rolls back what this adds"
+    summary = StoredReadsSummary()
+    candidates = _distinct_reads(reads, bad, position_name, summary)
+    if not candidates:
+        return summary
+    lock_race_shared(race)
+    # In read id order: two batches that share reads wait for each other, never in a circle.
+    candidates.sort(key=lambda item: item[1].read_id)
+    inserted: set[str] = set()
+    for start in range(0, len(candidates), ROWS_PER_INSERT):
+        chunk = [read for _position, read in candidates[start : start + ROWS_PER_INSERT]]
+        inserted.update(_insert_new(race, chunk, user, device))
+    turned_away = [read.read_id for _position, read in candidates if read.read_id not in inserted]
+    stored = _stored_by_id(race, turned_away) if turned_away else {}
+    for position, read in sorted(candidates, key=lambda item: item[0]):
+        if read.read_id in inserted:
+            summary.added += 1
+            summary.added_positions.append(position)
+            summary.added_reads.append(read)
+        elif stored[read.read_id] == read.content:
+            summary.count_already_stored(read)
+        else:
+            record = TimingRecord.objects.select_related("team", "station").get(
+                race=race, read_id=read.read_id
+            )
+            bad(position, "read_id", _conflict_message(read, record, race))
+    return summary
+
+
+def _insert_new(race: Race, reads: list[SplitRead], user, device: str) -> list[str]:
+    """Insert the reads whose id is not stored yet; returns the ids inserted."""
+    by_column = {field.column: field for field in TimingRecord._meta.concrete_fields}
+    fields = [by_column[column] for column in READ_COLUMNS]
+    row_marks = "(" + ", ".join(["%s"] * len(READ_COLUMNS)) + ")"
+    sql = "INSERT INTO {table} ({columns}) VALUES {rows} ON CONFLICT DO NOTHING RETURNING read_id".format(
+        table=connection.ops.quote_name(TimingRecord._meta.db_table),
+        columns=", ".join(READ_COLUMNS),
+        rows=", ".join([row_marks] * len(reads)),
+    )
+    params = [
+        field.get_db_prep_save(value, connection)
+        for row in _read_rows(race, reads, user, device)
+        for field, value in zip(fields, row, strict=True)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [read_id for (read_id,) in cursor.fetchall()]
+
+
+def lock_race_shared(race: Race) -> None:
+    """Take the race's writer lock shared, until the end of the transaction.
+
+    The other writers of a race's reads (an import, a split typed in) take the race row
+    FOR UPDATE; FOR KEY SHARE lets devices in side by side and waits for those. Marking the
+    standings stale is an update that does not touch the key, so it does not wait for it.
+    SQLite has one writer at a time whatever is asked, and no such lock.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT 1 FROM {connection.ops.quote_name(Race._meta.db_table)} WHERE id = %s FOR KEY SHARE",
+                [race.pk],
             )
 
 
@@ -485,11 +603,62 @@ def _new_reads(
     """The reads not stored yet, with their positions; a read id re-used with other content
     goes to `bad`."""
     summary = StoredReadsSummary()
+    candidates = _distinct_reads(reads, bad, position_name, summary)
+    read_ids = {read.read_id for _line, read in candidates if read.read_id}
+    keyless = {read.content for _line, read in candidates if not read.read_id}
 
-    def already_stored(read: SplitRead) -> None:
-        summary.already_stored += 1
-        summary.stored_station_ids[read.station_id] += 1
+    # What is already stored, in one query each however long the file is: read ids anywhere
+    # in the race (an id names one read), reads without an id at the file's stations.
+    stored_by_id: dict[str, tuple] = {}
+    if read_ids:
+        looked_up = read_ids if len(read_ids) <= IDS_LOOKED_UP_ONE_BY_ONE else None
+        stored_by_id = _stored_by_id(race, looked_up)
+    stored_keyless: set[tuple] = set()
+    if keyless:
+        stations = {content[1] for content in keyless}
+        stored_keyless.update(
+            TimingRecord.objects.filter(race_id=race.pk, read_id="", station_id__in=stations)
+            .order_by()
+            .values_list("team_id", "station_id", "at", "source")
+        )
 
+    fresh: list[tuple[int, SplitRead]] = []
+    for line, read in candidates:
+        if read.read_id:
+            stored_content = stored_by_id.get(read.read_id)
+            if stored_content is None:
+                fresh.append((line, read))
+            elif stored_content == read.content:
+                summary.count_already_stored(read)
+            else:
+                record = TimingRecord.objects.select_related("team", "station").get(
+                    race=race, read_id=read.read_id
+                )
+                bad(line, "read_id", _conflict_message(read, record, race))
+        elif read.content in stored_keyless:
+            summary.count_already_stored(read)
+        else:
+            fresh.append((line, read))
+    return fresh, summary
+
+
+def _stored_by_id(race: Race, read_ids: Collection[str] | None) -> dict[str, tuple]:
+    """The content of the race's stored reads with these ids (None: every read with an id)."""
+    stored = TimingRecord.objects.filter(race_id=race.pk).exclude(read_id="").order_by()
+    if read_ids is not None:
+        stored = stored.filter(read_id__in=list(read_ids))
+    rows = stored.values_list("read_id", "team_id", "station_id", "at", "source")
+    return {read_id: tuple(content) for read_id, *content in rows}
+
+
+def _distinct_reads(
+    reads: list[tuple[int, SplitRead]],
+    bad: ReadProblemSink,
+    position_name: Callable[[int], str],
+    summary: StoredReadsSummary,
+) -> list[tuple[int, SplitRead]]:
+    """Each read once, with its position: a read repeated within the file or request counts as
+    already stored; a read id used twice for different reads goes to `bad`."""
     first_with_id: dict[str, tuple[int, SplitRead]] = {}
     keyless: set[tuple] = set()
     candidates: list[tuple[int, SplitRead]] = []
@@ -507,50 +676,13 @@ def _new_reads(
                     % {"id": read.read_id, "first": position_name(seen[0])},
                 )
             else:
-                already_stored(read)
+                summary.count_already_stored(read)
         elif read.content in keyless:
-            already_stored(read)
+            summary.count_already_stored(read)
         else:
             keyless.add(read.content)
             candidates.append((line, read))
-
-    # What is already stored, in one query each however long the file is: read ids anywhere
-    # in the race (an id names one read), reads without an id at the file's stations.
-    stored = TimingRecord.objects.filter(race_id=race.pk).order_by()
-    stored_by_id: dict[str, tuple] = {}
-    if first_with_id:
-        with_id = stored.exclude(read_id="")
-        if len(first_with_id) <= IDS_LOOKED_UP_ONE_BY_ONE:
-            with_id = with_id.filter(read_id__in=list(first_with_id))
-        rows = with_id.values_list("read_id", "team_id", "station_id", "at", "source")
-        stored_by_id = {read_id: tuple(content) for read_id, *content in rows if read_id in first_with_id}
-    stored_keyless: set[tuple] = set()
-    if keyless:
-        stations = {content[1] for content in keyless}
-        stored_keyless.update(
-            stored.filter(read_id="", station_id__in=stations).values_list(
-                "team_id", "station_id", "at", "source"
-            )
-        )
-
-    fresh: list[tuple[int, SplitRead]] = []
-    for line, read in candidates:
-        if read.read_id:
-            stored_content = stored_by_id.get(read.read_id)
-            if stored_content is None:
-                fresh.append((line, read))
-            elif stored_content == read.content:
-                already_stored(read)
-            else:
-                record = TimingRecord.objects.select_related("team", "station").get(
-                    race=race, read_id=read.read_id
-                )
-                bad(line, "read_id", _conflict_message(read, record, race))
-        elif read.content in stored_keyless:
-            already_stored(read)
-        else:
-            fresh.append((line, read))
-    return fresh, summary
+    return candidates
 
 
 @transaction.atomic

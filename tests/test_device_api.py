@@ -7,6 +7,7 @@ import hashlib
 import http.client
 import json
 import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -16,18 +17,20 @@ from urllib.parse import urlsplit
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client, TestCase
 
 from races.models import OfficialRole, Race, RaceOfficial, Station
 from races.services import entries_import, race_import
+from results.device_reads import DeviceRead, device_reads_store
 from results.device_tokens import (
     device_token_create,
     device_token_find,
     device_tokens_revoke,
     stations_by_code,
 )
-from results.models import DeviceToken, TimingRecord, UnmatchedRead
+from results.models import DeviceToken, Source, TimingRecord, UnmatchedRead
+from results.services import ReadChecker, timing_import, timing_reads_add
 from tests.commands import run
 from tests.race_payloads import KL_EKIDEN
 
@@ -228,6 +231,24 @@ class TestATabletPostingSplits(DevicePosting):
         response = self.post_as_tablet([read, {**read, "bib": "102"}])
         self.assert_refused(response, 409, (1, "id"))
         assert "is used on index 0 for another read" in response.json()["errors"][0]["message"]
+
+    def test_a_batch_with_one_conflicting_read_stores_none_of_it(self):
+        read = a_read()
+        self.post_as_tablet(read)
+        version = Race.objects.get(pk=self.race.pk).standings_version
+        new = a_read(bib="102")
+        response = self.post_as_tablet([new, {**read, "time": "2025-11-23T07:01:09+08:00"}])
+        assert response.status_code == 409
+        assert [(p["index"], p["field"]) for p in response.json()["errors"]] == [(1, "id")]
+        # The new read went in before the conflict was found; the refusal took it out again.
+        assert list(TimingRecord.objects.values_list("read_id", flat=True)) == [read["id"]]
+        assert Race.objects.get(pk=self.race.pk).standings_version == version
+        assert self.post_as_tablet(new).status_code == 201  # sent again alone, it is new
+
+    def test_chip_ids_and_team_bibs_of_one_batch_each_name_their_team(self):
+        response = self.post_as_tablet([a_read(bib="C1021"), a_read(bib="103"), a_read(bib="C1012")])
+        assert response.status_code == 201
+        assert sorted(TimingRecord.objects.values_list("team__bib", flat=True)) == ["101", "102", "103"]
 
     def test_a_batch_says_what_became_of_each_read_and_moves_the_standings_once(self):
         old = a_read(bib="102")
@@ -494,8 +515,8 @@ def test_eight_tablets_sending_the_same_batch_at_once_store_it_once(live_server,
         replies = list(pool.map(lambda _: tablet(), range(8)))
 
     codes = sorted(code for code, _reply in replies)
-    # One request finds nothing stored and stores all 500; the others wait for the race's lock
-    # and find every read stored: never a 500, never a read twice.
+    # One request stores all 500; the others wait at the first read it is inserting, and then
+    # find every read stored: never a 500, never a read twice.
     assert codes == [200] * 7 + [201], replies
     assert TimingRecord.objects.filter(race=race).count() == 500
     assert all(reply["stored"] + reply["already_stored"] == 500 for _code, reply in replies)
@@ -505,3 +526,54 @@ def test_eight_tablets_sending_the_same_batch_at_once_store_it_once(live_server,
     code, reply = http_post(live_server.url, path, moved, token)
     assert code == 409 and reply["errors"][0]["field"] == "id"
     assert TimingRecord.objects.filter(race=race).count() == 500
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs DATABASE_URL pointing at PostgreSQL")
+def test_a_tablet_midway_keeps_no_other_tablet_waiting_but_an_import_waits_for_it(crowded_race):
+    """Devices take the race's writer lock shared; an import takes it whole."""
+    race, _token = crowded_race
+    midway, release = threading.Event(), threading.Event()
+    first = a_read(bib="1001")
+
+    def tablet_midway() -> None:
+        try:
+            with transaction.atomic():
+                read = ReadChecker(race).check(
+                    bib="1001", station="R1", time=datetime.fromisoformat(first["time"]),
+                    source="tablet", read_id=first["id"], bad=pytest.fail,
+                )  # fmt: skip
+                timing_reads_add(race=race, reads=[(0, read)], bad=pytest.fail)
+                midway.set()
+                assert release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    def in_own_connection(work):
+        def run_it():
+            try:
+                return work()
+            finally:
+                connection.close()
+
+        return run_it
+
+    second = DeviceRead(read_id=str(uuid.uuid4()), bib="1002", station="R1",
+                        at=datetime(2025, 11, 22, 23, 2, tzinfo=UTC), source=Source.TABLET)  # fmt: skip
+    late_file = b"bib,station,time,read_id\n1003,R2,07:40:00,file-1\n"
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        holder = pool.submit(tablet_midway)
+        assert midway.wait(timeout=30)
+        other_tablet = pool.submit(in_own_connection(lambda: device_reads_store(race=race, reads=[second])))
+        assert other_tablet.result(timeout=10).stored == 1  # it did not wait for the first tablet
+        importing = pool.submit(in_own_connection(lambda: timing_import(race=race, raw=late_file)))
+        time.sleep(0.5)
+        assert not importing.done()  # the import waits until the first tablet is done
+        release.set()
+        holder.result(timeout=10)
+        assert importing.result(timeout=10).added == 1
+    assert sorted(TimingRecord.objects.filter(race=race).values_list("team__bib", flat=True)) == [
+        "1001",
+        "1002",
+        "1003",
+    ]
