@@ -23,7 +23,6 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from datetime import UTC
 from functools import wraps
 
 from django.conf import settings
@@ -36,6 +35,7 @@ from django.utils.text import compress_string
 from django.utils.translation import get_language
 from django.views.decorators.http import condition
 
+from races import plain_sql
 from races.models import Race
 
 #: A safety net only: keys carry the version, so a changed race never reads an old page.
@@ -52,6 +52,7 @@ KEPT_HEADERS = ("Content-Disposition", "Content-Language")
 
 
 RACE_STATE_FIELDS = (
+    "id",
     "standings_version",
     "is_closed",
     "registration_open",
@@ -61,36 +62,34 @@ RACE_STATE_FIELDS = (
     "timezone",
 )
 RACE_STATE_SQL = "SELECT {columns} FROM {table} WHERE {slug} = %s".format(
-    columns=", ".join(Race._meta.get_field(name).column for name in RACE_STATE_FIELDS),
+    columns=plain_sql.columns(Race, list(RACE_STATE_FIELDS), Race._meta.db_table),
     table=Race._meta.db_table,
     slug=Race._meta.get_field("slug").column,
 )
 
 
-def race_state(request, slug: str, **kwargs) -> str | None:
-    """What a race's pages depend on besides the URL, in one small query; None: no such race.
-
-    The version covers every change of teams, splits and statuses; the registration link also
-    depends on the clock (it goes at the deadline or the gun), so whether it shows is part of it.
-    """
+def race_for_state(slug: str) -> Race | None:
+    """The race's fields its pages' state is made of, in one small query; None: no such race."""
     # Plain SQL: on a polled page the ORM's building of this one query cost more than running it.
     with connection.cursor() as cursor:
         cursor.execute(RACE_STATE_SQL, [slug])
         row = cursor.fetchone()
-    if row is None:
-        return None
-    version, is_closed, registration_open, closes_at, date, start_time, zone = row
-    if closes_at is not None and timezone.is_naive(closes_at):
-        closes_at = closes_at.replace(tzinfo=UTC)  # SQLite keeps UTC without the zone
-    race = Race(
-        is_closed=is_closed,
-        registration_open=registration_open,
-        registration_closes_at=closes_at,
-        date=date,
-        start_time=start_time,
-        timezone=zone,
-    )
-    return f"{version}.{int(race.registration_is_open(timezone.now()))}"
+    return None if row is None else plain_sql.instance(Race, list(RACE_STATE_FIELDS), row)
+
+
+def state_of(race: Race) -> str:
+    """What a race's pages depend on besides the URL.
+
+    The version covers every change of teams, splits and statuses; the registration link also
+    depends on the clock (it goes at the deadline or the gun), so whether it shows is part of it.
+    """
+    return f"{race.standings_version}.{int(race.registration_is_open(timezone.now()))}"
+
+
+def race_state(request, slug: str, **kwargs) -> str | None:
+    """`state_of` the race of the URL; None: no such race."""
+    race = race_for_state(slug)
+    return None if race is None else state_of(race)
 
 
 def races_state(request, **kwargs) -> str:

@@ -19,12 +19,13 @@ def instance(model: type[models.Model], names: list[str], values: list | tuple) 
     The fields not named are deferred, as with `only()`: a later `save()` writes only the fields
     loaded, so it cannot overwrite the others with blanks.
     """
-    fields = [model._meta.get_field(name) for name in names]
-    values = [
-        stored_moment(value) if isinstance(field, models.DateTimeField) else value
-        for field, value in zip(fields, values, strict=True)
-    ]
-    return model.from_db(DEFAULT_DB_ALIAS, [field.attname for field in fields], values)
+    by_attname = {
+        field.attname: stored_moment(value) if isinstance(field, models.DateTimeField) else value
+        for field, value in zip((model._meta.get_field(name) for name in names), values, strict=True)
+    }
+    # from_db() takes the values in the model's order of fields, whatever order they came in.
+    loaded = [field.attname for field in model._meta.concrete_fields if field.attname in by_attname]
+    return model.from_db(DEFAULT_DB_ALIAS, loaded, [by_attname[attname] for attname in loaded])
 
 
 def stored_moment(value):

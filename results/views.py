@@ -16,7 +16,7 @@ from django_tables2 import RequestConfig, SingleTableMixin
 from django_tables2.export import ExportMixin
 
 from races.models import Race
-from races.page_cache import cached_page, race_state
+from races.page_cache import cached_page, race_for_state, race_state, state_of
 from results.filters import StandingsQueryForm, read_query, select_standings
 from results.inert_cells import InertExportMixin
 from results.position_chart import position_chart
@@ -134,7 +134,19 @@ class StandingsView(InertExportMixin, SingleTableMixin, TemplateView):
         return context
 
 
-standings = cached_page(race_state)(StandingsView.as_view())
+def standings_state(request, slug: str, **kwargs) -> str | None:
+    """The race's state and, once it is closed, which results book the page links: a worker
+    makes the book after the close, and the link must appear without a new standings version."""
+    race = race_for_state(slug)
+    if race is None:
+        return None
+    if not race.is_closed:
+        return state_of(race)
+    book = latest_book(race)
+    return f"{state_of(race)}.book{book.pk if book else ''}"
+
+
+standings = cached_page(standings_state)(StandingsView.as_view())
 
 
 @cached_page(race_state)

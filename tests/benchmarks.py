@@ -60,9 +60,10 @@ API_ALONE_POSTS = 300  # posted one after another, for the latency without queue
 API_SINGLE_POSTS = int(os.environ.get("BENCH_API_POSTS", "4000"))
 API_BATCHES = int(os.environ.get("BENCH_API_BATCHES", "30"))
 API_BATCH_SIZE = 1_000
-# gthread workers keep the tablets' connections alive (sync workers close each one).
+# As docs/deploy.md: a worker a core; gthread workers keep the tablets' connections alive (sync
+# workers close each one), and more than two threads a worker cost CPU in switching.
 GUNICORN = os.environ.get(
-    "BENCH_GUNICORN", "--workers 2 --worker-class gthread --threads 4 --keep-alive 30"
+    "BENCH_GUNICORN", "--workers 2 --worker-class gthread --threads 2 --keep-alive 30"
 ).split()
 
 # Other checkouts on this machine may run their benchmarks at the same time: this run's queue,
@@ -537,7 +538,7 @@ LIVE_USERS = int(os.environ.get("LIVE_USERS", "200"))
 LIVE_SECONDS = int(os.environ.get("LIVE_SECONDS", "30"))
 LIVE_WORKERS = int(os.environ.get("LIVE_WORKERS", "2"))
 # Threads per worker: more than one runs gunicorn's gthread workers, which keep connections open.
-LIVE_THREADS = int(os.environ.get("LIVE_THREADS", "4"))
+LIVE_THREADS = int(os.environ.get("LIVE_THREADS", "2"))
 SPLITS_PER_SECOND = float(os.environ.get("LIVE_SPLITS_PER_SECOND", "2"))
 
 
@@ -582,7 +583,7 @@ def serve_the_crowd() -> None:
         check=True,
     )
     print(
-        f"\nlive     demo race, {race.teams.count()} teams; gunicorn {LIVE_WORKERS} workers × {LIVE_THREADS} threads; "
+        f"\nlive     demo race, {race.teams.count()} teams; gunicorn at {LIVE_ADDRESS}, {LIVE_WORKERS} workers × {LIVE_THREADS} threads; "
         f"{LIVE_USERS} readers for {LIVE_SECONDS} s; {SPLITS_PER_SECOND:g} splits/s posted"
     )
     with celery_worker(), open(logs / "bench-gunicorn.log", "w") as web_log:
@@ -598,6 +599,7 @@ def serve_the_crowd() -> None:
             poster = threading.Thread(target=post_splits, args=(race, stop, posted, random.Random(7)))
             poster.start()
             web_cpu_before = tree_cpu_seconds(web.pid)
+            readers_cpu_before = children_cpu_seconds()
             try:
                 prefix = logs / "bench-live"
                 subprocess.run(
@@ -612,6 +614,7 @@ def serve_the_crowd() -> None:
                 stop.set()
                 poster.join()
             web_cpu = tree_cpu_seconds(web.pid) - web_cpu_before
+            readers_cpu = children_cpu_seconds() - readers_cpu_before
         finally:
             web.terminate()
             web.wait(timeout=30)
@@ -628,8 +631,17 @@ def serve_the_crowd() -> None:
     # What the machine's other load does not change: the web processes' own CPU per request.
     print(
         f"live     gunicorn CPU {web_cpu:.1f} s for {served} requests = {web_cpu / max(served, 1) * 1000:.2f} ms "
-        f"a request (renders after splits included); load average now {os.getloadavg()[0]:.1f}"
+        f"a request (renders after splits included); locust's own CPU {readers_cpu:.1f} s; "
+        f"load average now {os.getloadavg()[0]:.1f}"
     )
+
+
+def children_cpu_seconds() -> float:
+    """User and system CPU of the child processes waited for so far (here: locust)."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def tree_cpu_seconds(pid: int) -> float:

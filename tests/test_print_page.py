@@ -182,6 +182,20 @@ class PublicLinksTest(PrintPageTestCase):
         self.assertIn("mini-ekiden-124-", response["Content-Disposition"])
         self.assertTrue(response.content.startswith(b"%PDF"))
 
+    def test_the_books_link_appears_on_a_page_seen_before_the_book_was_made(self):
+        with self.captureOnCommitCallbacks(execute=False) as waiting:  # no worker has run yet
+            race_close_counting_dnf(race=self.race, actor="olivia")
+        url = reverse("results:standings", kwargs={"slug": "mini-ekiden"})
+        before = self.client.get(url)
+        self.assertContains(before, "Final results")
+        self.assertNotContains(before, "Results book (PDF)")
+
+        for callback in waiting:
+            callback()  # the worker makes the book; the standings version stays as it was
+        after = self.client.get(url, HTTP_IF_NONE_MATCH=before["ETag"])
+        self.assertEqual(after.status_code, 200)  # not a 304: the page has changed
+        self.assertContains(after, "Results book (PDF)")
+
     def test_a_team_that_did_not_finish_has_no_certificate(self):
         with self.captureOnCommitCallbacks(execute=True):
             race_close_counting_dnf(race=self.race, actor="olivia")
