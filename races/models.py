@@ -427,6 +427,8 @@ class AuditEntry(models.Model):
         TIMING_IMPORTED = "timing_imported", _("Timing file imported")
         ENTRIES_IMPORTED = "entries_imported", _("Entries imported")
         TEAM_DELETED = "team_deleted", _("Team deleted")
+        DEVICE_TOKEN_CREATED = "device_token_created", _("Device token made")
+        DEVICE_TOKEN_REVOKED = "device_token_revoked", _("Device token revoked")
 
     race = models.ForeignKey(Race, on_delete=models.CASCADE, related_name="audit_entries")
     at = models.DateTimeField(_("when"), auto_now_add=True)

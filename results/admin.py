@@ -216,7 +216,11 @@ class DeviceTokenAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         # Through the service, like the command: the plain token exists only in this message.
         token, plain = device_token_create(
-            race=obj.race, name=obj.name, stations=form.cleaned_data["stations"], user=request.user
+            race=obj.race,
+            name=obj.name,
+            stations=form.cleaned_data["stations"],
+            actor=request.user.get_username(),
+            user=request.user,
         )
         obj.pk = token.pk
         obj.refresh_from_db()
@@ -232,5 +236,5 @@ class DeviceTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description=gettext_lazy("Revoke the selected device tokens"), permissions=["revoke"])
     def revoke_tokens(self, request, queryset):
-        revoked = device_tokens_revoke(tokens=queryset, user=request.user)
+        revoked = device_tokens_revoke(tokens=queryset, actor=request.user.get_username(), user=request.user)
         self.message_user(request, _("%d device token(s) revoked.") % revoked, messages.SUCCESS)

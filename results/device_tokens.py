@@ -12,8 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from races import plain_sql
-from races.models import Race, Station
+from races.models import AuditEntry, Race, Station
 from races.problems import InputProblems
+from races.services import COMMAND_LINE
 from results.models import DeviceToken, token_digest
 
 NAME_MAX_LENGTH = DeviceToken._meta.get_field("name").max_length
@@ -67,10 +68,13 @@ def stations_by_code(race: Race, codes: Iterable[str]) -> list[Station]:
 
 @transaction.atomic
 def device_token_create(
-    *, race: Race, name: str, stations: Iterable[Station], user=None
+    *, race: Race, name: str, stations: Iterable[Station], actor: str = COMMAND_LINE, user=None
 ) -> tuple[DeviceToken, str]:
-    """A new token for a device; returns it and its plain value, which is never stored."""
-    stations = list(stations)
+    """A new token for a device; returns it and its plain value, which is never stored.
+
+    The race's audit trail says who gave a device the right to write its timing records.
+    """
+    stations = sorted(stations, key=lambda station: station.position)
     problems = device_token_problems(race=race, name=name, stations=stations)
     if problems:
         raise InputProblems(problems)
@@ -78,12 +82,53 @@ def device_token_create(
     plain = token.issue()
     token.save()
     token.stations.set(stations)
+    AuditEntry.objects.create(
+        race=race,
+        user=user,
+        actor=actor,
+        action=AuditEntry.Action.DEVICE_TOKEN_CREATED,
+        details=_audit_details(token, [station.code for station in stations]),
+    )
     return token, plain
 
 
-def device_tokens_revoke(*, tokens: QuerySet[DeviceToken], user=None) -> int:
-    """Revoke the tokens still live; the device's next request is refused. Returns how many."""
-    return tokens.filter(revoked_at__isnull=True).update(revoked_at=timezone.now(), revoked_by=user)
+@transaction.atomic
+def device_tokens_revoke(*, tokens: QuerySet[DeviceToken], actor: str = COMMAND_LINE, user=None) -> int:
+    """Revoke the tokens still live; the device's next request is refused. Returns how many.
+
+    Each revocation is one entry in its race's audit trail; a token already revoked keeps
+    its first revocation and adds no entry.
+    """
+    # Locked, so two officials revoking the same token at once audit it once.
+    live = list(
+        DeviceToken.objects.select_for_update()
+        .filter(pk__in=tokens.values("pk"), revoked_at__isnull=True)
+        .order_by("pk")
+        .prefetch_related("stations")
+    )
+    if not live:
+        return 0
+    DeviceToken.objects.filter(pk__in=[token.pk for token in live]).update(
+        revoked_at=timezone.now(), revoked_by=user
+    )
+    AuditEntry.objects.bulk_create(
+        AuditEntry(
+            race_id=token.race_id,
+            user=user,
+            actor=actor,
+            action=AuditEntry.Action.DEVICE_TOKEN_REVOKED,
+            details=_audit_details(
+                token, [s.code for s in sorted(token.stations.all(), key=lambda s: s.position)]
+            ),
+        )
+        for token in live
+    )
+    return len(live)
+
+
+def _audit_details(token: DeviceToken, station_codes: list[str]) -> dict:
+    # The prefix tells tokens apart; the token and its hash never go into the trail.
+    return {"device_token": {"name": token.name, "prefix": token.prefix, "stations": station_codes}}
 
 
 def device_token_find(plain: str) -> DeviceToken | None:

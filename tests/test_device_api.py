@@ -20,7 +20,7 @@ from django.contrib.auth.models import Permission
 from django.db import connection, transaction
 from django.test import Client, TestCase
 
-from races.models import OfficialRole, Race, RaceOfficial, Station
+from races.models import AuditEntry, OfficialRole, Race, RaceOfficial, Station
 from races.services import entries_import, race_import
 from results.device_reads import DeviceRead, device_reads_store
 from results.device_tokens import (
@@ -57,6 +57,15 @@ def a_read(**changes) -> dict:
         "source": "tablet",
         **changes,
     }
+
+
+def audited(action: str) -> list[AuditEntry]:
+    return list(AuditEntry.objects.filter(action=action).order_by("pk"))
+
+
+def holds_no_secret(entry: AuditEntry, token: DeviceToken, plain: str) -> bool:
+    stored = str(AuditEntry.objects.values().get(pk=entry.pk))
+    return plain not in stored and token.token_hash not in stored
 
 
 class DeviceApiTestCase(TestCase):
@@ -104,6 +113,28 @@ class TestDeviceTokens(DeviceApiTestCase):
         assert sorted(made.stations.values_list("code", flat=True)) == ["R1", "R2"]
         assert "R1, R2" in outcome.stdout.splitlines()[0]
 
+    def test_a_token_made_by_the_command_is_in_the_races_audit_trail_without_its_secret(self):
+        outcome = run(
+            "create_device_token", "kl-ekiden", "--station", "R2", "--station", "R1", "--name", "R2 tablet"
+        )
+        made = device_token_find(outcome.stdout.splitlines()[-1])
+        entry = audited(AuditEntry.Action.DEVICE_TOKEN_CREATED)[-1]
+        assert entry.race == self.race and entry.user is None
+        assert entry.actor.startswith("command line")
+        assert entry.details == {
+            "device_token": {"name": "R2 tablet", "prefix": made.prefix, "stations": ["R1", "R2"]}
+        }
+        assert holds_no_secret(entry, made, outcome.stdout.splitlines()[-1])
+
+    def test_if_the_audit_entry_cannot_be_written_no_token_is_made(self):
+        before = DeviceToken.objects.count()
+        failing = mock.patch.object(AuditEntry.objects, "create", side_effect=RuntimeError("disk full"))
+        with failing, pytest.raises(RuntimeError):
+            device_token_create(
+                race=self.race, name="R2 tablet", stations=stations_by_code(self.race, ["R2"])
+            )
+        assert DeviceToken.objects.count() == before
+
     def test_an_unknown_race_or_station_is_one_clear_line_and_makes_nothing(self):
         before = DeviceToken.objects.count()
         unknown_race = run("create_device_token", "nowhere", "--station", "R1", "--name", "x")
@@ -142,6 +173,14 @@ class TestDeviceTokensInTheAdmin(DeviceApiTestCase):
         assert made.token_hash not in response.content.decode()
         page = self.client.get(f"/admin/results/devicetoken/{made.pk}/change/").content.decode()
         assert made.prefix in page and made.token_hash not in page and token not in page
+        entry = audited(AuditEntry.Action.DEVICE_TOKEN_CREATED)[-1]
+        assert (entry.race, entry.actor, entry.user) == (self.race, "root", self.root)
+        assert entry.details["device_token"] == {
+            "name": "R2 tablet",
+            "prefix": made.prefix,
+            "stations": ["R2"],
+        }
+        assert holds_no_secret(entry, made, token)
 
     def test_stations_of_another_race_are_refused(self):
         self.client.force_login(self.root)
@@ -153,6 +192,7 @@ class TestDeviceTokensInTheAdmin(DeviceApiTestCase):
         assert response.status_code == 200
         assert "R2 is a station of another race" in response.content.decode()
         assert not DeviceToken.objects.filter(name="Lost tablet").exists()
+        assert len(audited(AuditEntry.Action.DEVICE_TOKEN_CREATED)) == 2  # those of setUpTestData
 
     def test_revoking_needs_the_revoke_permission(self):
         action = {"action": "revoke_tokens", "_selected_action": [self.r1_tablet.pk]}
@@ -161,11 +201,46 @@ class TestDeviceTokensInTheAdmin(DeviceApiTestCase):
         assert "R1 tablet" in listing and "revoke_tokens" not in listing
         self.client.post("/admin/results/devicetoken/", action)
         assert DeviceToken.objects.get(pk=self.r1_tablet.pk).revoked_at is None
+        assert not audited(AuditEntry.Action.DEVICE_TOKEN_REVOKED)
 
         self.client.force_login(self.root)
         self.client.post("/admin/results/devicetoken/", action)
         revoked = DeviceToken.objects.get(pk=self.r1_tablet.pk)
         assert revoked.revoked_at is not None and revoked.revoked_by == self.root
+        [entry] = audited(AuditEntry.Action.DEVICE_TOKEN_REVOKED)
+        assert (entry.race, entry.actor, entry.user) == (self.race, "root", self.root)
+
+    def test_revoking_audits_each_live_token_once_in_its_own_race(self):
+        r2_tablet, _ = device_token_create(
+            race=self.race, name="R2 tablet", stations=stations_by_code(self.race, ["R1", "R2"])
+        )
+        device_tokens_revoke(tokens=DeviceToken.objects.filter(pk=r2_tablet.pk))
+        first_revocation = DeviceToken.objects.values("revoked_at", "revoked_by").get(pk=r2_tablet.pk)
+        self.client.force_login(self.root)
+        selected = [self.r1_tablet.pk, self.penang_tablet.pk, r2_tablet.pk]
+        response = self.client.post(
+            "/admin/results/devicetoken/",
+            {"action": "revoke_tokens", "_selected_action": selected},
+            follow=True,
+        )
+        self.assertContains(response, "2 device token(s) revoked.")
+        by_root = [
+            (entry.race, entry.details["device_token"]["name"], entry.details["device_token"]["stations"])
+            for entry in audited(AuditEntry.Action.DEVICE_TOKEN_REVOKED)
+            if entry.actor == "root"
+        ]
+        assert by_root == [(self.race, "R1 tablet", ["R1"]), (self.penang, "Penang tablet", ["R1"])]
+        assert DeviceToken.objects.values("revoked_at", "revoked_by").get(pk=r2_tablet.pk) == first_revocation
+        assert len(audited(AuditEntry.Action.DEVICE_TOKEN_REVOKED)) == 3  # R2's own, once
+        assert holds_no_secret(
+            audited(AuditEntry.Action.DEVICE_TOKEN_REVOKED)[-1], self.penang_tablet, self.penang_token
+        )
+
+    def test_if_the_audit_entries_cannot_be_written_no_token_is_revoked(self):
+        failing = mock.patch.object(AuditEntry.objects, "bulk_create", side_effect=RuntimeError("disk full"))
+        with failing, pytest.raises(RuntimeError):
+            device_tokens_revoke(tokens=DeviceToken.objects.all(), actor="root", user=self.root)
+        assert not DeviceToken.objects.filter(revoked_at__isnull=False).exists()
 
 
 class DevicePosting(DeviceApiTestCase):

@@ -5,6 +5,7 @@ station R1, Bob has no role. Team 101 "Harimau" ran through R1 and R2; team 102 
 chip read at R1 and, by mistake, at R2 before it.
 """
 
+import html
 import re
 from datetime import UTC, datetime
 
@@ -17,7 +18,8 @@ from races.models import AuditEntry, Category, OfficialRole, Race, RaceOfficial,
 from races.roles import RESULTS_DESK
 from races.services import race_import
 from results.anomalies import Kind
-from results.models import Source, TimingRecord, UnmatchedRead
+from results.device_tokens import device_token_create, device_tokens_revoke
+from results.models import DeviceToken, Source, TimingRecord, UnmatchedRead
 from results.selectors import anomalies_for_race
 from results.services import timing_import, timing_record_create, timing_record_void
 from tests.race_payloads import KL_EKIDEN
@@ -581,6 +583,24 @@ class TestTheAuditTrail(DeskTestCase):
         assert "a spectator" in by_name and "finish sheet" not in by_name
         by_actor = self.trail(actor="dan").content.decode()
         assert "finish sheet" in by_actor and "a spectator" not in by_actor
+
+    def test_device_tokens_made_and_revoked_are_told_to_organisers_in_words(self):
+        r2 = Station.objects.get(race=self.race, code="R2")
+        tablet, plain = device_token_create(
+            race=self.race, name="R2 tablet", stations=[r2], actor="olivia", user=self.olivia
+        )
+        device_tokens_revoke(tokens=DeviceToken.objects.filter(pk=tablet.pk), actor="dana", user=self.dana)
+        page = html.unescape(self.trail(action=AuditEntry.Action.DEVICE_TOKEN_CREATED).content.decode())
+        assert "Device token made" in page and "olivia" in page
+        assert f"'R2 tablet' ({tablet.prefix}…) for R2" in page
+        assert plain not in page and tablet.token_hash not in page
+        revoked = html.unescape(self.trail(action=AuditEntry.Action.DEVICE_TOKEN_REVOKED).content.decode())
+        assert "Device token revoked" in revoked and "dana" in revoked and "'R2 tablet'" in revoked
+
+        self.as_user(self.alice)
+        refused = self.client.get(self.url("audit/"))
+        assert refused.status_code == 403
+        self.assertNotContains(refused, "R2 tablet", status_code=403)
 
     def test_an_unknown_action_shows_no_entry_and_no_error(self):
         response = self.trail(action="nonsense")

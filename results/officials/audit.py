@@ -50,6 +50,16 @@ def describe_change(details: dict, race: Race) -> str:
             _("%(added)s added, %(same)s already stored")
             % {"added": details["added"], "same": details.get("already_stored", 0)}
         )
+    token = details.get("device_token")
+    if isinstance(token, dict):
+        parts.append(
+            _("'%(name)s' (%(prefix)s…) for %(stations)s")
+            % {
+                "name": token.get("name", ""),
+                "prefix": token.get("prefix", ""),
+                "stations": ", ".join(token.get("stations", [])),
+            }
+        )
     if "summary" in details:
         parts.append(str(details["summary"]))
     if "from" in details or "to" in details:
