@@ -427,6 +427,8 @@ class AuditEntry(models.Model):
         TIMING_IMPORTED = "timing_imported", _("Timing file imported")
         ENTRIES_IMPORTED = "entries_imported", _("Entries imported")
         TEAM_DELETED = "team_deleted", _("Team deleted")
+        UNMATCHED_RESOLVED = "unmatched_resolved", _("Unknown bib dealt with")
+        UNMATCHED_REOPENED = "unmatched_reopened", _("Unknown bib not dealt with after all")
 
     race = models.ForeignKey(Race, on_delete=models.CASCADE, related_name="audit_entries")
     at = models.DateTimeField(_("when"), auto_now_add=True)
