@@ -197,6 +197,7 @@ class TestThePollKeepsWorking(UnknownBibTestCase):
         self.as_user(self.olivia)
         fragment = self.anomalies(HTTP_HX_REQUEST="true")
         assert "hx-on::before-request=\"if (this.querySelector('form:focus-within'))" in fragment
+        assert "hx-on::before-swap=\"if (this.querySelector('form:focus-within'))" in fragment
         note_field = re.search(r'<input type="text" id="note-(\d+)"[^>]*>', fragment)
         assert (
             note_field
