@@ -60,6 +60,8 @@ def unmatched_read_reopen(*, race: Race, read_pk: int, user, note: str = "") -> 
 
 def _checked_note(note: str) -> str:
     note = note.strip()
+    if "\x00" in note:  # PostgreSQL stores no NUL: refused here, not as a database error
+        raise InputProblems([_("note: it holds a NUL character; type it again.")])
     if len(note) > NOTE_MAX_LENGTH:
         raise InputProblems(
             [

@@ -292,6 +292,11 @@ class TestBadInput(UnknownBibTestCase):
         self.refused(response, f"note: longer than {NOTE_MAX_LENGTH} characters")
         self.assert_unchanged()
 
+    def test_a_note_with_a_nul_character_is_refused_and_nothing_changes(self):
+        self.as_user(self.olivia)
+        self.refused(self.deal_with(note="bib\x00 777"), "note: it holds a NUL character")
+        self.assert_unchanged()
+
     def test_a_note_of_the_longest_length_is_kept_whole(self):
         self.as_user(self.olivia)
         self.deal_with(note="x" * NOTE_MAX_LENGTH)
