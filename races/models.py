@@ -429,6 +429,8 @@ class AuditEntry(models.Model):
         TEAM_DELETED = "team_deleted", _("Team deleted")
         DEVICE_TOKEN_CREATED = "device_token_created", _("Device token made")
         DEVICE_TOKEN_REVOKED = "device_token_revoked", _("Device token revoked")
+        UNMATCHED_RESOLVED = "unmatched_resolved", _("Unknown bib dealt with")
+        UNMATCHED_REOPENED = "unmatched_reopened", _("Unknown bib not dealt with after all")
 
     race = models.ForeignKey(Race, on_delete=models.CASCADE, related_name="audit_entries")
     at = models.DateTimeField(_("when"), auto_now_add=True)

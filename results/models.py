@@ -107,6 +107,23 @@ class UnmatchedRead(models.Model):
     resolved = models.BooleanField(
         _("dealt with"), default=False, help_text=_("Ticked once an official has looked into it.")
     )
+    # Who dealt with it and what they did: for the officials only, never a public page or export.
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("dealt with by"),
+    )
+    resolved_at = models.DateTimeField(_("dealt with at"), null=True, blank=True)
+    resolution_note = models.CharField(
+        _("what was done"),
+        max_length=300,
+        blank=True,
+        help_text=_("The official's note, e.g. 'bib 1023 was 1032, split added by hand'."),
+    )
 
     class Meta:
         ordering = ["-received_at", "-pk"]

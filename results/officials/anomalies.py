@@ -2,31 +2,40 @@
 
 The page polls itself with htmx and swaps the list; each poll reads the reads as they are now
 (results.selectors.anomalies_for_race). Each anomaly links to the team's corrections page,
-where voiding the wrong read clears it.
+where voiding the wrong read clears it. An unknown bib has no team to correct: an official marks
+it dealt with (results.unmatched_reads), with a note of what they did, and it goes to the
+"dealt with" page, from where it can be put back.
 """
 
 from collections import Counter
 
 import django_tables2 as tables
-from django.shortcuts import render
+from django.contrib import messages
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from races.access import works_results_desk
 from races.models import Race
+from races.problems import InputProblems
 from results.anomalies import READS_APART_MS, Anomaly, Kind
+from results.models import UnmatchedRead
 from results.officials.guards import race_page_required
 from results.officials.paging import paginate_table
-from results.race_time import format_clock, format_duration, from_epoch_ms
-from results.selectors import anomalies_for_race, min_pace_ms_per_km
+from results.race_time import format_clock, format_duration, format_moment, from_epoch_ms
+from results.selectors import anomalies_for_race, min_pace_ms_per_km, unmatched_reads_dealt_with
+from results.unmatched_reads import NOTE_MAX_LENGTH, unmatched_read_reopen, unmatched_read_resolve
 
 ANOMALIES_PER_PAGE = 100
 #: How often the open page asks again: "within seconds" of a new read, without hammering.
 POLL_SECONDS = 5
+
+ONLY_FOR_DESK = gettext_lazy("The anomaly list is for the race's organisers and the results desk.")
 
 KIND_LABELS = {
     Kind.NEGATIVE_LEG: gettext_lazy("Earlier than the station before"),
@@ -87,6 +96,12 @@ class AnomalyTable(tables.Table):
     bib = tables.Column(verbose_name=gettext_lazy("Team"))
     station = tables.Column(verbose_name=gettext_lazy("Station"))
     description = tables.Column(verbose_name=gettext_lazy("Details"))
+    # An unknown bib has no team page to clear it on: it is marked dealt with here.
+    dealt_with = tables.TemplateColumn(
+        template_name="officials/anomalies/dealt_with_form.html",
+        verbose_name=gettext_lazy("What was done"),
+        extra_context={"note_max_length": NOTE_MAX_LENGTH},
+    )
 
     class Meta:
         orderable = False
@@ -111,17 +126,19 @@ def _rows(found: list[Anomaly], race: Race) -> list[dict]:
                 "station": anomaly.station,
                 "description": describe(anomaly, race),
                 "url": url,
+                "unmatched_read": anomaly.record_ids[0] if anomaly.kind == Kind.UNKNOWN_BIB else None,
             }
         )
     return rows
 
 
-@race_page_required(
-    works_results_desk, gettext_lazy("The anomaly list is for the race's organisers and the results desk.")
-)
+@race_page_required(works_results_desk, ONLY_FOR_DESK)
 def anomaly_list(request, race: Race):
     found = anomalies_for_race(race)
-    table = AnomalyTable(_rows(found, race), empty_text=_("Nothing to check."))
+    rows = _rows(found, race)
+    table = AnomalyTable(rows, empty_text=_("Nothing to check."))
+    if not any(row["unmatched_read"] for row in rows):
+        table.columns.hide("dealt_with")  # a column of nothing on a phone's narrow screen
     paginate_table(table, request, ANOMALIES_PER_PAGE)
     counts = Counter(anomaly.kind for anomaly in found)
     context = {
@@ -131,9 +148,114 @@ def anomaly_list(request, race: Race):
         "counts": [(KIND_LABELS[kind], counts[kind]) for kind in Kind if counts[kind]],
         "checked_at": format_clock(timezone.now(), race)[:8],
         "poll_seconds": POLL_SECONDS,
+        "dealt_with": unmatched_reads_dealt_with(race).count(),
         "desk": True,
     }
     template = "officials/anomalies/list.html"
     if request.htmx:
         template = "officials/anomalies/fragment.html"
     return render(request, template, context)
+
+
+@race_page_required(works_results_desk, ONLY_FOR_DESK)
+@require_POST
+def unknown_bib_dealt_with(request, race: Race, pk: int):
+    try:
+        read = unmatched_read_resolve(
+            race=race, read_pk=pk, user=request.user, note=request.POST.get("note", "")
+        )
+    except InputProblems as refusal:
+        _tell(request, refusal)
+    else:
+        messages.success(
+            request,
+            _("Unknown bib %(bib)s at %(station)s is dealt with; it is on the “dealt with” page now.")
+            % {"bib": read.bib_as_read, "station": read.station_code},
+        )
+    return _back(request, "officials:anomalies", race)
+
+
+@race_page_required(works_results_desk, ONLY_FOR_DESK)
+@require_POST
+def unknown_bib_reopen(request, race: Race, pk: int):
+    try:
+        read = unmatched_read_reopen(
+            race=race, read_pk=pk, user=request.user, note=request.POST.get("note", "")
+        )
+    except InputProblems as refusal:
+        _tell(request, refusal)
+    else:
+        messages.success(
+            request,
+            _("Unknown bib %(bib)s at %(station)s is back on the anomaly list.")
+            % {"bib": read.bib_as_read, "station": read.station_code},
+        )
+    return _back(request, "officials:unknown_bibs_dealt_with", race)
+
+
+def _tell(request, refusal: InputProblems) -> None:
+    for problem in refusal.problems:
+        messages.error(request, problem)
+
+
+def _back(request, page: str, race: Race):
+    """To the page the form was on, the same page of the list: an unknown bib is listed last."""
+    url = reverse(page, kwargs={"slug": race.slug})
+    if number := request.POST.get("page", ""):
+        url += "?" + urlencode({"page": number})
+    return redirect(url)
+
+
+# --- the unknown bibs dealt with ----------------------------------------------------------
+
+
+class DealtWithTable(tables.Table):
+    bib_as_read = tables.Column(verbose_name=gettext_lazy("Read as"))
+    station_code = tables.Column(verbose_name=gettext_lazy("Station"))
+    at = tables.Column(verbose_name=gettext_lazy("Time"), default="–")
+    device = tables.Column(verbose_name=gettext_lazy("Device"), default="")
+    resolved_at = tables.Column(verbose_name=gettext_lazy("Dealt with"))
+    resolved_by = tables.Column(verbose_name=gettext_lazy("By"), default="")
+    resolution_note = tables.Column(verbose_name=gettext_lazy("What was done"), default="")
+    reopen = tables.TemplateColumn(
+        template_name="officials/anomalies/reopen_form.html",
+        verbose_name=gettext_lazy("Not dealt with?"),
+        extra_context={"note_max_length": NOTE_MAX_LENGTH},
+    )
+
+    class Meta:
+        model = UnmatchedRead
+        fields = (
+            "bib_as_read",
+            "station_code",
+            "at",
+            "device",
+            "resolved_at",
+            "resolved_by",
+            "resolution_note",
+        )
+        orderable = False
+        attrs = {"class": "table dealt-with"}
+
+    def __init__(self, *args, race: Race, **kwargs):
+        self.race = race
+        super().__init__(*args, **kwargs)
+
+    def render_at(self, value):
+        return format_clock(value, self.race)
+
+    def render_resolved_at(self, value):
+        return format_moment(value, self.race)
+
+    def render_resolved_by(self, value):
+        return value.get_username()
+
+
+@race_page_required(works_results_desk, ONLY_FOR_DESK)
+def unknown_bibs_dealt_with(request, race: Race):
+    table = DealtWithTable(
+        unmatched_reads_dealt_with(race), race=race, empty_text=_("No unknown bib has been dealt with yet.")
+    )
+    paginate_table(table, request, ANOMALIES_PER_PAGE)
+    context = {"race": race, "table": table, "desk": True}
+    return render(request, "officials/anomalies/dealt_with.html", context)

@@ -30,19 +30,28 @@ def describe_change(details: dict, race: Race) -> str:
     if not isinstance(details, dict):
         return ""
     parts = []
+    if details.get("bib_as_read"):
+        parts.append(_("read as %s") % details["bib_as_read"])
     if details.get("station"):
         parts.append(str(details["station"]))
     if details.get("time"):
         parts.append(_clock(details["time"], race))
+    if details.get("device"):
+        parts.append(_("device %s") % details["device"])
     before, after = details.get("before"), details.get("after")
     if isinstance(before, dict) and isinstance(after, dict):
-        parts.append(
-            _("effective time %(before)s → %(after)s")
-            % {
-                "before": _clock(before.get("effective_time"), race),
-                "after": _clock(after.get("effective_time"), race),
-            }
-        )
+        if "effective_time" in before or "effective_time" in after:
+            parts.append(
+                _("effective time %(before)s → %(after)s")
+                % {
+                    "before": _clock(before.get("effective_time"), race),
+                    "after": _clock(after.get("effective_time"), race),
+                }
+            )
+        if "resolved" in before and "resolved" in after:
+            parts.append(f"{_dealt_with(before['resolved'])} → {_dealt_with(after['resolved'])}")
+        if before.get("note"):
+            parts.append(_("note before: %s") % before["note"])
     if "file" in details:
         parts.append(_("file %s") % details["file"])
     if "added" in details:
@@ -65,6 +74,10 @@ def describe_change(details: dict, race: Race) -> str:
     if "from" in details or "to" in details:
         parts.append(f"{details.get('from', '')} → {details.get('to', '')}")
     return " · ".join(parts)
+
+
+def _dealt_with(resolved) -> str:
+    return _("dealt with") if resolved else _("open")
 
 
 def _clock(value, race: Race) -> str:

@@ -31,6 +31,19 @@ urlpatterns = [
         name="restore_split",
     ),
     path("<slug:slug>/anomalies/", anomalies.anomaly_list, name="anomalies"),
+    path(
+        "<slug:slug>/anomalies/dealt-with/", anomalies.unknown_bibs_dealt_with, name="unknown_bibs_dealt_with"
+    ),
+    path(
+        "<slug:slug>/anomalies/unknown-bibs/<int:pk>/dealt-with/",
+        anomalies.unknown_bib_dealt_with,
+        name="unknown_bib_dealt_with",
+    ),
+    path(
+        "<slug:slug>/anomalies/unknown-bibs/<int:pk>/reopen/",
+        anomalies.unknown_bib_reopen,
+        name="unknown_bib_reopen",
+    ),
     path("<slug:slug>/audit/", audit.audit_trail, name="audit"),
     # Printing: the results book and the certificates.
     path("<slug:slug>/print/", printing.print_page, name="print"),
