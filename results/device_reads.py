@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 
 from races.models import Race
 from results.models import Source, UnmatchedRead
-from results.services import ReadChecker, SplitRead, timing_reads_add
+from results.read_store import SplitRead, timing_reads_add
+from results.services import ReadChecker
 
 # What a device may say its read is; an import and an entry by hand have their own screens.
 DEVICE_SOURCES = (Source.TABLET, Source.CHIP, Source.API)

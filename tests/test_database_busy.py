@@ -59,7 +59,7 @@ class BusyTestCase(TestCase):
 class BusyCommandTest(BusyTestCase):
     def test_a_timing_import_that_finds_the_database_locked_says_so_in_one_line(self):
         path = write(self.tmp(), "r1.csv", READS)
-        with mock.patch("results.services._insert_reads", side_effect=locked):
+        with mock.patch("results.read_store._insert_reads", side_effect=locked):
             outcome = run("import_timing", "kl-ekiden", path)
         self.assertFalse(outcome.ok)
         self.assertEqual(outcome.problems, [BUSY])
@@ -91,7 +91,7 @@ class BusyUploadTest(BusyTestCase):
 
     def test_a_timing_upload_on_a_locked_database_shows_the_message_and_stores_nothing(self):
         url = reverse("admin:races_race_import_timing", args=[self.race.pk])
-        with mock.patch("results.services._insert_reads", side_effect=locked):
+        with mock.patch("results.read_store._insert_reads", side_effect=locked):
             response = self.client.post(url, {"file": SimpleUploadedFile("r1.csv", READS.encode())})
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, BUSY)
@@ -116,7 +116,7 @@ class BusyPageTest(BusyTestCase):
             f"/officials/{self.race.slug}/upload/", {"file": SimpleUploadedFile("r1.csv", READS.encode())}
         )
         digest = preview.context["confirm_form"].initial["digest"]
-        with mock.patch("results.services._insert_reads", side_effect=locked):
+        with mock.patch("results.read_store._insert_reads", side_effect=locked):
             response = self.client.post(f"/officials/{self.race.slug}/upload/confirm/", {"digest": digest})
         self.assertEqual(response.status_code, 503)
         self.assertEqual(response["Retry-After"], "30")

@@ -30,7 +30,8 @@ from results.device_tokens import (
     stations_by_code,
 )
 from results.models import DeviceToken, Source, TimingRecord, UnmatchedRead
-from results.services import ReadChecker, timing_import, timing_reads_add
+from results.read_store import timing_reads_add
+from results.services import ReadChecker, timing_import
 from tests.commands import run
 from tests.race_payloads import KL_EKIDEN
 

@@ -194,8 +194,9 @@ def type_bib(page: Page, bib: str) -> tuple[float, float]:
 
 
 def stored(race: Race, code: str) -> list[TimingRecord]:
+    """The station's records in the order of their times (a batch is inserted in id order)."""
     return list(
-        TimingRecord.objects.filter(race=race, station__code=code).select_related("team").order_by("pk")
+        TimingRecord.objects.filter(race=race, station__code=code).select_related("team").order_by("at")
     )
 
 
