@@ -28,3 +28,12 @@ def _pages_follow_every_change(settings):
     # On a server a page is rendered again at most once a second (races/page_cache.py); a test
     # that records a split and reads the page at once expects the new page.
     settings.TASUKI_PAGE_REFRESH_SECONDS = 0
+
+
+@pytest.fixture(scope="module")
+def browser(django_db_setup):
+    """Debian's Chromium, once per browser test module (each calls `require_chromium()`)."""
+    from tests.chromium import launched_chromium
+
+    with launched_chromium() as chromium:
+        yield chromium

@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 from races.models import OfficialRole, Race, RaceOfficial
 from races.services import race_import
 from results.models import UnmatchedRead
-from tests.chromium import launched_chromium, require_chromium, watch_for_trouble
+from tests.chromium import require_chromium, watch_for_trouble
 from tests.race_payloads import KL_EKIDEN
 
 NOTE = "bib 777 was 177, split added by hand"
@@ -22,12 +22,6 @@ NOTE = "bib 777 was 177, split added by hand"
 require_chromium()
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="module")
-def browser(django_db_setup):
-    with launched_chromium() as chromium:
-        yield chromium
 
 
 @pytest.fixture

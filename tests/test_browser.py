@@ -20,7 +20,7 @@ from races.models import Race
 from races.services import entries_import, race_import, team_status_set
 from results.race_time import format_duration
 from results.services import timing_import
-from tests.chromium import launched_chromium, require_chromium, watch_for_trouble
+from tests.chromium import require_chromium, watch_for_trouble
 from tests.conftest import EXAMPLES
 
 PHONE = {"width": 412, "height": 900}
@@ -29,12 +29,6 @@ MINI = EXAMPLES / "mini-ekiden"
 require_chromium()
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="module")
-def browser(django_db_setup):
-    with launched_chromium() as chromium:
-        yield chromium
 
 
 @pytest.fixture

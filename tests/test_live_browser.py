@@ -19,7 +19,7 @@ from playwright.sync_api import Page, expect
 from races.models import Race
 from races.services import entries_import, race_close, race_import, team_status_set
 from results.services import timing_import, timing_record_create
-from tests.chromium import launched_chromium, require_chromium, watch_for_trouble
+from tests.chromium import require_chromium, watch_for_trouble
 from tests.conftest import EXAMPLES
 
 PHONE = {"width": 390, "height": 844}
@@ -30,12 +30,6 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "var" / "test-artifacts"
 require_chromium()
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="module")
-def browser(django_db_setup):
-    with launched_chromium() as chromium:
-        yield chromium
 
 
 def open_tab(browser, live_server, viewport: dict, trouble: list[str], locale: str = "en-GB") -> Page:

@@ -160,37 +160,38 @@ def anomaly_list(request, race: Race):
 @race_page_required(works_results_desk, ONLY_FOR_DESK)
 @require_POST
 def unknown_bib_dealt_with(request, race: Race, pk: int):
-    try:
-        read = unmatched_read_resolve(
-            race=race, read_pk=pk, user=request.user, note=request.POST.get("note", "")
-        )
-    except InputProblems as refusal:
-        _tell(request, refusal)
-    else:
-        messages.success(
-            request,
-            _("Unknown bib %(bib)s at %(station)s is dealt with; it is on the “dealt with” page now.")
-            % {"bib": read.bib_as_read, "station": read.station_code},
-        )
-    return _back(request, "officials:anomalies", race)
+    return _change_unknown_bib(
+        request,
+        race,
+        pk,
+        unmatched_read_resolve,
+        _("Unknown bib %(bib)s at %(station)s is dealt with; it is on the “dealt with” page now."),
+        back_to="officials:anomalies",
+    )
 
 
 @race_page_required(works_results_desk, ONLY_FOR_DESK)
 @require_POST
 def unknown_bib_reopen(request, race: Race, pk: int):
+    return _change_unknown_bib(
+        request,
+        race,
+        pk,
+        unmatched_read_reopen,
+        _("Unknown bib %(bib)s at %(station)s is back on the anomaly list."),
+        back_to="officials:unknown_bibs_dealt_with",
+    )
+
+
+def _change_unknown_bib(request, race: Race, pk: int, change, done: str, *, back_to: str):
+    """Deal with an unknown bib or re-open it, with the official's note; say what became of it."""
     try:
-        read = unmatched_read_reopen(
-            race=race, read_pk=pk, user=request.user, note=request.POST.get("note", "")
-        )
+        read = change(race=race, read_pk=pk, user=request.user, note=request.POST.get("note", ""))
     except InputProblems as refusal:
         _tell(request, refusal)
     else:
-        messages.success(
-            request,
-            _("Unknown bib %(bib)s at %(station)s is back on the anomaly list.")
-            % {"bib": read.bib_as_read, "station": read.station_code},
-        )
-    return _back(request, "officials:unknown_bibs_dealt_with", race)
+        messages.success(request, done % {"bib": read.bib_as_read, "station": read.station_code})
+    return _back(request, back_to, race)
 
 
 def _tell(request, refusal: InputProblems) -> None:
