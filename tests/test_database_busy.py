@@ -67,7 +67,7 @@ class BusyCommandTest(BusyTestCase):
         self.assertFalse(AuditEntry.objects.filter(action=AuditEntry.Action.TIMING_IMPORTED).exists())
 
     def test_closing_a_race_on_a_locked_database_exits_1_and_leaves_it_open(self):
-        with mock.patch("races.services.AuditEntry.objects.create", side_effect=locked):
+        with mock.patch("races.models.AuditEntry.objects.create", side_effect=locked):
             outcome = run("close_race", "kl-ekiden")
         self.assertFalse(outcome.ok)
         self.assertEqual(outcome.problems, [BUSY])
@@ -101,7 +101,7 @@ class BusyUploadTest(BusyTestCase):
     def test_an_entries_upload_on_a_locked_database_shows_the_message(self):
         url = reverse("admin:races_race_import_entries", args=[self.race.pk])
         late = ENTRIES.replace("101,Harimau Striders", "102,Harimau Two").replace("101-", "102-")
-        with mock.patch("races.services._store_entries", side_effect=locked):
+        with mock.patch("races.services.entries._store_entries", side_effect=locked):
             response = self.client.post(url, {"file": SimpleUploadedFile("late.csv", late.encode())})
         self.assertContains(response, BUSY)
         self.assertFalse(self.race.teams.filter(bib="102").exists())

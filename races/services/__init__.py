@@ -1,0 +1,53 @@
+"""Write operations on a race and its entries. Each is one transaction with its validation inside.
+
+The commands, the admin, the registration form and the officials' pages import from here; the
+modules hold one subject each.
+"""
+
+from races.services.common import COMMAND_LINE, REASON_MAX_LENGTH, check_reason_length, command_line_actor
+from races.services.entries import (
+    ENTRY_COLUMNS,
+    ENTRY_OPTIONAL,
+    RUNNER_FIELDS,
+    EntriesSummary,
+    TeamEntry,
+    entries_import,
+    identifier_problems,
+    team_entry_problems,
+)
+from races.services.race_day import (
+    PUBLIC_NOTE_MAX_LENGTH,
+    race_close,
+    team_delete,
+    team_delete_problems,
+    team_for_bib,
+    team_status_set,
+)
+from races.services.race_setup import race_import, race_import_json
+from races.services.registration import next_free_bib, team_name_problems, team_register
+
+__all__ = [
+    "COMMAND_LINE",
+    "ENTRY_COLUMNS",
+    "ENTRY_OPTIONAL",
+    "PUBLIC_NOTE_MAX_LENGTH",
+    "REASON_MAX_LENGTH",
+    "RUNNER_FIELDS",
+    "EntriesSummary",
+    "TeamEntry",
+    "check_reason_length",
+    "command_line_actor",
+    "entries_import",
+    "identifier_problems",
+    "next_free_bib",
+    "race_close",
+    "race_import",
+    "race_import_json",
+    "team_delete",
+    "team_delete_problems",
+    "team_entry_problems",
+    "team_for_bib",
+    "team_name_problems",
+    "team_register",
+    "team_status_set",
+]

@@ -1,0 +1,147 @@
+"""Race day for the organisers: a team's status, a spam team deleted, the race closed."""
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from races.models import (
+    AuditEntry,
+    OfficialStatus,
+    Race,
+    Team,
+)
+from races.names import clean_name
+from races.problems import InputProblems
+from races.services.common import check_reason_length
+
+
+def team_for_bib(race: Race, bib: str) -> Team:
+    team = race.teams.filter(bib=bib).first()
+    if team is None:
+        raise InputProblems([_("team %(bib)s: no such team in %(race)s.") % {"bib": bib, "race": race.slug}])
+    return team
+
+
+PUBLIC_NOTE_MAX_LENGTH = 300  # Team.public_note holds this much
+
+
+@transaction.atomic
+def team_status_set(
+    *,
+    race: Race,
+    bib: str,
+    status: str,
+    reason: str = "",
+    public_note: str = "",
+    actor: str,
+    user=None,
+) -> Team:
+    """DQ, DNS, DNF by an official, or AUTO to go back to the status the splits give.
+
+    `reason` is for the officials and the audit trail only; `public_note` is what spectators
+    read beside the status ("withdrew before leg 3"). Each decision replaces both, so a note
+    written for an earlier decision never stays under a new status.
+    """
+    status = status.upper()
+    check_reason_length(reason)
+    public_note = clean_name(public_note)  # shown on public pages: no invisible characters
+    if len(public_note) > PUBLIC_NOTE_MAX_LENGTH:
+        raise InputProblems(
+            [
+                _("public note: longer than %d characters; keep it to one short sentence.")
+                % PUBLIC_NOTE_MAX_LENGTH
+            ]
+        )
+    allowed = [OfficialStatus.DQ, OfficialStatus.DNS, OfficialStatus.DNF]
+    if status != "AUTO" and status not in allowed:
+        raise InputProblems([_("status: %r is not a status; use DQ, DNS, DNF or AUTO.") % status])
+    team = team_for_bib(race, bib)
+    previous = team.official_status or "AUTO"
+    team.official_status = "" if status == "AUTO" else status
+    team.status_reason = reason if status != "AUTO" else ""
+    team.public_note = public_note
+    team.save(update_fields=["official_status", "status_reason", "public_note", "updated_at"])
+    AuditEntry.objects.create(
+        race=race,
+        user=user,
+        actor=actor,
+        action=AuditEntry.Action.TEAM_STATUS,
+        team=team,
+        reason=reason,
+        details={"from": previous, "to": status, "public_note": public_note},
+    )
+    race.bump_standings_version()
+    return team
+
+
+def team_delete_problems(team: Team) -> list[str]:
+    """Why a team cannot be deleted. A team that ran is part of the race's record: its splits
+    moved other teams' carry-over starts and ranks, and an appeal may need them."""
+    records = team.timing_records.count()
+    if not records:
+        return []
+    return [
+        ngettext(
+            "Team %(bib)s (%(name)s) has %(count)d timing record, so it cannot be deleted. Set a "
+            "status (DNS or DQ) instead, or void the split if it was wrong.",
+            "Team %(bib)s (%(name)s) has %(count)d timing records, so it cannot be deleted. Set a "
+            "status (DNS or DQ) instead, or void the splits that were wrong.",
+            records,
+        )
+        % {"bib": team.bib, "name": team.name, "count": records}
+    ]
+
+
+@transaction.atomic
+def team_delete(*, team: Team, actor: str, user=None) -> None:
+    """Remove a team that never ran (a spam registration, a duplicate); its runners go with it."""
+    # Locked, so no split can be stored for it between the check and the delete.
+    locked = Team.objects.select_for_update().select_related("race").filter(pk=team.pk).first()
+    if locked is None:
+        raise InputProblems([_("team %s: already deleted.") % team.bib])
+    if problems := team_delete_problems(locked):
+        raise InputProblems(problems)
+    race = locked.race
+    # The team row goes, so the trail keeps what it was (names only: birth dates are not needed).
+    AuditEntry.objects.create(
+        race=race,
+        user=user,
+        actor=actor,
+        action=AuditEntry.Action.TEAM_DELETED,
+        details={
+            "bib": locked.bib,
+            "name": locked.name,
+            "runners": [
+                {"leg": leg, "name": name}
+                for leg, name in locked.runners.order_by("leg").values_list("leg", "name")
+            ],
+        },
+    )
+    locked.delete()
+    race.bump_standings_version()
+
+
+@transaction.atomic
+def race_close(
+    *, race: Race, reopen: bool = False, actor: str, user=None, details: dict | None = None
+) -> bool:
+    """Close the race (teams still out become DNF) or open it again; False if it already was.
+
+    Closing a closed race is no second decision: nothing is audited and the standings stay.
+    `details` go into the audit entry (how many teams became DNF, which races knows nothing of).
+    """
+    wanted = not reopen
+    race.is_closed = Race.objects.select_for_update().values_list("is_closed", flat=True).get(pk=race.pk)
+    if race.is_closed == wanted:
+        return False
+    race.is_closed = wanted
+    race.save(update_fields=["is_closed"])
+    AuditEntry.objects.create(
+        race=race,
+        user=user,
+        actor=actor,
+        action=AuditEntry.Action.RACE_REOPENED if reopen else AuditEntry.Action.RACE_CLOSED,
+        details=details or {},
+    )
+    race.bump_standings_version()
+    return True
