@@ -5,6 +5,12 @@ team, the runner who arrives with the tasuki and the one who takes it next, and 
 team was already recorded at a station further on (a typo, or a runner who skipped this one).
 """
 
+import hashlib
+import json
+import time
+
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Max, Min
 
 from races.models import Leg, Race, Runner, Station, Team
@@ -79,3 +85,30 @@ def station_roster(race: Race, station: Station) -> dict:
         "teams": teams,
         "aliases": aliases,
     }
+
+
+def station_roster_json(race: Race, station: Station) -> tuple[bytes, str]:
+    """The station's roster as the keypad receives it, and its ETag.
+
+    Every keypad asks every minute, and a 25,000-team roster takes a good part of a second to
+    build: it is built again only after a change of the race (a new standings version), and
+    then at most once a TASUKI_ROSTER_REFRESH_SECONDS per station; meanwhile keypads get the
+    roster built last. Its warnings may be that much late; the keypad's own entries are not.
+    """
+    key = f"roster:{race.pk}:{station.pk}"
+    kept = cache.get(key)
+    now = time.time()
+    if kept is not None and (
+        kept["version"] == race.standings_version or now - kept["at"] < settings.TASUKI_ROSTER_REFRESH_SECONDS
+    ):
+        return kept["body"], kept["etag"]
+    body = json.dumps(station_roster(race, station), ensure_ascii=False, separators=(",", ":")).encode()
+    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+    cache.set(
+        key, {"version": race.standings_version, "at": now, "body": body, "etag": etag}, ROSTER_KEPT_SECONDS
+    )
+    return body, etag
+
+
+#: A safety net only: a roster is checked against the race's version whenever it is asked for.
+ROSTER_KEPT_SECONDS = 6 * 3600

@@ -6,6 +6,7 @@ has passed R1 and R2 already; team 102 has not started its splits.
 
 import json
 import time
+from unittest import mock
 
 from django.contrib.auth import get_user_model
 from django.test import TestCase
@@ -151,6 +152,18 @@ class TestRoster(KeypadTestCase):
         first = self.client.get("/officials/kl-ekiden/stations/R1/roster")
         again = self.client.get("/officials/kl-ekiden/stations/R1/roster", HTTP_IF_NONE_MATCH=first["ETag"])
         assert again.status_code == 304
+
+    def test_a_roster_is_built_again_after_a_change_at_most_once_a_refresh_period(self):
+        with self.settings(TASUKI_ROSTER_REFRESH_SECONDS=30):
+            assert self.roster()["teams"]["102"]["reached"] is None
+            timing_record_create(race=self.race, bib="102", station="R2", time="07:40:00", reason="typed")
+            assert self.roster()["teams"]["102"]["reached"] is None  # built 0 s ago: kept
+            later = time.time() + 31
+            with mock.patch("results.roster.time.time", return_value=later):
+                assert self.roster()["teams"]["102"]["reached"] == "R2"
+                # Nothing changed since: kept however old it is.
+                with mock.patch("results.roster.station_roster", side_effect=AssertionError("built")):
+                    assert self.roster()["teams"]["102"]["reached"] == "R2"
 
     def test_another_station_s_roster_is_refused(self):
         self.client.force_login(self.alice)

@@ -27,7 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 from races.problems import InputProblems
 from results.models import Source, TimingRecord
 from results.officials.guards import official_json_required, station_official_required
-from results.roster import legs_at, station_roster
+from results.roster import legs_at, station_roster_json
 from results.services import timing_record_void
 
 # The files the service worker keeps so the keypad reloads at a roadside without a network.
@@ -143,9 +143,8 @@ def clock(request, race):
 @require_GET
 @official_json_required(station=True)
 def roster(request, race, station):
-    body = json.dumps(station_roster(race, station), ensure_ascii=False, separators=(",", ":")).encode()
     # The keypad asks every minute; a race of 25,000 teams need not travel again unchanged.
-    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+    body, etag = station_roster_json(race, station)
     if request.headers.get("If-None-Match") == etag:
         response = HttpResponseNotModified()
     else:
