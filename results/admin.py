@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from races.admin import ViewOnlyAdmin
 from races.models import Station
@@ -237,4 +237,8 @@ class DeviceTokenAdmin(admin.ModelAdmin):
     @admin.action(description=gettext_lazy("Revoke the selected device tokens"), permissions=["revoke"])
     def revoke_tokens(self, request, queryset):
         revoked = device_tokens_revoke(tokens=queryset, actor=request.user.get_username(), user=request.user)
-        self.message_user(request, _("%d device token(s) revoked.") % revoked, messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("%d device token revoked.", "%d device tokens revoked.", revoked) % revoked,
+            messages.SUCCESS,
+        )

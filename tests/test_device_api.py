@@ -224,7 +224,7 @@ class TestDeviceTokensInTheAdmin(DeviceApiTestCase):
             {"action": "revoke_tokens", "_selected_action": selected},
             follow=True,
         )
-        self.assertContains(response, "2 device token(s) revoked.")
+        self.assertContains(response, "2 device tokens revoked.")
         by_root = [
             (entry.race, entry.details["device_token"]["name"], entry.details["device_token"]["stations"])
             for entry in audited(AuditEntry.Action.DEVICE_TOKEN_REVOKED)
