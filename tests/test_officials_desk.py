@@ -22,6 +22,7 @@ from results.device_tokens import device_token_create, device_tokens_revoke
 from results.models import DeviceToken, Source, TimingRecord, UnmatchedRead
 from results.selectors import anomalies_for_race
 from results.services import timing_import, timing_record_create, timing_record_void
+from results.unmatched_reads import unmatched_read_resolve
 from tests.race_payloads import KL_EKIDEN
 
 HEADER = b"bib,station,time,source,read_id\n"
@@ -519,8 +520,7 @@ class TestTheAnomalyList(DeskTestCase):
         response = self.anomalies()
         self.assertContains(response, "R1 tablet read 777 at R1 at 07:01:02.000")
         self.assertContains(response, 'href="/officials/kl-ekiden/teams/?q=777"')
-        read.resolved = True
-        read.save()
+        unmatched_read_resolve(race=self.race, read_pk=read.pk, user=self.olivia, note="177 on the keypad")
         self.assertNotContains(self.anomalies(), "777")
 
     def test_a_leg_faster_than_the_setting_allows_is_listed(self):
