@@ -69,3 +69,16 @@ def watch_for_trouble(page, server_url: str, trouble: list[str]) -> None:
             else trouble.append(f"request off the server: {request.url}")
         ),
     )
+
+
+@contextmanager
+def watched_page(context, server_url: str):
+    """A tab of this browser context; once the test is done, it fails on any `watch_for_trouble`
+    found, and the context is closed."""
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    trouble: list[str] = []
+    watch_for_trouble(page, server_url, trouble)
+    yield page
+    context.close()
+    assert trouble == []

@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 from races.models import OfficialRole, Race, RaceOfficial
 from races.services import race_import
 from results.models import UnmatchedRead
-from tests.chromium import require_chromium, watch_for_trouble
+from tests.chromium import require_chromium, watched_page
 from tests.race_payloads import KL_EKIDEN
 
 NOTE = "bib 777 was 177, split added by hand"
@@ -36,13 +36,8 @@ def race() -> Race:
 def page(browser, live_server, monkeypatch):
     monkeypatch.setattr("results.officials.anomalies.POLL_SECONDS", 1)
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    trouble: list[str] = []
-    watch_for_trouble(page, live_server.url, trouble)
-    yield page
-    context.close()
-    assert trouble == []
+    with watched_page(context, live_server.url) as page:
+        yield page
 
 
 def test_an_official_deals_with_an_unknown_bib_while_the_list_polls(page: Page, live_server, race):

@@ -20,7 +20,7 @@ from races.models import Race
 from races.services import entries_import, race_import, team_status_set
 from results.race_time import format_duration
 from results.services import timing_import
-from tests.chromium import require_chromium, watch_for_trouble
+from tests.chromium import require_chromium, watched_page
 from tests.conftest import EXAMPLES
 
 PHONE = {"width": 412, "height": 900}
@@ -47,13 +47,8 @@ def phone(browser, live_server):
         locale="en-GB",
         timezone_id="Asia/Kuala_Lumpur",
     )
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    trouble: list[str] = []
-    watch_for_trouble(page, live_server.url, trouble)
-    yield page
-    context.close()
-    assert trouble == []
+    with watched_page(context, live_server.url) as page:
+        yield page
 
 
 @pytest.fixture
