@@ -203,7 +203,7 @@ def timing_reads_add(
     """Store checked reads that each carry a read id, while other devices store theirs.
 
     The devices of a race do not queue behind each other for its lock, as an import does:
-    each takes the lock shared (it still waits for an import or a correction, which take it
+    each takes the lock shared (it still waits for an import or a split typed in, which take it
     whole, and they wait for it), inserts what is new, and leaves a read that two devices send
     at once to the unique index (INSERT ... ON CONFLICT DO NOTHING waits for the other one to
     commit). A read the index turns away is then compared with what is stored: the same read
@@ -214,6 +214,7 @@ def timing_reads_add(
     last, so the race row is held only from that update to the commit.
     """
     assert connection.in_atomic_block, "the caller's transaction commits or rolls back what this adds"
+    assert all(read.read_id for _position, read in reads), "a device's read always has its id"
     summary = StoredReadsSummary()
     candidates = _distinct_reads(reads, bad, position_name, summary)
     if not candidates:
