@@ -18,21 +18,7 @@ from races.services import entries_import, race_close, race_import
 from results.models import TimingRecord
 from results.services import timing_import, timing_record_void
 from tests.commands import run
-from tests.race_payloads import KL_EKIDEN
-
-ENTRIES = """team_bib,team_name,category,leg,runner_name,gender,birth_date,club,runner_bib,chip_id
-101,Harimau Striders,MX,1,Siti Aminah binti Ibrahim,F,1980-03-14,KL Harriers,101-1,CHIP1011
-101,Harimau Striders,MX,2,Tan Wei Ming,M,1978-07-01,,101-2,CHIP1012
-101,Harimau Striders,MX,3,Lakshmi Menon,F,1975-12-19,,101-3,CHIP1013
-102,Japanese Club of KL,MO,1,佐藤 健,M,1984-01-12,,102-1,CHIP1021
-102,Japanese Club of KL,MO,2,Rajesh s/o Krishnan,M,1976-11-06,,102-2,CHIP1022
-102,Japanese Club of KL,MO,3,Hakim bin Hassan,M,1990-04-25,,102-3,CHIP1023
-"""
-
-TIMING = b"""bib,station,time,source,read_id
-101,R1,07:00:00,chip,r1-0001
-CHIP1022,R1,07:01:30,chip,r1-0002
-"""
+from tests.race_payloads import KL_EKIDEN, KL_ENTRIES, KL_TIMING
 
 LATE_ENTRY = (
     "team_bib,team_name,category,leg,runner_name,gender,birth_date\n"
@@ -67,8 +53,8 @@ class RolesTestCase(TestCase):
         cls.olivia.groups.add(Group.objects.get(name=ORGANISER))
 
         cls.race, _ = race_import(payload=KL_EKIDEN)
-        entries_import(race=cls.race, raw=ENTRIES.encode(), filename="entries.csv", actor="setup")
-        timing_import(race=cls.race, raw=TIMING, filename="r1.csv")
+        entries_import(race=cls.race, raw=KL_ENTRIES.encode(), filename="entries.csv", actor="setup")
+        timing_import(race=cls.race, raw=KL_TIMING, filename="r1.csv")
         cls.split = TimingRecord.objects.get(read_id="r1-0001")
         cls.voided_split = TimingRecord.objects.get(read_id="r1-0002")
         timing_record_void(record=cls.voided_split, reason="read twice", actor="setup")

@@ -15,16 +15,7 @@ from races.models import AuditEntry, OfficialRole, RaceOfficial, Station
 from races.services import entries_import, race_import
 from results.models import TimingRecord
 from results.services import timing_record_create
-from tests.race_payloads import KL_EKIDEN
-
-ENTRIES = """team_bib,team_name,category,leg,runner_name,gender,birth_date,club,runner_bib,chip_id
-101,Harimau Striders,MX,1,Siti Aminah binti Ibrahim,F,1980-03-14,KL Harriers,101-1,CHIP1011
-101,Harimau Striders,MX,2,Tan Wei Ming,M,1978-07-01,,101-2,CHIP1012
-101,Harimau Striders,MX,3,Lakshmi Menon,F,1975-12-19,,101-3,CHIP1013
-102,Japanese Club of KL,MO,1,佐藤 健,M,1984-01-12,,102-1,CHIP1021
-102,Japanese Club of KL,MO,2,Rajesh s/o Krishnan,M,1976-11-06,,102-2,CHIP1022
-102,Japanese Club of KL,MO,3,Hakim bin Hassan,M,1990-04-25,,102-3,CHIP1023
-"""
+from tests.race_payloads import KL_EKIDEN, KL_ENTRIES
 
 R1_READ = "4f0c1a52-6f0e-4d43-9a55-0d1f0c9e0a01"
 R2_READ = "4f0c1a52-6f0e-4d43-9a55-0d1f0c9e0a02"
@@ -35,7 +26,7 @@ class KeypadTestCase(TestCase):
     def setUpTestData(cls):
         users = get_user_model().objects
         cls.race, _ = race_import(payload=KL_EKIDEN)
-        entries_import(race=cls.race, raw=ENTRIES.encode(), filename="entries.csv", actor="test")
+        entries_import(race=cls.race, raw=KL_ENTRIES.encode(), filename="entries.csv", actor="test")
         cls.olivia = users.create_user("olivia", password="olivia-pass-123")
         cls.alice = users.create_user("alice", password="alice-pass-123")
         cls.bob = users.create_user("bob", password="bob-pass-123")
