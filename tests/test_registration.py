@@ -56,7 +56,9 @@ def registration_post(race: Race, *, name="Harimau Striders", category="MX", run
     return data
 
 
-class RegistrationTest(TestCase):
+class OpenRegistrationTestCase(TestCase):
+    """A race taking entries, its form, and Chandra, a team captain, weeks before the race."""
+
     @classmethod
     def setUpTestData(cls):
         cls.race, _ = race_import(payload=RACE)
@@ -71,6 +73,8 @@ class RegistrationTest(TestCase):
     def chandra_registers(self, **kwargs):
         return self.client.post(self.url, registration_post(self.race, **kwargs), follow=True)
 
+
+class RegistrationTest(OpenRegistrationTestCase):
     def test_the_form_asks_for_one_runner_per_leg(self):
         response = self.client.get(self.url)
         self.assertEqual(response.status_code, 200)
@@ -189,19 +193,16 @@ class ClosedRegistrationTest(TestCase):
         self.assertContains(self.client.get(reverse("races:list")), self.url)
 
 
-class RegistrationWindowTest(TestCase):
+class RegistrationWindowTest(OpenRegistrationTestCase):
     """The form closes by itself: at the race's closing, at the gun, at the organisers' deadline."""
 
     @classmethod
     def setUpTestData(cls):
-        cls.race, _ = race_import(payload=RACE)
-        Race.objects.filter(pk=cls.race.pk).update(registration_open=True)
-        cls.race.refresh_from_db()
-        cls.url = reverse("races:register", kwargs={"slug": cls.race.slug})
+        super().setUpTestData()
         cls.standings_url = reverse("results:standings", kwargs={"slug": cls.race.slug})
 
     def setUp(self):
-        cache.clear()
+        cache.clear()  # each test sets its own clock
 
     def set_deadline(self, moment: datetime | None) -> None:
         Race.objects.filter(pk=self.race.pk).update(registration_closes_at=moment)
@@ -324,18 +325,11 @@ class RegistrationDeadlineAdminTest(TestCase):
 
 
 @override_settings(TASUKI_REGISTRATION_RATE=(3, 60), TASUKI_TRUSTED_PROXIES=0)
-class RegistrationRateLimitTest(TestCase):
+class RegistrationRateLimitTest(OpenRegistrationTestCase):
     """A script sending the form in a loop is stopped after a few tries a minute."""
 
-    @classmethod
-    def setUpTestData(cls):
-        cls.race, _ = race_import(payload=RACE)
-        Race.objects.filter(pk=cls.race.pk).update(registration_open=True)
-        cls.race.refresh_from_db()
-        cls.url = reverse("races:register", kwargs={"slug": cls.race.slug})
-
     def setUp(self):
-        cache.clear()
+        cache.clear()  # each send sets its own clock
 
     def send(self, name: str, *, at: datetime = WEEKS_BEFORE, address="203.0.113.7", **headers):
         with clock_at(at):
@@ -384,19 +378,8 @@ class RegistrationRateLimitTest(TestCase):
             self.assertEqual(client_address(request), "forged")
 
 
-class HoneypotTest(TestCase):
+class HoneypotTest(OpenRegistrationTestCase):
     """A script fills in every field, the hidden one too; a person never sees it."""
-
-    @classmethod
-    def setUpTestData(cls):
-        cls.race, _ = race_import(payload=RACE)
-        Race.objects.filter(pk=cls.race.pk).update(registration_open=True)
-        cls.race.refresh_from_db()
-        cls.url = reverse("races:register", kwargs={"slug": cls.race.slug})
-
-    def setUp(self):
-        cache.clear()
-        self.enterContext(clock_at(WEEKS_BEFORE))
 
     def test_the_trap_is_out_of_sight_of_people_and_their_tools(self):
         response = self.client.get(self.url)
@@ -417,22 +400,8 @@ class HoneypotTest(TestCase):
 
 
 @override_settings(TASUKI_REGISTRATION_RATE=(100, 60))  # several forms a test; the limit is tested above
-class NameAndAgeRulesTest(TestCase):
+class NameAndAgeRulesTest(OpenRegistrationTestCase):
     """What Chandra types is cleaned; a name that shows as nothing, or as another team, is refused."""
-
-    @classmethod
-    def setUpTestData(cls):
-        cls.race, _ = race_import(payload=RACE)
-        Race.objects.filter(pk=cls.race.pk).update(registration_open=True)
-        cls.race.refresh_from_db()
-        cls.url = reverse("races:register", kwargs={"slug": cls.race.slug})
-
-    def setUp(self):
-        cache.clear()
-        self.enterContext(clock_at(WEEKS_BEFORE))
-
-    def chandra_registers(self, **kwargs):
-        return self.client.post(self.url, registration_post(self.race, **kwargs), follow=True)
 
     def with_runner(self, leg: int, **changes) -> list[dict]:
         runners = [dict(r) for r in RUNNERS]
