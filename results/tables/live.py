@@ -92,6 +92,16 @@ def live_rows(selection) -> list[dict]:
     return rows
 
 
+def _view_column(verbose_name, sort_key: str, css: str, cell_css: str = "") -> tables.Column:
+    """A column only the leg or the station view has, sorted by its key in the rows."""
+    return tables.Column(
+        verbose_name=verbose_name,
+        default="",
+        order_by=(sort_key,),
+        attrs={"th": {"class": css}, "td": {"class": cell_css or css}},
+    )
+
+
 class PlaceColumn(tables.Column):
     """A place: empty for a team without one, rendered even then (a still-out team shows its
     place at the last station instead)."""
@@ -167,38 +177,14 @@ class LiveStandingsTable(tables.Table):
             n = selection.leg
             extra = [
                 (f"leg{n}_rank", PlaceColumn(verbose_name=_("Place"), order_by=(f"leg{n}_rank_key",))),
-                (
-                    f"leg{n}_runner",
-                    tables.Column(
-                        verbose_name=_("Runner"),
-                        default="",
-                        order_by=(f"leg{n}_runner_key",),
-                        attrs={"th": {"class": "team"}, "td": {"class": "team runner"}},
-                    ),
-                ),
-                (
-                    f"leg{n}_time",
-                    tables.Column(
-                        verbose_name=_("Leg time"),
-                        default="",
-                        order_by=(f"leg{n}_time_key",),
-                        attrs={"th": {"class": "time"}, "td": {"class": "time"}},
-                    ),
-                ),
+                (f"leg{n}_runner", _view_column(_("Runner"), f"leg{n}_runner_key", "team", "team runner")),
+                (f"leg{n}_time", _view_column(_("Leg time"), f"leg{n}_time_key", "time")),
             ]
         elif selection.station:
             code = selection.station
             extra = [
                 (f"at_{code}_rank", PlaceColumn(verbose_name=_("Place"), order_by=(f"at_{code}_rank_key",))),
-                (
-                    f"at_{code}",
-                    tables.Column(
-                        verbose_name=_("Time"),
-                        default="",
-                        order_by=(f"at_{code}_key",),
-                        attrs={"th": {"class": "time"}, "td": {"class": "time"}},
-                    ),
-                ),
+                (f"at_{code}", _view_column(_("Time"), f"at_{code}_key", "time")),
             ]
         table = cls(
             live_rows(selection),
