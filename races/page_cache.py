@@ -98,16 +98,7 @@ def races_state(request, **kwargs) -> str:
     now = timezone.now()
     parts = [
         f"{race.pk}:{race.standings_version}:{race.schedule(now)}:{int(race.registration_is_open(now))}"
-        for race in Race.objects.only(
-            "pk",
-            "standings_version",
-            "is_closed",
-            "registration_open",
-            "registration_closes_at",
-            "date",
-            "start_time",
-            "timezone",
-        ).order_by("pk")
+        for race in Race.objects.only(*RACE_STATE_FIELDS).order_by("pk")
     ]
     return hashlib.blake2b(",".join(parts).encode(), digest_size=8).hexdigest()
 

@@ -151,6 +151,11 @@ LEFT_TO_DEFAULTS = {"id", "voided_by_id", "voided_at"}
 assert set(READ_COLUMNS) == {f.column for f in TimingRecord._meta.concrete_fields} - LEFT_TO_DEFAULTS, (
     "TimingRecord changed: update READ_COLUMNS"
 )
+# Their fields, which turn a row's values into what the database takes (an aware time for SQLite).
+READ_FIELDS = [
+    next(field for field in TimingRecord._meta.concrete_fields if field.column == column)
+    for column in READ_COLUMNS
+]
 
 
 def _read_rows(race: Race, reads: list[SplitRead], user, device: str) -> list[tuple]:
@@ -245,8 +250,6 @@ def timing_reads_add(
 
 def _insert_new(race: Race, reads: list[SplitRead], user, device: str) -> list[str]:
     """Insert the reads whose id is not stored yet; returns the ids inserted."""
-    by_column = {field.column: field for field in TimingRecord._meta.concrete_fields}
-    fields = [by_column[column] for column in READ_COLUMNS]
     row_marks = "(" + ", ".join(["%s"] * len(READ_COLUMNS)) + ")"
     sql = "INSERT INTO {table} ({columns}) VALUES {rows} ON CONFLICT DO NOTHING RETURNING read_id".format(
         table=connection.ops.quote_name(TimingRecord._meta.db_table),
@@ -256,7 +259,7 @@ def _insert_new(race: Race, reads: list[SplitRead], user, device: str) -> list[s
     params = [
         field.get_db_prep_save(value, connection)
         for row in _read_rows(race, reads, user, device)
-        for field, value in zip(fields, row, strict=True)
+        for field, value in zip(READ_FIELDS, row, strict=True)
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
