@@ -58,7 +58,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "races.database_busy.DatabaseBusyMiddleware",
+    "ekiden.database_busy.DatabaseBusyMiddleware",
 ]
 
 ROOT_URLCONF = "ekiden.urls"

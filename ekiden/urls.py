@@ -21,5 +21,5 @@ urlpatterns = [
     path("api/v1/", include("results.api_urls")),
     path("officials/", include("results.officials.urls")),
     path("", include("races.urls")),
-    path("", include("results.urls")),
+    path("", include("results.publishing.urls")),
 ]

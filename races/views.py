@@ -4,12 +4,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from ekiden.page_cache import cached_page
+from ekiden.throttle import client_address, registration_attempt
 from races.forms import BotTrapForm, TeamRegistrationForm, runner_formset_class
 from races.models import Race, Schedule
-from races.page_cache import cached_page, races_state
+from races.page_state import races_state
 from races.problems import InputProblems
 from races.services import team_register
-from races.throttle import client_address, registration_attempt
 
 REGISTRATION_FORM = "registration form"  # the audit trail's actor for a captain's own entry
 

@@ -1,7 +1,7 @@
 from django.urls import path
 
-from results.api import race_results
-from results.device_api.views import RaceTimingsView
+from results.publishing.api import race_results
+from results.timing.device_api.views import RaceTimingsView
 
 urlpatterns = [
     path("races/<slug:slug>/results", race_results, name="api-race-results"),

@@ -3,14 +3,14 @@
 from django.conf import settings
 from django.core.checks import Warning, register
 
-from results.pdf.fonts import missing_fonts
-from results.print_jobs import TIME_LIMIT
+from results.publishing.pdf.fonts import missing_fonts
+from results.publishing.print_making import TIME_LIMIT
 
 
 @register()
 def pdf_fonts_installed(app_configs, **kwargs):
     return [
-        Warning(problem, hint="make system-packages", id="results.W001", obj="results.pdf.fonts")
+        Warning(problem, hint="make system-packages", id="results.W001", obj="results.publishing.pdf.fonts")
         for problem in missing_fonts()
     ]
 

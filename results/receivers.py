@@ -1,5 +1,9 @@
+"""The app's wiring: what happens after a change, connected once when the app is ready."""
+
 from races.signals import standings_changed
-from results.standings_cache import schedule_refresh
+from results.publishing.print_jobs import request_book_after_closing
+from results.standings.signals import race_closed
+from results.standings.tasks import schedule_refresh
 
 
 def on_standings_changed(sender, race_id: int, **kwargs) -> None:
@@ -7,3 +11,4 @@ def on_standings_changed(sender, race_id: int, **kwargs) -> None:
 
 
 standings_changed.connect(on_standings_changed, dispatch_uid="results.schedule_refresh")
+race_closed.connect(request_book_after_closing, dispatch_uid="results.book_after_closing")

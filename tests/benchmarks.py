@@ -126,7 +126,7 @@ def celery_worker():
 
 def wait_for_cached_version(race) -> None:
     from races.models import Race
-    from results import standings_cache
+    from results.standings import cache as standings_cache
 
     wanted = Race.objects.get(pk=race.pk).standings_version
     while (standings_cache.cached_version(race.pk) or 0) < wanted:
@@ -184,7 +184,7 @@ def main(argv: list[str]) -> None:
 
 
 def standings_benchmark() -> None:
-    from results.standings import compute_standings
+    from results.standings.engine import compute_standings
     from tests.synthetic import course_and_entries, generate_race
 
     races = {}
@@ -203,8 +203,8 @@ def standings_benchmark() -> None:
 
     prepare_database()
     from races.services import entries_import, race_import
-    from results import standings_cache
-    from results.services import timing_import, timing_record_create
+    from results.standings import cache as standings_cache
+    from results.timing.services import timing_import, timing_record_create
 
     print()
     with celery_worker():
@@ -373,8 +373,8 @@ def api_benchmark() -> None:
     synthetic = generate_race(seed=7, teams=API_TEAMS, legs=4, slug="bench-api")
     prepare_database()
     from races.services import entries_import, race_import
-    from results.device_tokens import device_token_create
-    from results.models import TimingRecord
+    from results.timing.device_tokens import device_token_create
+    from results.timing.models import TimingRecord
 
     race, _ = race_import(payload=synthetic.race)
     entries_import(race=race, raw=csv_bytes(synthetic.entries, list(synthetic.entries[0])))
@@ -468,13 +468,14 @@ def pdf_bench(folder: Path) -> None:
 
     from django.core.management import call_command
 
-    from races.demo import demo_race
     from races.services import entries_import, race_close, race_import
-    from results.pdf import fonts
-    from results.pdf.book import results_book
-    from results.pdf.certificates import certificates_pdf, certificates_zip, finished_teams
-    from results.selectors import printed_race, standings_for_race
-    from results.services import timing_import
+    from results.publishing.pdf import fonts
+    from results.publishing.pdf.book import results_book
+    from results.publishing.pdf.certificates import certificates_pdf, certificates_zip, finished_teams
+    from results.publishing.pdf.printed_race import printed_race
+    from results.simulation.demo import demo_race
+    from results.standings.selectors import standings_for_race
+    from results.timing.services import timing_import
 
     start = time.perf_counter()
     fonts.register()
@@ -674,7 +675,7 @@ def post_splits(race, stop, posted: list, rng) -> None:
     """A timing tablet: a new split now and then, each one a new standings version."""
     from django.db import connection
 
-    from results.services import timing_record_create
+    from results.timing.services import timing_record_create
 
     bibs = list(race.teams.values_list("bib", flat=True))
     stations = [s.code for s in race.course[1:]]

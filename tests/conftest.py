@@ -3,8 +3,8 @@ from pathlib import Path
 import pytest
 from django.core.cache import cache
 
-from races import page_cache
-from results.standings_cache import forget_recent
+from ekiden import page_cache
+from results.standings.cache import forget_recent
 
 # The worked examples of the standings rules, with the exact export each must give.
 EXAMPLES = Path(__file__).resolve().parent / "examples"

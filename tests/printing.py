@@ -14,7 +14,7 @@ import pytest
 from django.conf import settings
 
 from races.models import Race, Runner
-from results.pdf.fonts import missing_fonts
+from results.publishing.pdf.fonts import missing_fonts
 from tests.commands import run
 from tests.conftest import EXAMPLES
 
@@ -42,7 +42,7 @@ WINNER = "高橋 & Friends"
 def make_print_jobs_in_process(monkeypatch) -> None:
     """Print jobs made in the test's process, whatever the broker: as in the embedded mode, and
     with REDIS_URL set too (then Celery would send them to a worker these tests do not start)."""
-    from results import print_jobs
+    from results.publishing import print_jobs
     from results.tasks import make_print_file
 
     monkeypatch.setattr(

@@ -1,6 +1,6 @@
 """A slow, literal reading of docs/commands.md, "Standings rules", for checking the engine.
 
-Written on purpose unlike `results.standings`: every quantity is a small function
+Written on purpose unlike `results.standings.engine`: every quantity is a small function
 that looks things up again from scratch, places are counted (1 + how many did strictly
 better), and the listing is sorted with a comparison function. Nothing here is shared
 with the engine except its input dataclasses, which are only read.

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from results.standings import (
+from results.standings.engine import (
     STATUS_DNF,
     STATUS_DNS,
     STATUS_DQ,

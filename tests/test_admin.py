@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from races.models import AuditEntry, Category, Race, Runner, Team
 from races.services import entries_import, race_import
-from results.models import TimingRecord
-from results.services import timing_import
+from results.timing.models import TimingRecord
+from results.timing.services import timing_import
 from tests.race_payloads import KL_EKIDEN, KL_ENTRIES, KL_TIMING
 
 RACE = KL_EKIDEN

@@ -15,8 +15,8 @@ from django.urls import reverse
 from races.models import AuditEntry, Race, RaceOfficial, Team
 from races.roles import ORGANISER, RESULTS_DESK, ROLE_PERMISSIONS
 from races.services import entries_import, race_close, race_import
-from results.models import TimingRecord
-from results.services import timing_import, timing_record_void
+from results.timing.models import TimingRecord
+from results.timing.services import timing_import, timing_record_void
 from tests.commands import run
 from tests.race_payloads import KL_EKIDEN, KL_ENTRIES, KL_TIMING
 

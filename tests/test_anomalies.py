@@ -6,8 +6,8 @@ A plausible 5 km leg takes 20 minutes; the minimum pace is 2:30 min/km (12:30 fo
 
 from dataclasses import replace
 
-from results import standings
-from results.anomalies import (
+from results.standings import engine as standings
+from results.standings.anomalies import (
     Anomaly,
     Course,
     CourseStation,

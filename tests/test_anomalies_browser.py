@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from races.models import OfficialRole, Race, RaceOfficial
 from races.services import race_import
-from results.models import UnmatchedRead
+from results.timing.models import UnmatchedRead
 from tests.chromium import require_chromium, watched_page
 from tests.race_payloads import KL_EKIDEN
 

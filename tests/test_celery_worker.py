@@ -12,8 +12,8 @@ from django.db import connection
 
 from ekiden.celery import app
 from races.models import Race
-from results import standings_cache
-from results.services import timing_record_create
+from results.standings import cache as standings_cache
+from results.timing.services import timing_record_create
 from tests.commands import run
 from tests.conftest import EXAMPLES
 

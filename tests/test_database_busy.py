@@ -21,10 +21,10 @@ from django.db import OperationalError
 from django.test import SimpleTestCase, TestCase
 from django.urls import reverse
 
-from races.database_busy import is_database_busy
+from ekiden.database_busy import is_database_busy
 from races.models import AuditEntry, Race
 from races.services import entries_import, race_import
-from results.models import TimingRecord
+from results.timing.models import TimingRecord
 from tests.commands import run, write
 from tests.race_payloads import KL_EKIDEN
 
@@ -59,7 +59,7 @@ class BusyTestCase(TestCase):
 class BusyCommandTest(BusyTestCase):
     def test_a_timing_import_that_finds_the_database_locked_says_so_in_one_line(self):
         path = write(self.tmp(), "r1.csv", READS)
-        with mock.patch("results.read_store._insert_reads", side_effect=locked):
+        with mock.patch("results.timing.read_store._insert_reads", side_effect=locked):
             outcome = run("import_timing", "kl-ekiden", path)
         self.assertFalse(outcome.ok)
         self.assertEqual(outcome.problems, [BUSY])
@@ -76,7 +76,7 @@ class BusyCommandTest(BusyTestCase):
     def test_another_database_error_is_not_passed_off_as_busy(self):
         broken = OperationalError("no such table: races_race")
         with (
-            mock.patch("races.management.commands.close_race.race_close_counting_dnf", side_effect=broken),
+            mock.patch("results.management.commands.close_race.race_close_counting_dnf", side_effect=broken),
             self.assertRaisesMessage(OperationalError, "no such table"),
         ):
             run("close_race", "kl-ekiden")
@@ -91,7 +91,7 @@ class BusyUploadTest(BusyTestCase):
 
     def test_a_timing_upload_on_a_locked_database_shows_the_message_and_stores_nothing(self):
         url = reverse("admin:races_race_import_timing", args=[self.race.pk])
-        with mock.patch("results.read_store._insert_reads", side_effect=locked):
+        with mock.patch("results.timing.read_store._insert_reads", side_effect=locked):
             response = self.client.post(url, {"file": SimpleUploadedFile("r1.csv", READS.encode())})
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, BUSY)
@@ -116,7 +116,7 @@ class BusyPageTest(BusyTestCase):
             f"/officials/{self.race.slug}/upload/", {"file": SimpleUploadedFile("r1.csv", READS.encode())}
         )
         digest = preview.context["confirm_form"].initial["digest"]
-        with mock.patch("results.read_store._insert_reads", side_effect=locked):
+        with mock.patch("results.timing.read_store._insert_reads", side_effect=locked):
             response = self.client.post(f"/officials/{self.race.slug}/upload/confirm/", {"digest": digest})
         self.assertEqual(response.status_code, 503)
         self.assertEqual(response["Retry-After"], "30")
@@ -124,7 +124,7 @@ class BusyPageTest(BusyTestCase):
         self.assertFalse(TimingRecord.objects.exists())
 
     def test_an_api_call_on_a_locked_database_is_a_503_with_the_message(self):
-        with mock.patch("results.api.standings_for_race", side_effect=locked):
+        with mock.patch("results.publishing.api.standings_for_race", side_effect=locked):
             response = self.client.get(f"/api/v1/races/{self.race.slug}/results")
         self.assertEqual(response.status_code, 503)
         self.assertEqual(response.json(), {"detail": BUSY})
@@ -135,7 +135,7 @@ class BusyPageTest(BusyTestCase):
 
         self.client.raise_request_exception = True
         with (
-            mock.patch("results.api.standings_for_race", side_effect=broken),
+            mock.patch("results.publishing.api.standings_for_race", side_effect=broken),
             self.assertRaises(OperationalError),
         ):
             self.client.get(f"/api/v1/races/{self.race.slug}/results")

@@ -12,14 +12,14 @@ from django.core.management import call_command
 from django.test import SimpleTestCase, TestCase, override_settings
 
 from races import services as race_services
-from races.demo import DEMO_SLUG, demo_race
 from races.eligibility import CategoryRules, RunnerFacts, eligibility_problems
 from races.models import AuditEntry, Race, Runner, Team
-from results import services as timing_services
-from results.models import TimingRecord
-from results.selectors import compute_results
+from results.simulation.demo import DEMO_SLUG, demo_race
+from results.standings.feed import compute_results
+from results.timing import services as timing_services
+from results.timing.models import TimingRecord
 
-COMMAND = "races.management.commands.load_demo"
+COMMAND = "results.management.commands.load_demo"
 
 
 def load_demo(*args: str, stderr: StringIO | None = None) -> str:

@@ -22,16 +22,16 @@ from django.test import Client, TestCase
 
 from races.models import AuditEntry, OfficialRole, Race, RaceOfficial, Station
 from races.services import entries_import, race_import
-from results.device_reads import DeviceRead, device_reads_store
-from results.device_tokens import (
+from results.timing.device_reads import DeviceRead, device_reads_store
+from results.timing.device_tokens import (
     device_token_create,
     device_token_find,
     device_tokens_revoke,
     stations_by_code,
 )
-from results.models import DeviceToken, Source, TimingRecord, UnmatchedRead
-from results.read_store import timing_reads_add
-from results.services import ReadChecker, timing_import
+from results.timing.models import DeviceToken, Source, TimingRecord, UnmatchedRead
+from results.timing.read_store import timing_reads_add
+from results.timing.services import ReadChecker, timing_import
 from tests.commands import run
 from tests.race_payloads import KL_EKIDEN
 

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from races.models import Race, Team
-from results.inert_cells import FORMULA_STARTS, InertTableExport, inert_cell
-from results.tables import StandingsTable
+from results.publishing.inert_cells import FORMULA_STARTS, InertTableExport, inert_cell
+from results.publishing.tables import StandingsTable
 from tests.commands import run, write
 from tests.race_payloads import KL_EKIDEN
 

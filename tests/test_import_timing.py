@@ -6,9 +6,9 @@ import pytest
 
 from races.models import AuditEntry, Race
 from races.problems import InputProblems
-from results.models import TimingRecord
-from results.selectors import standings_for_race
-from results.services import timing_record_create, timing_record_restore, timing_record_void
+from results.standings.selectors import standings_for_race
+from results.timing.models import TimingRecord
+from results.timing.services import timing_record_create, timing_record_restore, timing_record_void
 from tests.commands import run, write
 from tests.conftest import EXAMPLES
 

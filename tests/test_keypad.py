@@ -13,8 +13,8 @@ from django.test import TestCase
 
 from races.models import AuditEntry, OfficialRole, RaceOfficial, Station
 from races.services import entries_import, race_import
-from results.models import TimingRecord
-from results.services import timing_record_create
+from results.timing.models import TimingRecord
+from results.timing.services import timing_record_create
 from tests.race_payloads import KL_EKIDEN, KL_ENTRIES
 
 R1_READ = "4f0c1a52-6f0e-4d43-9a55-0d1f0c9e0a01"
@@ -150,10 +150,12 @@ class TestRoster(KeypadTestCase):
             timing_record_create(race=self.race, bib="102", station="R2", time="07:40:00", reason="typed")
             assert self.roster()["teams"]["102"]["reached"] is None  # built 0 s ago: kept
             later = time.time() + 31
-            with mock.patch("results.roster.time.time", return_value=later):
+            with mock.patch("results.standings.roster.time.time", return_value=later):
                 assert self.roster()["teams"]["102"]["reached"] == "R2"
                 # Nothing changed since: kept however old it is.
-                with mock.patch("results.roster.station_roster", side_effect=AssertionError("built")):
+                with mock.patch(
+                    "results.standings.roster.station_roster", side_effect=AssertionError("built")
+                ):
                     assert self.roster()["teams"]["102"]["reached"] == "R2"
 
     def test_another_station_s_roster_is_refused(self):

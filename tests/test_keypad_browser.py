@@ -18,7 +18,7 @@ from playwright.sync_api import Page, expect
 
 from races.models import OfficialRole, Race, RaceOfficial, Station
 from races.services import entries_import, race_import
-from results.models import TimingRecord
+from results.timing.models import TimingRecord
 from tests.chromium import launched_chromium, require_chromium
 from tests.race_payloads import KL_EKIDEN
 

@@ -18,7 +18,7 @@ from playwright.sync_api import Page, expect
 
 from races.models import Race
 from races.services import entries_import, race_close, race_import, team_status_set
-from results.services import timing_import, timing_record_create
+from results.timing.services import timing_import, timing_record_create
 from tests.chromium import require_chromium, watch_for_trouble
 from tests.conftest import EXAMPLES
 

@@ -20,14 +20,14 @@ from django.test import TestCase, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from races import page_cache
+from ekiden import page_cache
 from races.models import Race, Schedule
 from races.problems import InputProblems
 from races.race_file import parse_race_payload
 from races.services import entries_import, race_close, race_import
-from results.search import fold, team_matches
-from results.services import timing_import, timing_record_create
-from results.standings_cache import forget_recent
+from results.publishing.search import fold, team_matches
+from results.standings.cache import forget_recent
+from results.timing.services import timing_import, timing_record_create
 from tests.test_pages import RACE, bibs_in_order, build_hand_race
 
 KL = ZoneInfo("Asia/Kuala_Lumpur")
@@ -259,7 +259,7 @@ class ConditionalGetTest(TestCase):
                 etag = self.client.get(url)["ETag"]
                 self.assertTrue(etag.startswith('W/"'))
                 with (
-                    mock.patch("results.standings_cache.fresh_results") as standings,
+                    mock.patch("results.standings.cache.fresh_results") as standings,
                     self.assertNumQueries(1),
                 ):
                     response = self.client.get(url, headers={"If-None-Match": etag})
@@ -268,7 +268,7 @@ class ConditionalGetTest(TestCase):
 
     def test_a_page_seen_before_is_served_from_the_cache(self):
         self.client.get(standings_url(), {"category": "MX"})
-        with mock.patch("results.views.standings_for_race") as standings, self.assertNumQueries(1):
+        with mock.patch("results.publishing.views.standings_for_race") as standings, self.assertNumQueries(1):
             response = self.client.get(standings_url(), {"category": "MX"})
         self.assertEqual(response.status_code, 200)
         standings.assert_not_called()

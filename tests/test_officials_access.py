@@ -118,7 +118,7 @@ class TestAssigningOfficialsInTheAdmin(OfficialsTestCase):
         assert f'value="{foreign}"' not in page
 
     def test_a_station_official_needs_a_station(self):
-        from races.admin import RaceOfficialForm
+        from races.admin.race import RaceOfficialForm
 
         form = RaceOfficialForm(
             data={"user": self.bob.pk, "role": OfficialRole.STATION, "stations": []},

@@ -17,12 +17,12 @@ from django.test import Client, TestCase, override_settings
 from races.models import AuditEntry, Category, OfficialRole, Race, RaceOfficial, Station, Team
 from races.roles import RESULTS_DESK
 from races.services import race_import
-from results.anomalies import Kind
-from results.device_tokens import device_token_create, device_tokens_revoke
-from results.models import DeviceToken, Source, TimingRecord, UnmatchedRead
-from results.selectors import anomalies_for_race
-from results.services import timing_import, timing_record_create, timing_record_void
-from results.unmatched_reads import unmatched_read_resolve
+from results.standings.anomalies import Kind
+from results.standings.selectors import anomalies_for_race
+from results.timing.device_tokens import device_token_create, device_tokens_revoke
+from results.timing.models import DeviceToken, Source, TimingRecord, UnmatchedRead
+from results.timing.services import timing_import, timing_record_create, timing_record_void
+from results.timing.unmatched_reads import unmatched_read_resolve
 from tests.race_payloads import KL_EKIDEN
 
 HEADER = b"bib,station,time,source,read_id\n"

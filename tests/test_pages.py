@@ -9,7 +9,7 @@ from django.test import TestCase
 from django.urls import reverse
 
 from races.services import entries_import, race_import, team_status_set
-from results.services import timing_import
+from results.timing.services import timing_import
 
 RACE = {
     "slug": "hand",

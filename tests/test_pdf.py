@@ -19,11 +19,12 @@ from PIL import Image
 
 from races.models import Race
 from races.services import race_close
-from results.pdf import fonts
-from results.pdf.book import results_book
-from results.pdf.certificates import certificates_pdf, finished_teams
-from results.race_time import format_duration
-from results.selectors import printed_race, standings_for_race
+from results.publishing.pdf import fonts
+from results.publishing.pdf.book import results_book
+from results.publishing.pdf.certificates import certificates_pdf, finished_teams
+from results.publishing.pdf.printed_race import printed_race
+from results.standings.selectors import standings_for_race
+from results.timing.race_time import format_duration
 from tests.commands import run
 from tests.conftest import EXAMPLES
 from tests.printing import (

@@ -24,7 +24,7 @@ from django.db import connection
 
 from races.models import Race
 from races.signals import standings_changed
-from results.models import PrintJob
+from results.publishing.models import PrintJob
 from results.receivers import on_standings_changed
 from tests.printing import needs_pdf_tools, pdf_pages
 
@@ -196,6 +196,6 @@ def test_a_worker_killed_halfway_leaves_the_job_to_another_and_one_file(workers,
 
 
 def job_results(race: Race) -> dict:
-    from results.selectors import standings_for_race
+    from results.standings.selectors import standings_for_race
 
     return standings_for_race(race)

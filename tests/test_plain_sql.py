@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, time
 import pytest
 from django.db import connection
 
-from races import plain_sql
+from ekiden import plain_sql
 from races.models import Race
 from races.services import race_import
 from tests.race_payloads import KL_EKIDEN

@@ -11,9 +11,10 @@ from django.test import TestCase
 from django.utils import timezone
 
 from races.models import Race
-from results.models import PrintJob
-from results.print_jobs import MAX_ATTEMPTS, STALE_AFTER, print_job_request, print_job_run
-from results.race_closing import race_close_counting_dnf
+from results.publishing.models import PrintJob
+from results.publishing.print_jobs import print_job_request
+from results.publishing.print_making import MAX_ATTEMPTS, STALE_AFTER, print_job_run
+from results.standings.closing import race_close_counting_dnf
 from tests.printing import load_mini_ekiden, make_print_jobs_in_process, needs_pdf_tools, pdf_pages
 
 

@@ -16,10 +16,10 @@ from django.urls import reverse
 
 from races.models import OfficialRole, RaceOfficial
 from races.roles import ORGANISER
-from results.models import PrintJob
-from results.pdf.certificates import certificates_pdf
-from results.print_jobs import print_job_request
-from results.race_closing import race_close_counting_dnf
+from results.publishing.models import PrintJob
+from results.publishing.pdf.certificates import certificates_pdf
+from results.publishing.print_jobs import print_job_request
+from results.standings.closing import race_close_counting_dnf
 from tests.printing import load_mini_ekiden, make_print_jobs_in_process, needs_pdf_tools
 
 
@@ -208,7 +208,7 @@ class PublicLinksTest(PrintPageTestCase):
         with self.captureOnCommitCallbacks(execute=True):
             race_close_counting_dnf(race=self.race, actor="olivia")
         url = reverse("results:team-certificate", kwargs={"slug": "mini-ekiden", "bib": "124"})
-        with mock.patch("results.downloads.certificates_pdf", wraps=certificates_pdf) as render:
+        with mock.patch("results.publishing.downloads.certificates_pdf", wraps=certificates_pdf) as render:
             first, again = self.client.get(url), self.client.get(url)
             self.assertEqual(first.content, again.content)
             self.assertEqual(render.call_count, 1)

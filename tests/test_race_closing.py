@@ -5,7 +5,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from races.models import AuditEntry, Race
-from results.selectors import standings_for_race
+from results.standings.selectors import standings_for_race
 from tests.commands import run, write
 from tests.conftest import EXAMPLES
 

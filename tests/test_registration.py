@@ -9,10 +9,10 @@ from django.core.cache import cache
 from django.test import RequestFactory, TestCase, override_settings
 from django.urls import reverse
 
+from ekiden.throttle import client_address
 from races.models import AuditEntry, Race, RegistrationClosed, Team
 from races.problems import InputProblems
 from races.services import entries_import, race_close, race_import, team_register
-from races.throttle import client_address
 from tests.race_payloads import KL_EKIDEN
 
 RACE = KL_EKIDEN

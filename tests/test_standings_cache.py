@@ -7,8 +7,9 @@ import pytest
 from django.db import connection
 
 from races.models import Race
-from results import selectors, standings_cache
-from results.services import timing_record_create
+from results.standings import cache as standings_cache
+from results.standings import selectors
+from results.timing.services import timing_record_create
 from tests.commands import run
 from tests.conftest import EXAMPLES
 
@@ -36,7 +37,6 @@ class TestFreshness:
         race = load_hand_race()
         selectors.standings_for_race(race)
         # The worker that should refresh is down: nothing is scheduled after the change.
-        monkeypatch.setattr(standings_cache, "schedule_refresh", lambda race_id: None)
         monkeypatch.setattr("results.receivers.schedule_refresh", lambda race_id: None)
         timing_record_create(race=race, bib="101", station="R1", time="07:00:00")
         assert r1_cumulative(selectors.standings_for_race(race), "101") == 30 * 60_000
@@ -58,14 +58,14 @@ def test_concurrent_readers_compute_once(monkeypatch):
 
     cache.clear()
     calls = []
-    real = selectors.compute_results
+    real = standings_cache.compute_results
 
     def slow_compute(race):
         calls.append(race.pk)
         time.sleep(0.3)
         return real(race)
 
-    monkeypatch.setattr(selectors, "compute_results", slow_compute)
+    monkeypatch.setattr(standings_cache, "compute_results", slow_compute)
     answers, errors = [], []
 
     def reader():

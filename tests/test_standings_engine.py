@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from results.standings import (
+from results.standings.engine import (
     STATUS_DNF,
     STATUS_DNS,
     STATUS_DQ,

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from results.standings import (
+from results.standings.engine import (
     STATUS_DNF,
     STATUS_DNS,
     STATUS_DQ,

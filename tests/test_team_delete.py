@@ -14,8 +14,8 @@ from races.models import AuditEntry, Race, Runner, Team
 from races.problems import InputProblems
 from races.roles import ORGANISER
 from races.services import entries_import, race_import, team_delete
-from results.models import TimingRecord
-from results.services import timing_import, timing_record_void
+from results.timing.models import TimingRecord
+from results.timing.services import timing_import, timing_record_void
 from tests.race_payloads import KL_EKIDEN
 
 ENTRIES = """team_bib,team_name,category,leg,runner_name,gender,birth_date

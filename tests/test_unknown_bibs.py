@@ -17,8 +17,8 @@ from django.urls import reverse
 
 from races.models import AuditEntry, OfficialRole, RaceOfficial
 from races.services import race_import
-from results.models import UnmatchedRead
-from results.unmatched_reads import NOTE_MAX_LENGTH, unmatched_read_reopen, unmatched_read_resolve
+from results.timing.models import UnmatchedRead
+from results.timing.unmatched_reads import NOTE_MAX_LENGTH, unmatched_read_reopen, unmatched_read_resolve
 from tests.race_payloads import KL_EKIDEN
 from tests.test_officials_desk import DeskTestCase
 

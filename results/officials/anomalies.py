@@ -1,9 +1,9 @@
 """The anomaly list: what the organisers should check, refreshed every few seconds.
 
 The page polls itself with htmx and swaps the list; each poll reads the reads as they are now
-(results.selectors.anomalies_for_race). Each anomaly links to the team's corrections page,
+(results.standings.selectors.anomalies_for_race). Each anomaly links to the team's corrections page,
 where voiding the wrong read clears it. An unknown bib has no team to correct: an official marks
-it dealt with (results.unmatched_reads), with a note of what they did, and it goes to the
+it dealt with (results.timing.unmatched_reads), with a note of what they did, and it goes to the
 "dealt with" page, from where it can be put back.
 """
 
@@ -23,13 +23,13 @@ from django.views.decorators.http import require_POST
 from races.access import works_results_desk
 from races.models import Race
 from races.problems import InputProblems
-from results.anomalies import READS_APART_MS, Anomaly, Kind
-from results.models import UnmatchedRead
 from results.officials.guards import race_page_required
 from results.officials.paging import paginate_table
-from results.race_time import format_clock, format_duration, format_moment, from_epoch_ms
-from results.selectors import anomalies_for_race, min_pace_ms_per_km, unmatched_reads_dealt_with
-from results.unmatched_reads import NOTE_MAX_LENGTH, unmatched_read_reopen, unmatched_read_resolve
+from results.standings.anomalies import READS_APART_MS, Anomaly, Kind
+from results.standings.selectors import anomalies_for_race, min_pace_ms_per_km, unmatched_reads_dealt_with
+from results.timing.models import UnmatchedRead
+from results.timing.race_time import format_clock, format_duration, format_moment, from_epoch_ms
+from results.timing.unmatched_reads import NOTE_MAX_LENGTH, unmatched_read_reopen, unmatched_read_resolve
 
 ANOMALIES_PER_PAGE = 100
 #: How often the open page asks again: "within seconds" of a new read, without hammering.

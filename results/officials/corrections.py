@@ -29,12 +29,12 @@ from races.access import stations_user_may_correct, works_results_desk
 from races.models import Race, Station, Team
 from races.problems import InputProblems
 from races.services import REASON_MAX_LENGTH
-from results.models import Source, TimingRecord
 from results.officials.audit import team_audit_table
 from results.officials.guards import race_page_required, refused
 from results.officials.paging import paginate_table
-from results.race_time import format_clock, format_moment
-from results.services import timing_record_create, timing_record_restore, timing_record_void
+from results.timing.models import Source, TimingRecord
+from results.timing.race_time import format_clock, format_moment
+from results.timing.services import timing_record_create, timing_record_restore, timing_record_void
 
 TEAMS_PER_PAGE = 50
 

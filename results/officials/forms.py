@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from races.models import Race
-from results.models import PrintJob
+from results.publishing.models import PrintJob
 
 
 class PrintRequestForm(forms.Form):

@@ -25,10 +25,10 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_POST
 
 from races.problems import InputProblems
-from results.models import Source, TimingRecord
 from results.officials.guards import official_json_required, station_official_required
-from results.roster import legs_at, station_roster_json
-from results.services import timing_record_void
+from results.standings.roster import legs_at, station_roster_json
+from results.timing.models import Source, TimingRecord
+from results.timing.services import timing_record_void
 
 # The files the service worker keeps so the keypad reloads at a roadside without a network.
 OFFLINE_ASSETS = (

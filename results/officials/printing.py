@@ -14,10 +14,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from races.access import is_race_organiser
 from races.models import Race
-from results.models import PrintJob
 from results.officials.forms import PrintRequestForm
 from results.officials.guards import race_page_required
-from results.print_jobs import print_job_request, print_jobs_of
+from results.publishing.models import PrintJob
+from results.publishing.print_jobs import print_job_request, print_jobs_of
 
 FOR_ORGANISERS = gettext_lazy("Printing the results and the certificates is for the race's organisers.")
 

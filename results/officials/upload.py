@@ -22,8 +22,8 @@ from races.forms import TimingUploadForm
 from races.models import Race
 from races.problems import InputProblems, problems_shown
 from results.officials.guards import race_page_required
-from results.read_store import StoredReadsSummary
-from results.services import timing_import
+from results.timing.read_store import StoredReadsSummary
+from results.timing.services import timing_import
 
 #: A preview not confirmed within this time is forgotten; the official uploads the file again.
 HELD_SECONDS = 30 * 60

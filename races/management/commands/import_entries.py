@@ -1,6 +1,6 @@
 from django.utils.translation import gettext as _
 
-from races.management.contract import ContractCommand
+from races.command_line import ContractCommand
 from races.services import command_line_actor, entries_import
 
 

@@ -1,8 +1,8 @@
 from django.utils.translation import gettext as _
 
-from races.management.contract import ContractCommand
+from races.command_line import ContractCommand
 from races.services import command_line_actor
-from results.device_tokens import device_token_create, stations_by_code
+from results.timing.device_tokens import device_token_create, stations_by_code
 
 
 class Command(ContractCommand):

@@ -2,14 +2,15 @@ from datetime import UTC, datetime
 
 from django.utils.translation import gettext as _
 
-from races.management.contract import ContractCommand
+from races.command_line import ContractCommand
 from races.problems import InputProblems
-from results.exports import results_csv, results_json
 from results.management.output_file import check_writable, write_output
 from results.management.progress_bar import TerminalProgress
-from results.pdf.book import results_book
-from results.pdf.fonts import MissingFont
-from results.selectors import printed_race, standings_for_race
+from results.publishing.exports import results_csv, results_json
+from results.publishing.pdf.book import results_book
+from results.publishing.pdf.fonts import MissingFont
+from results.publishing.pdf.printed_race import printed_race
+from results.standings.selectors import standings_for_race
 
 
 class Command(ContractCommand):

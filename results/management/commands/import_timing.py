@@ -1,8 +1,8 @@
 from django.utils.translation import gettext as _
 
-from races.management.contract import ContractCommand
+from races.command_line import ContractCommand
 from races.services import command_line_actor
-from results.services import timing_import
+from results.timing.services import timing_import
 
 
 class Command(ContractCommand):

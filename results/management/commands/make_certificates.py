@@ -1,18 +1,19 @@
 from django.utils.translation import gettext as _
 
-from races.management.contract import ContractCommand
+from races.command_line import ContractCommand
 from races.models import Category, Race
 from races.problems import InputProblems
 from results.management.output_file import check_writable, write_output
 from results.management.progress_bar import TerminalProgress
-from results.pdf.certificates import (
+from results.publishing.pdf.certificates import (
     certificates_pdf,
     certificates_zip,
     finished_teams,
     no_finishers_message,
 )
-from results.pdf.fonts import MissingFont
-from results.selectors import printed_race, standings_for_race
+from results.publishing.pdf.fonts import MissingFont
+from results.publishing.pdf.printed_race import printed_race
+from results.standings.selectors import standings_for_race
 
 
 class Command(ContractCommand):

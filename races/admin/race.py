@@ -1,0 +1,326 @@
+"""Races, their course, categories and officials, and the uploads of entries (and, registered by
+the results app, timing) files."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
+from django import forms
+from django.contrib import admin, messages
+from django.db import OperationalError
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from ekiden.database_busy import DATABASE_BUSY, is_database_busy
+from races.admin.common import (
+    stored_runners,
+    team_problems,
+)
+from races.forms import EntriesUploadForm, RegistrationDeadlineInRaceZone
+from races.models import (
+    Category,
+    OfficialRole,
+    Race,
+    RaceOfficial,
+    Station,
+)
+from races.problems import InputProblems, problems_shown
+from races.roles import roles_with
+from races.services import (
+    entries_import,
+)
+
+# --- categories ---------------------------------------------------------------------------
+
+
+class CategoryForm(forms.ModelForm):
+    """A rule changed after teams registered must not leave a registered team ineligible."""
+
+    class Meta:
+        model = Category
+        fields = ("race", "code", "name", "min_women", "min_men", "min_age", "max_age", "min_age_sum")
+
+    def _post_clean(self):
+        super()._post_clean()
+        category = self.instance
+        if not category.pk or self.errors:
+            return
+        problems = []
+        race = category.race  # one instance, so the course is read once for all its teams
+        for team in category.teams.prefetch_related("runners"):
+            team.race = race
+            problems += team_problems(team, category, stored_runners(team))
+        if problems:
+            self.add_error(None, problems)
+
+
+class CategoryInline(admin.TabularInline):
+    model = Category
+    form = CategoryForm
+    fields = ("code", "name", "min_women", "min_men", "min_age", "max_age", "min_age_sum")
+    ordering = ("code",)
+    extra = 0
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    form = CategoryForm
+    list_display = ("code", "name", "race", "min_women", "min_men", "min_age", "max_age", "min_age_sum")
+    list_filter = ("race",)
+    search_fields = ("code", "name")
+    list_select_related = ("race",)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        obj.race.bump_standings_version()
+
+
+# --- races --------------------------------------------------------------------------------
+
+
+def course_is_fixed(race: Race | None) -> bool:
+    """Teams are registered with one runner per leg and splits name stations: keep both valid."""
+    return bool(race and race.pk and (race.teams.exists() or race.timing_records.exists()))
+
+
+class StationInline(admin.TabularInline):
+    model = Station
+    fields = ("position", "code", "name", "km", "handoff", "kuriage_minutes")
+    ordering = ("position",)
+    extra = 0
+
+    def get_readonly_fields(self, request, obj=None):
+        if course_is_fixed(obj):
+            return ("position", "code", "km", "handoff")
+        return ()
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and not course_is_fixed(obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not course_is_fixed(obj)
+
+
+class RaceOfficialForm(forms.ModelForm):
+    class Meta:
+        model = RaceOfficial
+        fields = ("user", "role", "stations")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("role") == OfficialRole.STATION and not cleaned.get("stations"):
+            self.add_error(
+                "stations", _("Choose the stations this official records at, or make them an organiser.")
+            )
+        return cleaned
+
+
+class RaceOfficialInline(admin.TabularInline):
+    """Who works the race on race day: organisers see everything, station officials their stations."""
+
+    model = RaceOfficial
+    form = RaceOfficialForm
+    fields = ("user", "role", "stations")
+    autocomplete_fields = ("user",)
+    extra = 0
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "stations":
+            # Only this race's stations: an official of R1 here must not be given another race's R1.
+            race_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
+            stations = (
+                Station.objects.filter(race_id=race_id)
+                if race_id and race_id.isdigit()
+                else Station.objects.none()
+            )
+            kwargs["queryset"] = stations.order_by("position")
+            kwargs["widget"] = forms.CheckboxSelectMultiple
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class RaceAdminForm(RegistrationDeadlineInRaceZone, forms.ModelForm):
+    class Meta:
+        model = Race
+        fields = (
+            "name",
+            "slug",
+            "date",
+            "place",
+            "timezone",
+            "start_time",
+            "kuriage_minutes",
+            "registration_open",
+            "registration_closes_at",
+            "is_closed",
+            "certificate_logo",
+            "certificate_signature_name",
+        )
+
+    def _post_clean(self):
+        super()._post_clean()
+        race = self.instance
+        if not race.pk or self.errors or "date" not in self.changed_data:
+            return
+        # Ages are taken on race day: a new date can push a runner out of an age category.
+        problems = []
+        for team in race.teams.select_related("category").prefetch_related("runners"):
+            team.race = race
+            problems += team_problems(team, team.category, stored_runners(team))
+        if problems:
+            self.add_error("date", problems)
+
+
+@admin.register(Race)
+class RaceAdmin(admin.ModelAdmin):
+    form = RaceAdminForm
+    change_form_template = "admin/races/race/change_form.html"
+    inlines = [StationInline, CategoryInline, RaceOfficialInline]
+    list_display = ("name", "slug", "date", "team_count", "registration_open", "is_closed")
+    list_filter = ("registration_open", "is_closed")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    # Closing and reopening are the results app's actions (results/admin/race_actions.py).
+    actions: tuple = ()
+    fields = RaceAdminForm.Meta.fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(teams_total=Count("teams"))
+
+    def get_readonly_fields(self, request, obj=None):
+        # Closing goes through the audited service (the actions); with splits recorded the gun
+        # time moves every result, so it is changed with import_race, which checks the splits.
+        fixed = ["is_closed"]
+        if obj and obj.timing_records.exists():
+            fixed += ["date", "timezone", "start_time"]
+        return fixed
+
+    @admin.display(description=gettext_lazy("teams"), ordering="teams_total")
+    def team_count(self, race: Race) -> int:
+        return race.teams_total
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        form.instance.bump_standings_version()
+
+    def has_close_permission(self, request) -> bool:
+        return request.user.has_perm("races.close_race")
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            *(
+                path(
+                    f"<path:object_id>/import-{kind}/",
+                    self.admin_site.admin_view(partial(self.import_view, kind=kind)),
+                    name="{}_{}_import_{}".format(*info, kind),
+                )
+                for kind in UPLOADS
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Only the uploads this person may run are offered (templates/admin/races/race/change_form.html).
+        uploads = [
+            (reverse(f"admin:races_race_import_{kind}", args=[object_id]), upload.link)
+            for kind, upload in UPLOADS.items()
+            if request.user.has_perm(upload.permission)
+        ]
+        return super().change_view(
+            request, object_id, form_url, {**(extra_context or {}), "uploads": uploads}
+        )
+
+    def import_view(self, request, object_id, *, kind: str):
+        """Upload an entries or timing CSV: the same service as the command, all or nothing."""
+        upload_kind = UPLOADS[kind]
+        race = get_object_or_404(Race, pk=object_id) if object_id.isdigit() else None
+        if race is None or not self.has_view_permission(request, race):
+            return redirect("admin:races_race_changelist")
+        if not request.user.has_perm(upload_kind.permission):
+            # Sent back to the race with the reason, not a bare 403: the person learns whom to ask.
+            self.message_user(
+                request,
+                _(
+                    "You may not %(right)s: your account lacks the right “%(permission)s”. Nothing was "
+                    "imported. Ask an organiser to add you to a group that has it: %(groups)s."
+                )
+                % {
+                    "right": upload_kind.right,
+                    "permission": upload_kind.permission,
+                    "groups": ", ".join(roles_with(upload_kind.permission)),
+                },
+                messages.ERROR,
+            )
+            return redirect("admin:races_race_change", race.pk)
+        form = upload_kind.form(request.POST or None, request.FILES or None)
+        problems: list[str] = []
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                summary = upload_kind.service(
+                    race=race,
+                    raw=upload.read(),
+                    filename=upload.name,
+                    actor=request.user.get_username(),
+                    user=request.user,
+                )
+            except InputProblems as refusal:
+                problems = refusal.problems
+            except OperationalError as error:
+                if not is_database_busy(error):
+                    raise
+                self.message_user(request, DATABASE_BUSY, messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("%(what)s imported from %(file)s: %(summary)s")
+                    % {"what": upload_kind.what, "file": upload.name, "summary": summary},
+                    messages.SUCCESS,
+                )
+                return redirect("admin:races_race_change", race.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": race,
+            "title": upload_kind.title % race.name,
+            "what": upload_kind.what,
+            "intro": upload_kind.intro,
+            "form": form,
+            **problems_shown(problems),
+            "change_url": reverse("admin:races_race_change", args=[race.pk]),
+        }
+        return TemplateResponse(request, "admin/races/race/import_csv.html", context)
+
+
+@dataclass(frozen=True)
+class Upload:
+    service: Callable
+    form: type[forms.Form]
+    permission: str  # "app_label.codename", as user.has_perm takes it
+    right: str  # what the permission allows, in words: "You may not <right>"
+    link: str
+    what: str
+    title: str
+    intro: str
+
+
+#: The files an organiser may upload from a race's page; the results app adds its timing upload.
+UPLOADS = {
+    "entries": Upload(
+        service=entries_import,
+        form=EntriesUploadForm,
+        permission="races.import_entries",
+        right=gettext_lazy("import entries"),
+        link=gettext_lazy("Import entries (CSV)"),
+        what=gettext_lazy("Entries"),
+        title=gettext_lazy("Import entries into %s"),
+        intro=gettext_lazy(
+            "Teams in the file are created or updated; teams not in the file are left alone. Every "
+            "team must have one runner per leg and meet its category's rules, or nothing is stored."
+        ),
+    ),
+}

@@ -1,0 +1,46 @@
+"""The results app's part of the race's admin page: closing and reopening races, and the timing
+file upload beside the entries upload. Registered here so that races/ knows nothing of results/."""
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy
+
+from races.admin.race import UPLOADS, RaceAdmin, Upload
+from races.forms import TimingUploadForm
+from results.standings.closing import race_close_counting_dnf
+from results.timing.services import timing_import
+
+
+@admin.action(
+    permissions=["close"],
+    description=gettext_lazy("Close the selected races (teams still out become DNF)"),
+)
+def close_races(modeladmin: RaceAdmin, request, queryset):
+    for race in queryset:
+        outcome = race_close_counting_dnf(race=race, actor=request.user.get_username(), user=request.user)
+        modeladmin.message_user(request, str(outcome), messages.SUCCESS if outcome.changed else messages.INFO)
+
+
+@admin.action(permissions=["close"], description=gettext_lazy("Reopen the selected races"))
+def reopen_races(modeladmin: RaceAdmin, request, queryset):
+    for race in queryset:
+        outcome = race_close_counting_dnf(
+            race=race, reopen=True, actor=request.user.get_username(), user=request.user
+        )
+        modeladmin.message_user(request, str(outcome), messages.SUCCESS if outcome.changed else messages.INFO)
+
+
+RaceAdmin.actions = (*RaceAdmin.actions, close_races, reopen_races)
+
+UPLOADS["timing"] = Upload(
+    service=timing_import,
+    form=TimingUploadForm,
+    permission="results.add_timingrecord",
+    right=gettext_lazy("import timing files"),
+    link=gettext_lazy("Import timing (CSV)"),
+    what=gettext_lazy("Timing"),
+    title=gettext_lazy("Import timing reads into %s"),
+    intro=gettext_lazy(
+        "Every read of the file is stored, or none if any line is wrong. Reads already stored "
+        "(the same read_id, or the same bib, station, time and source) are not added again."
+    ),
+)

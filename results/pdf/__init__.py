@@ -1,7 +1,0 @@
-"""Printable results: pure render functions, the standings document in, PDF bytes out.
-
-Nothing here touches the database or the clock: the caller hands in the race as printed
-(`PrintedRace`), the export document of `results.selectors.standings_for_race` and, for the
-book, the moment it is made. The same functions serve the Celery tasks, the commands and
-the public team certificate.
-"""

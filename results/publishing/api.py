@@ -1,0 +1,27 @@
+"""The results API: the standings as the export JSON (the device API is in results/device_api/)."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ekiden.page_cache import cached_page
+from races.models import Race
+from races.page_state import race_state
+from results.publishing.export_schema import RaceResultsSerializer
+from results.standings.selectors import standings_for_race
+
+
+class RaceResultsView(APIView):
+    """The race's standings exactly as `export_results --format json` gives them."""
+
+    # The body is the export document as the selector builds it; the serializer only documents it.
+    @extend_schema(responses={200: RaceResultsSerializer}, summary="Standings as the export JSON")
+    def get(self, request, slug: str):
+        race = get_object_or_404(Race, slug=slug)
+        return Response(standings_for_race(race))
+
+
+# Phones and scoreboards poll this too: an unchanged poll is a 304 after one small query, and a
+# changed document is encoded once per version (races/page_cache.py).
+race_results = cached_page(race_state, vary_on_accept=True)(RaceResultsView.as_view())

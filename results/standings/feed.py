@@ -1,0 +1,112 @@
+"""What feeds the standings engine: the race and its reads from the database, handed to the pure
+engine, and its results as the contract's export document."""
+
+from collections import defaultdict
+from dataclasses import replace
+
+from django.db import connection
+from django.db.models import BigIntegerField, Func
+
+from races.models import Race
+from results.standings import engine as standings
+from results.timing.models import TimingRecord
+from results.timing.race_time import epoch_ms
+
+
+def course_of(race: Race) -> standings.Course:
+    stations = race.course
+    handoff_codes = {leg.start.code for leg in race.legs} | {leg.end.code for leg in race.legs}
+    specs = []
+    for station in stations:
+        minutes = station.kuriage_minutes if station.kuriage_minutes is not None else race.kuriage_minutes
+        specs.append(
+            standings.StationSpec(
+                code=station.code,
+                handoff=station.code in handoff_codes,
+                cutoff_ms=None if minutes is None else minutes * 60_000,
+            )
+        )
+    return standings.Course(gun_ms=epoch_ms(race.gun), stations=tuple(specs), closed=race.is_closed)
+
+
+class EpochMs(Func):
+    """A timestamp as integer epoch milliseconds, computed by PostgreSQL: 170,000 splits of a
+    big race then arrive as plain integers instead of datetimes to convert one by one."""
+
+    output_field = BigIntegerField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        # Times are stored to the millisecond, so the product is a whole number.
+        template = "(extract(epoch from %(expressions)s) * 1000)::bigint"
+        return self.as_sql(compiler, connection, template=template, **extra_context)
+
+
+def team_entries(race: Race) -> list[standings.TeamEntry]:
+    codes = {s.pk: s.code for s in race.course}
+    splits: dict[int, list[standings.Split]] = defaultdict(list)
+    records = TimingRecord.objects.filter(race_id=race.pk).order_by()
+    if connection.vendor == "postgresql":
+        rows = records.values_list("team_id", "station_id", EpochMs("at"), "voided")
+    else:
+        rows = (
+            (t, s, epoch_ms(at), v)
+            for t, s, at, v in records.values_list("team_id", "station_id", "at", "voided")
+        )
+    for team_id, station_id, at_ms, voided in rows:
+        splits[team_id].append(standings.Split(codes[station_id], at_ms, voided))
+    return [
+        standings.TeamEntry(
+            key=pk, bib=bib, category=category, official_status=status or None, splits=tuple(splits[pk])
+        )
+        for pk, bib, category, status in race.teams.order_by().values_list(
+            "pk", "bib", "category__code", "official_status"
+        )
+    ]
+
+
+def compute_results(race: Race) -> dict:
+    """The export document (docs/commands.md, export_results JSON), computed from the database now."""
+    result = standings.compute_standings(course_of(race), team_entries(race))
+    names = dict(race.teams.order_by().values_list("pk", "name"))
+    runners: dict[int, dict[int, str]] = defaultdict(dict)
+    for team_id, leg, name in race.runners.order_by().values_list("team_id", "leg", "name"):
+        runners[team_id][leg] = name
+    return {
+        "race": race.slug,
+        "stations": [s.code for s in race.course],
+        "teams": [
+            {
+                "bib": team.bib,
+                "name": names[team.key],
+                "category": team.category,
+                "status": team.status,
+                "total_ms": team.total_ms,
+                "rank": team.rank,
+                "category_rank": team.category_rank,
+                "legs": [
+                    {
+                        "leg": leg.leg,
+                        "runner": runners[team.key].get(leg.leg),
+                        "time_ms": leg.time_ms,
+                        "rank": leg.rank,
+                        "kuriage": leg.kuriage,
+                    }
+                    for leg in team.legs
+                ],
+                "stations": [
+                    {"station": s.station, "cumulative_ms": s.cumulative_ms, "rank": s.rank}
+                    for s in team.stations
+                ],
+            }
+            for team in result.teams
+        ],
+    }
+
+
+def teams_still_out(race: Race) -> int:
+    """How many teams closing the race makes DNF: those the engine has running while it is open
+    (a record, no finish, no official's status; rule 6). Read from the database, not the cache,
+    so a count taken under the race's lock is exact."""
+    course = replace(course_of(race), closed=False)
+    result = standings.compute_standings(course, team_entries(race))
+    return sum(1 for team in result.teams if team.status == standings.STATUS_RUN)

@@ -1,0 +1,138 @@
+"""Reads of the standings: the race's results as last computed, a team's progress, the anomaly list."""
+
+import logging
+from collections import defaultdict
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+
+from races.models import Race
+from results.standings import anomalies
+from results.standings import engine as standings
+from results.standings import progress as team_progress
+from results.standings.cache import current_version, fresh_results
+from results.standings.feed import EpochMs, course_of
+from results.timing.models import TimingRecord, UnmatchedRead
+from results.timing.race_time import epoch_ms
+
+logger = logging.getLogger(__name__)
+
+
+def standings_for_race(race: Race) -> dict:
+    """The race's results as last computed, never older than the last committed change."""
+    return fresh_results(race.pk)
+
+
+def team_progress_for(race: Race, bib: str) -> team_progress.TeamProgress | None:
+    """One team's legs and stations with category leg places, paces and gaps, read from the
+    cached standings; None if the cached results do not have the team (yet)."""
+    course = [team_progress.CourseStation(s.code, s.name, s.km) for s in race.course]
+    legs = [team_progress.CourseLeg(leg.number, leg.start.code, leg.end.code, leg.km) for leg in race.legs]
+    return team_progress.team_progress(standings_for_race(race), bib, course, legs)
+
+
+# --- the officials' anomaly list ------------------------------------------------------------
+
+#: A safety net only: the key carries the standings version, which every write of a read bumps.
+ANOMALIES_CACHE_SECONDS = 60
+
+
+def min_pace_ms_per_km() -> int:
+    """Faster than this is no runner: 150 s/km (2:30 min/km) unless the settings say otherwise."""
+    return round(getattr(settings, "TASUKI_MIN_PACE_SECONDS_PER_KM", 150) * 1000)
+
+
+def anomalies_for_race(race: Race) -> list[anomalies.Anomaly]:
+    """What the officials should check, from the reads as they are now, in a few queries.
+
+    The teams' anomalies are kept per standings version, which every stored, voided or restored
+    read bumps in its own transaction: the version is read first, so what is kept under it is
+    never older than it, and a new read shows on the next poll. Unknown bibs are read fresh.
+    """
+    pace = min_pace_ms_per_km()
+    key = f"anomalies:{race.pk}:{current_version(race.pk)}:{pace}"
+    found = cache.get(key)
+    if found is None:
+        found = _team_anomalies(race, pace)
+        cache.set(key, found, ANOMALIES_CACHE_SECONDS)
+    unmatched = (
+        UnmatchedRead.objects.filter(race_id=race.pk, resolved=False)
+        .order_by("received_at", "pk")
+        .values_list("pk", "bib_as_read", "station_code", "at", "device")
+    )
+    return found + anomalies.unknown_bib_anomalies(
+        anomalies.UnknownBibRead(pk, bib, station, None if at is None else epoch_ms(at), device)
+        for pk, bib, station, at, device in unmatched
+    )
+
+
+def unmatched_reads_dealt_with(race: Race):
+    """The unknown-bib reads officials have dealt with, the latest first, with who did it."""
+    return (
+        UnmatchedRead.objects.filter(race_id=race.pk, resolved=True)
+        .select_related("resolved_by")
+        .order_by("-resolved_at", "-pk")
+    )
+
+
+def _team_anomalies(race: Race, pace_ms_per_km: int) -> list[anomalies.Anomaly]:
+    stations = race.course
+    codes = {s.pk: s.code for s in stations}
+    records = TimingRecord.objects.filter(race_id=race.pk, voided=False).order_by()
+    if connection.vendor == "postgresql":
+        rows = records.values_list("team_id", "station_id", EpochMs("at"), "pk")
+    else:
+        rows = (
+            (t, s, epoch_ms(at), pk)
+            for t, s, at, pk in records.values_list("team_id", "station_id", "at", "pk")
+        )
+    reads: dict[int, dict[str, list[anomalies.Read]]] = defaultdict(lambda: defaultdict(list))
+    for team_id, station_id, at_ms, pk in rows:
+        reads[team_id][codes[station_id]].append(anomalies.Read(pk, at_ms))
+
+    teams = [
+        (pk, bib, status)
+        for pk, bib, status in race.teams.order_by().values_list("pk", "bib", "official_status")
+        if pk in reads
+    ]
+    teams.sort(key=lambda team: _natural_bib(team[1]))
+    # K(s) from the standings engine itself: a carried-over runner left at K, not at T.
+    carry_over = standings.carry_over_times(
+        course_of(race),
+        (
+            standings.TeamEntry(
+                key=pk,
+                bib=bib,
+                category="",
+                official_status=status or None,
+                splits=tuple(
+                    standings.Split(code, read.at_ms) for code, at in reads[pk].items() for read in at
+                ),
+            )
+            for pk, bib, status in teams
+        ),
+    )
+    handoff_codes = {leg.start.code for leg in race.legs} | {leg.end.code for leg in race.legs}
+    course = anomalies.Course(
+        gun_ms=epoch_ms(race.gun),
+        stations=tuple(
+            anomalies.CourseStation(s.code, round(s.km * 1000), s.code in handoff_codes) for s in stations
+        ),
+        carry_over_ms=carry_over,
+        min_pace_ms_per_km=pace_ms_per_km,
+    )
+    return anomalies.find_anomalies(
+        course,
+        (
+            anomalies.TeamReads(pk, bib, {code: tuple(at) for code, at in reads[pk].items()})
+            for pk, bib, _status in teams
+        ),
+    )
+
+
+def _natural_bib(bib: str) -> tuple[int, int, str]:
+    """Bibs in the order officials look for them: "99" before "100", then the rest."""
+    if bib.isascii() and bib.isdigit():
+        return (0, int(bib), bib)
+    return (1, 0, bib)

@@ -1,0 +1,139 @@
+"""Splits sent by timing devices: a request is checked as a whole and stored all or nothing.
+
+A tablet or chip reader keeps what it sent until the server says it is stored, and sends it
+again after a timeout. So a request is stored whole or not at all (the device re-sends the
+whole of it anyway), and a read sent twice is stored once (its id says it is the same read).
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from races.models import Race
+from results.timing.models import Source, UnmatchedRead
+from results.timing.read_store import SplitRead, timing_reads_add
+from results.timing.services import ReadChecker
+
+# What a device may say its read is; an import and an entry by hand have their own screens.
+DEVICE_SOURCES = (Source.TABLET, Source.CHIP, Source.API)
+
+
+@dataclass(frozen=True)
+class DeviceRead:
+    """One read as the device sent it, its format already checked at the edge."""
+
+    read_id: str
+    bib: str
+    station: str
+    at: datetime
+    source: str = Source.API
+
+
+@dataclass(frozen=True)
+class ReadProblem:
+    """What is wrong with the read at `index` of the request, and in which field."""
+
+    index: int
+    field: str | None  # None: the read as a whole
+    message: str
+
+
+class DeviceReadsRefused(Exception):
+    """Nothing of the request was stored. `conflict`: a read id already names another read."""
+
+    def __init__(self, problems: list[ReadProblem], *, conflict: bool = False):
+        self.problems = problems
+        self.conflict = conflict
+        super().__init__("; ".join(f"{p.index} {p.field}: {p.message}" for p in problems))
+
+
+@dataclass(frozen=True)
+class DeviceReadsStored:
+    stored: int
+    already_stored: int
+    # Per read of the request, in its order: True if stored now, False if it was already.
+    newly_stored: list[bool]
+
+
+def device_reads_store(
+    *, race: Race, reads: Sequence[DeviceRead], device: str = "", user=None
+) -> DeviceReadsStored:
+    """Store a device's reads, or refuse them all (DeviceReadsRefused) and store none.
+
+    A read for a bib the race does not know is refused like any bad read, but it is also kept
+    as an unmatched read, once per read id, for the officials' anomaly list: a runner wearing
+    the wrong bib, or a chip never entered, is then seen by someone who can act on it, even
+    if the device gives up re-sending.
+    """
+    ahead = timedelta(seconds=settings.DEVICE_READS_MAX_AHEAD_SECONDS)
+    checker = ReadChecker(race, identifiers={read.bib for read in reads}, latest=timezone.now() + ahead)
+    problems: list[ReadProblem] = []
+    checked: list[tuple[int, SplitRead]] = []
+    for index, read in enumerate(reads):
+        split = checker.check(
+            bib=read.bib,
+            station=read.station,
+            time=read.at,
+            source=read.source,
+            read_id=read.read_id,
+            bad=lambda field, message, index=index: problems.append(ReadProblem(index, field, message)),
+        )
+        if split is not None:
+            checked.append((index, split))
+    if problems:
+        unknown_bibs = {problem.index for problem in problems if problem.field == "bib"}
+        _keep_unmatched(race, [reads[index] for index in sorted(unknown_bibs)], device)
+        raise DeviceReadsRefused(problems)
+
+    conflicts: list[ReadProblem] = []
+    with transaction.atomic():
+        summary = timing_reads_add(
+            race=race,
+            reads=checked,
+            bad=lambda index, field, message: conflicts.append(ReadProblem(index, "id", message)),
+            user=user,
+            device=device,
+            position_name=batch_index,
+        )
+        if conflicts or not summary.added:
+            transaction.set_rollback(True)
+        else:
+            # Last: the race row is then held from this update to the commit, which is all
+            # that the race's devices queue for.
+            race.bump_standings_version()
+    if conflicts:
+        raise DeviceReadsRefused(conflicts, conflict=True)
+    added = set(summary.added_positions)
+    return DeviceReadsStored(
+        stored=summary.added,
+        already_stored=len(reads) - summary.added,
+        newly_stored=[index in added for index in range(len(reads))],
+    )
+
+
+def batch_index(index: int) -> str:
+    return _("index %d") % index
+
+
+def _keep_unmatched(race: Race, reads: list[DeviceRead], device: str) -> None:
+    """Outside any transaction the refusal rolls back; a read id already listed is skipped."""
+    UnmatchedRead.objects.bulk_create(
+        [
+            UnmatchedRead(
+                race=race,
+                bib_as_read=read.bib,
+                station_code=read.station,
+                at=read.at,
+                source=read.source,
+                read_id=read.read_id,
+                device=device,
+            )
+            for read in reads
+        ],
+        ignore_conflicts=True,
+    )

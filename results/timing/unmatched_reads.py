@@ -1,0 +1,116 @@
+"""Unknown-bib reads dealt with by an official, and put back when that was a mistake.
+
+A device's read of a bib the race does not know stays on the anomaly list until an official has
+looked into it: found the team it belonged to and added the split by hand, or judged it a stray
+read. The read itself stays on file; who dealt with it, when and what they did go into the audit
+trail. The note is an official's words (it may name a runner): it stays on the officials' pages.
+"""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from races.models import AuditEntry, Race
+from races.problems import InputProblems
+from races.services import REASON_MAX_LENGTH
+from results.timing.models import UnmatchedRead
+
+#: The note becomes the audit entry's reason, which holds this much.
+NOTE_MAX_LENGTH = REASON_MAX_LENGTH
+
+
+@transaction.atomic
+def unmatched_read_resolve(*, race: Race, read_pk: int, user, note: str = "") -> UnmatchedRead:
+    """Take an unknown-bib read off the open anomalies, with what the official did about it."""
+    note = _checked_note(note)
+    read = _locked_read(race, read_pk)
+    if read.resolved:
+        raise InputProblems(
+            [
+                _("%(read)s was already dealt with by %(who)s; nothing changed.")
+                % {"read": _named(read), "who": _who(read)}
+            ]
+        )
+    read.resolved, read.resolved_by, read.resolved_at, read.resolution_note = True, user, timezone.now(), note
+    read.save(update_fields=["resolved", "resolved_by", "resolved_at", "resolution_note"])
+    _audit(race, read, AuditEntry.Action.UNMATCHED_RESOLVED, note, user, before={"resolved": False})
+    return read
+
+
+@transaction.atomic
+def unmatched_read_reopen(*, race: Race, read_pk: int, user, note: str = "") -> UnmatchedRead:
+    """Put a read dealt with by mistake back on the open anomalies; its old note stays in the trail."""
+    note = _checked_note(note)
+    read = _locked_read(race, read_pk)
+    if not read.resolved:
+        raise InputProblems([_("%(read)s is not dealt with; nothing changed.") % {"read": _named(read)}])
+    before = {
+        "resolved": True,
+        "by": _who(read),
+        "at": _iso(read.resolved_at),
+        "note": read.resolution_note,
+    }
+    read.resolved, read.resolved_by, read.resolved_at, read.resolution_note = False, None, None, ""
+    read.save(update_fields=["resolved", "resolved_by", "resolved_at", "resolution_note"])
+    _audit(race, read, AuditEntry.Action.UNMATCHED_REOPENED, note, user, before=before)
+    return read
+
+
+def _checked_note(note: str) -> str:
+    note = note.strip()
+    if "\x00" in note:  # PostgreSQL stores no NUL: refused here, not as a database error
+        raise InputProblems([_("note: it holds a NUL character; type it again.")])
+    if len(note) > NOTE_MAX_LENGTH:
+        raise InputProblems(
+            [
+                _("note: longer than %(max)d characters (%(length)d); keep it to one sentence.")
+                % {"max": NOTE_MAX_LENGTH, "length": len(note)}
+            ]
+        )
+    return note
+
+
+def _locked_read(race: Race, read_pk: int) -> UnmatchedRead:
+    """The race's own read, locked: two officials pressing at once change it once."""
+    read = UnmatchedRead.objects.select_for_update().filter(race=race, pk=read_pk).first()
+    if read is None:
+        raise InputProblems(
+            [
+                _("There is no unknown-bib read %(id)s in %(race)s; reload the anomaly list.")
+                % {"id": read_pk, "race": race.name}
+            ]
+        )
+    return read
+
+
+def _named(read: UnmatchedRead) -> str:
+    return _("Bib %(bib)s at %(station)s") % {"bib": read.bib_as_read, "station": read.station_code}
+
+
+def _who(read: UnmatchedRead) -> str:
+    return read.resolved_by.get_username() if read.resolved_by else _("someone")
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def _audit(race: Race, read: UnmatchedRead, action: str, note: str, user, *, before: dict) -> None:
+    AuditEntry.objects.create(
+        race=race,
+        user=user,
+        actor=user.get_username(),
+        action=action,
+        reason=note,
+        details={
+            "unmatched_read": read.pk,
+            "bib_as_read": read.bib_as_read,
+            "station": read.station_code,
+            "time": _iso(read.at),
+            "device": read.device,
+            "before": before,
+            "after": {"resolved": read.resolved},
+        },
+    )
