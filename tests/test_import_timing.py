@@ -1,5 +1,6 @@
 """import_timing and the split services: reads in, corrections with an audit trail."""
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -58,6 +59,21 @@ class TestReadingTimingFiles:
         again = import_timing(tmp_path, content)
         assert again.stdout.startswith("0 timing records added, 2 already stored")
         assert TimingRecord.objects.count() == 2
+
+    def test_a_second_race_stores_every_read_whose_id_the_first_race_has_too(self, race, tmp_path):
+        # A read id names one read of its race: the timing company's readers number their reads
+        # afresh for each race, and a club's two races on one weekend share the chips.
+        folder = EXAMPLES / "hand-worked"
+        twin = json.loads((folder / "race.json").read_text(encoding="utf-8")) | {"slug": "twin"}
+        assert run("import_race", write(tmp_path, "twin.json", json.dumps(twin))).ok
+        assert run("import_entries", "twin", str(folder / "entries.csv")).ok
+        content = HEADER + "101,R1,07:00:00,chip,c1\n102,R1,07:01:00,chip,c2\n"
+        assert import_timing(tmp_path, content).ok
+        outcome = run("import_timing", "twin", write(tmp_path, "twin.csv", content))
+        assert outcome.ok, outcome.stderr
+        assert outcome.stdout.startswith("2 timing records added, 0 already stored")
+        twin_reads = TimingRecord.objects.filter(race__slug="twin")
+        assert sorted(twin_reads.values_list("read_id", flat=True)) == ["c1", "c2"]
 
     def test_a_re_sent_read_id_inside_one_file_is_stored_once(self, race, tmp_path):
         content = HEADER + "102,R1,07:01:00,chip,c1\n102-1,R1,07:01:00,chip,c1\n"
