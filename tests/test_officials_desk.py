@@ -1,7 +1,7 @@
 """The results desk on race day: chip-file uploads, corrections per team, anomalies, the audit trail.
 
 Olivia organises the KL Ekiden, Dana works its results desk (the admin's group), Alice keeps
-station R1, Bob has no role. Team 101 "Harimau" ran through R1 and R2; team 102 "Sakura" has a
+station R1, Bob has no role, Sid may only add splits in the admin. Team 101 "Harimau" ran through R1 and R2; team 102 "Sakura" has a
 chip read at R1 and, by mistake, at R2 before it.
 """
 
@@ -10,10 +10,11 @@ import re
 from datetime import UTC, datetime
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, TestCase, override_settings
 
+from races.access import stations_user_may_correct
 from races.models import AuditEntry, Category, OfficialRole, Race, RaceOfficial, Station, Team
 from races.roles import RESULTS_DESK
 from races.services import race_import
@@ -42,6 +43,10 @@ class DeskTestCase(TestCase):
         cls.dana.groups.add(Group.objects.get(name=RESULTS_DESK))
         cls.alice = users.create_user("alice")
         cls.bob = users.create_user("bob")
+        cls.sid = users.create_user("sid")
+        cls.sid.user_permissions.add(
+            Permission.objects.get(content_type__app_label="results", codename="add_timingrecord")
+        )
         RaceOfficial.objects.create(race=cls.race, user=cls.olivia, role=OfficialRole.ORGANISER)
         duty = RaceOfficial.objects.create(race=cls.race, user=cls.alice, role=OfficialRole.STATION)
         duty.stations.add(Station.objects.get(race=cls.race, code="R1"))
@@ -106,6 +111,18 @@ class TestWhoMayOpenWhat(DeskTestCase):
         )
         assert response.status_code == 403
         assert self.client.post(self.url("upload/confirm/"), {"digest": "0" * 64}).status_code == 403
+
+    def test_the_right_to_add_splits_alone_is_not_the_results_desk(self):
+        # The desk holds both rights (races/access.py, DESK_RIGHTS): a clerk who types splits
+        # into the admin may not void a station's reads nor read the anomaly list.
+        self.as_user(self.sid)
+        response = self.client.get(self.url("anomalies/"))
+        self.assertContains(response, "organisers and the results desk", status_code=403)
+        assert stations_user_may_correct(self.sid, self.race) == []
+        response = self.client.post(self.url(f"teams/102/splits/{self.r2_102.pk}/void/"), {"reason": "x"})
+        assert response.status_code == 403
+        self.r2_102.refresh_from_db()
+        assert not self.r2_102.voided
 
     def test_organisers_and_the_results_desk_open_every_page(self):
         for user in (self.olivia, self.dana):
