@@ -203,6 +203,21 @@ class TestVoidFromTheKeypad(KeypadTestCase):
         assert response.json()["errors"][0]["field"] == "reason"
         assert not TimingRecord.objects.get(pk=self.r1_record.pk).voided
 
+    def test_a_body_that_is_no_json_object_gets_a_400_the_keypad_can_show(self):
+        # An outbox entry half-written when a phone's battery died, or an old script, may send
+        # anything: the keypad shows the message and keeps its entries, where a 500 shows nothing.
+        self.client.force_login(self.alice)
+        for body in ("[]", "[1]", "7", '"x"', "null", "{read_id"):
+            with self.subTest(body=body):
+                response = self.client.post(
+                    "/officials/kl-ekiden/stations/R1/void", body, content_type="application/json"
+                )
+                assert response.status_code == 400
+                assert response.json() == {
+                    "errors": [{"field": None, "message": 'Send a JSON object: {"read_id": …, "reason": …}.'}]
+                }
+        assert not TimingRecord.objects.get(pk=self.r1_record.pk).voided
+
     def test_an_entry_the_server_never_got_is_not_found(self):
         self.client.force_login(self.alice)
         assert self.void("R1", "00000000-0000-4000-8000-000000000000").status_code == 404
