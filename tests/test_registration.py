@@ -6,11 +6,12 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.db import DatabaseError
 from django.test import RequestFactory, TestCase, override_settings
 from django.urls import reverse
 
 from ekiden.throttle import client_address
-from races.models import AuditEntry, Race, RegistrationClosed, Team
+from races.models import AuditEntry, Race, RegistrationClosed, Runner, Team
 from races.problems import InputProblems
 from races.services import entries_import, race_close, race_import, team_register
 from tests.race_payloads import KL_EKIDEN
@@ -98,6 +99,27 @@ class RegistrationTest(OpenRegistrationTestCase):
 
         second = self.chandra_registers(name="Harimau Striders 2")
         self.assertContains(second, '<p class="bib">102</p>', html=True)
+
+    def test_a_registration_whose_audit_entry_fails_leaves_no_team_behind(self):
+        # The team, its runners and its audit entry are one change: a team the trail cannot
+        # account for would hold a bib, and Chandra, told it failed, would register it again.
+        runners = [{**r, "birth_date": date.fromisoformat(r["birth_date"])} for r in RUNNERS]
+        with (
+            mock.patch(
+                "races.services.registration.AuditEntry.objects.create",
+                side_effect=DatabaseError("the audit table is out of space"),
+            ),
+            self.assertRaises(DatabaseError),
+        ):
+            team_register(
+                race=self.race,
+                name="Harimau Striders",
+                category=self.race.categories.get(code="MX"),
+                runners=runners,
+                actor="registration form",
+            )
+        self.assertFalse(Team.objects.filter(race=self.race).exists())
+        self.assertFalse(Runner.objects.filter(team__race=self.race).exists())
 
     def test_success_redirects_so_a_reload_does_not_register_twice(self):
         response = self.client.post(self.url, registration_post(self.race))
