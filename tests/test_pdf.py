@@ -188,6 +188,14 @@ class CertificatesTest(PrintTestCase):
         ):
             self.assertIn(expected, text)
 
+    def test_a_leg_place_is_out_of_the_runners_placed_on_that_leg(self):
+        # 105 did not start and 111 was disqualified: no leg places, so 22 placed on legs 1 and
+        # 2; 120 stopped after leg 2 (21 on leg 3) and 108 after leg 3 (20 on leg 4).
+        text = pdf_text(self.make("--team", "115", name="team-115-leg-places.pdf"))
+        for leg_place in ("1 of 22", "7 of 22", "11 of 21", "18 of 20"):
+            self.assertIn(leg_place, text)
+        self.assertNotIn("of 24", text)
+
     def test_one_page_per_team_lists_its_runners(self):
         path = self.make("--team-pages", name="teams.pdf")
         self.assertEqual(pdf_pages(path), FINISHED_TEAMS)
