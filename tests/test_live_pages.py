@@ -335,6 +335,52 @@ class ConditionalGetTest(TestCase):
         self.assertEqual(first.json()["teams"][0]["bib"], "101")
 
 
+class PageClock:
+    """ekiden.page_cache's clock (wall and monotonic), moved on by hand."""
+
+    def __init__(self):
+        self.now = 1_000_000.0
+
+    def time(self) -> float:
+        return self.now
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+class TwoRacesOneProcessTest(TestCase):
+    """Two races served by one process, which remembers each race's state for a refresh period."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.north = numbered_race("north", 3)
+        cls.south = numbered_race("south", 3)
+
+    def setUp(self):
+        fresh()
+        self.clock = PageClock()
+        self.enterContext(mock.patch.object(page_cache, "time", self.clock))
+
+    # On the method, not the class: tests/conftest.py sets the period to 0 before each test.
+    @override_settings(TASUKI_PAGE_REFRESH_SECONDS=1)
+    def test_a_split_in_the_second_race_changes_its_etag_while_the_first_race_is_polled(self):
+        # Were the remembered state not the race's own, the south's page would carry the north's
+        # state, renewed by every poll of the north, and never move. The two races are set up
+        # alike, so they are at the same version: only the race tells their states apart.
+        versions = Race.objects.filter(slug__in=("north", "south")).values_list(
+            "standings_version", flat=True
+        )
+        self.assertEqual(len(set(versions)), 1)
+        self.client.get(standings_url("north"))
+        before = self.client.get(standings_url("south"))["ETag"]
+        timing_record_create(race=self.south, bib="2", station="R1", time="06:50:30", source="tablet")
+        self.clock.now += 1.5
+        self.client.get(standings_url("north"))  # the north's state, read afresh
+        response = self.client.get(standings_url("south"), headers={"If-None-Match": before})
+        self.assertEqual(response.status_code, 200)
+        self.assertNotEqual(response["ETag"], before)
+
+
 class TeamPageTest(TestCase):
     @classmethod
     def setUpTestData(cls):
