@@ -1,13 +1,15 @@
-"""Debian's Chromium for the browser tests, driven by Playwright: found, launched, closed."""
+"""Chromium for the browser tests, driven by Playwright: found on PATH, launched, closed."""
 
 import os
+import shutil
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
 
-CHROMIUM = Path("/usr/bin/chromium")
+# What Chromium is called where it is installed: Debian, Ubuntu's and other distributions'
+# packages, Google's build.
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 # This machine's network is closed: without these, Chromium keeps calling home at start.
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -19,17 +21,26 @@ CHROMIUM_ARGS = [
 ]
 
 
-def require_chromium() -> None:
-    """Skip the calling test module where Chromium is missing; on CI that is a failure."""
-    if CHROMIUM.exists():
-        return
+def chromium_path() -> str | None:
+    """The first Chromium on PATH; None where there is none."""
+    return next(filter(None, (shutil.which(name) for name in CHROMIUM_NAMES)), None)
+
+
+def require_chromium() -> str:
+    """Chromium's path; skip the calling test module where it is missing, and on CI fail:
+    there a browser test skipped is a browser test that silently stopped running."""
+    path = chromium_path()
+    if path is not None:
+        return path
     if os.environ.get("CI"):
         pytest.fail(
-            f"{CHROMIUM} is missing on CI: install Debian's chromium before the browser tests.",
+            f"Chromium is missing on CI (none of {', '.join(CHROMIUM_NAMES)} is on PATH): "
+            "install Debian's chromium before the browser tests.",
             pytrace=False,
         )
     pytest.skip(
-        f"{CHROMIUM} is missing: `apt-get install chromium fonts-noto-cjk` to run the browser tests.",
+        f"Chromium is missing (none of {', '.join(CHROMIUM_NAMES)} is on PATH): "
+        "`apt-get install chromium fonts-noto-cjk` to run the browser tests.",
         allow_module_level=True,
     )
 
@@ -47,7 +58,7 @@ def launched_chromium(**environment: str):
         for name, value in environment.items():
             patch.setenv(name, value)
         with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            chromium = playwright.chromium.launch(executable_path=require_chromium(), args=CHROMIUM_ARGS)
             yield chromium
             chromium.close()
 

@@ -38,3 +38,12 @@ def browser(django_db_setup):
 
     with launched_chromium() as chromium:
         yield chromium
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    # Before any fixture, as a skip mark is: a class's setUpTestData would already read PDFs.
+    if item.get_closest_marker("pdf_tools"):
+        from tests.printing import require_pdf_tools
+
+        require_pdf_tools()

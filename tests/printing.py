@@ -6,6 +6,7 @@ a PNG under var/test-artifacts/ for someone to look at.
 """
 
 import csv
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -21,11 +22,31 @@ from tests.conftest import EXAMPLES
 ARTIFACTS = Path(settings.BASE_DIR) / "var" / "test-artifacts"
 POPPLER = ("pdftotext", "pdfinfo", "pdffonts", "pdftoppm", "pdfimages")
 
-needs_pdf_tools = pytest.mark.skipif(
-    bool(missing_fonts()) or not all(shutil.which(tool) for tool in POPPLER),
-    reason="needs the PDF fonts and poppler-utils: "
-    "apt-get install fonts-dejavu-core fonts-ipaexfont-gothic fonts-droid-fallback poppler-utils",
-)
+PDF_PACKAGES = "fonts-dejavu-core fonts-ipaexfont-gothic fonts-droid-fallback poppler-utils"
+
+
+def missing_pdf_tools() -> list[str]:
+    """What the PDF tests lack on this machine: a sentence per font file, a name per poppler tool."""
+    missing = [tool for tool in POPPLER if shutil.which(tool) is None]
+    return missing_fonts() + ([f"poppler's {', '.join(missing)} not on PATH"] if missing else [])
+
+
+def require_pdf_tools() -> None:
+    """Skip the calling test where a PDF font or poppler tool is missing, and on CI fail:
+    there a PDF test skipped is a PDF test that silently stopped running."""
+    missing = missing_pdf_tools()
+    if not missing:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"missing on CI: {'; '.join(missing)}. apt-get install {PDF_PACKAGES}", pytrace=False)
+    pytest.skip(
+        f"needs the PDF fonts and poppler-utils ({'; '.join(missing)}): apt-get install {PDF_PACKAGES}"
+    )
+
+
+# On a test class, function or module (pytestmark): tests/conftest.py calls `require_pdf_tools`
+# before the test's setup, so a class's setUpTestData runs only where the tools are.
+needs_pdf_tools = pytest.mark.pdf_tools
 
 # Written into the worked example (mini-ekiden), one per script the certificates must carry.
 NAMES = {
