@@ -154,14 +154,6 @@ def roster(request, race, station):
     return response
 
 
-def _error(problem: str) -> dict:
-    """A service's 'reason: say why' as {"field": "reason", "message": "say why"}."""
-    field, sep, message = problem.partition(": ")
-    if sep and field.isidentifier():
-        return {"field": field, "message": message}
-    return {"field": None, "message": problem}
-
-
 @require_POST
 @official_json_required(station=True)
 def void(request, race, station):
@@ -197,7 +189,8 @@ def void(request, race, station):
     try:
         timing_record_void(record=record, reason=reason, user=request.user)
     except InputProblems as exc:
-        return JsonResponse({"errors": [_error(problem) for problem in exc.problems]}, status=400)
+        errors = [{"field": problem.field, "message": problem.message} for problem in exc.problems]
+        return JsonResponse({"errors": errors}, status=400)
     return JsonResponse({"read_id": read_id, "voided": True})
 
 
