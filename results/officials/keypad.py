@@ -81,6 +81,8 @@ def keypad_strings() -> dict[str, str]:
         "tap_dropped": _("Tap at %(time)s removed."),
         "void_asked": _("Void of %(bib)s asked; it is sent with the entries."),
         "void_refused": _("Void refused: %(message)s"),
+        # The words problem_line gives a problem with a field (races.problems).
+        "field_problem": _("%(field)s: %(message)s"),
         "nothing_to_undo": _("Nothing to undo."),
         "undo_reason": _("Undone at the keypad right after entry"),
         "type_a_bib": _("Type a bib first."),
