@@ -22,7 +22,7 @@ class ContractCommand(BaseCommand):
             output = super().execute(*args, **options)
         except InputProblems as exc:
             for problem in exc.problems:
-                self.stderr.write(problem)
+                self.stderr.write(str(problem))
             raise CommandError(
                 _("%d problem(s) found; nothing was changed.") % len(exc.problems), returncode=1
             ) from None

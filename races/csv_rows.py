@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from races.problems import InputProblems
+from races.problems import InputProblems, Problem
 
 
 @dataclass(frozen=True)
@@ -28,15 +28,10 @@ def decode_upload(raw: bytes, filename: str = "the file") -> str:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise InputProblems(
-            [
-                _(
-                    "line %(line)d: %(file)s is not UTF-8 text (byte 0x%(byte)02x); save it as "
-                    "'CSV UTF-8' and import it again."
-                )
-                % {"line": line, "file": filename, "byte": raw[exc.start]}
-            ]
-        ) from None
+        message = _(
+            "%(file)s is not UTF-8 text (byte 0x%(byte)02x); save it as 'CSV UTF-8' and import it again."
+        ) % {"file": filename, "byte": raw[exc.start]}
+        raise InputProblems([Problem(message, line=line)]) from None
     return text
 
 
@@ -46,7 +41,7 @@ def read_rows(
     required: Iterable[str],
     optional: Iterable[str] = (),
     filename: str = "the file",
-    problems: list[str],
+    problems: list[Problem],
     allow_no_rows: bool = False,
 ) -> list[Row]:
     """The well-formed data rows; InputProblems if the header or the whole file is unusable.
@@ -61,7 +56,7 @@ def read_rows(
     try:
         header = next(reader, None)
     except csv.Error as exc:
-        raise InputProblems([_("line 1: the header cannot be read (%s).") % exc]) from None
+        raise InputProblems([Problem(_("the header cannot be read (%s).") % exc, line=1)]) from None
     if header is None or not any(h.strip() for h in header):
         raise InputProblems(
             [
@@ -73,16 +68,21 @@ def read_rows(
     header_problems = []
     missing = [c for c in required if c not in columns]
     if missing:
-        header_problems.append(_("line 1: missing column(s) %s.") % ", ".join(missing))
+        header_problems.append(Problem(_("missing column(s) %s.") % ", ".join(missing), line=1))
     unknown = [c for c in columns if c and c not in required and c not in optional]
     if unknown:
         header_problems.append(
-            _("line 1: unknown column(s) %(unknown)s; the columns are %(known)s.")
-            % {"unknown": ", ".join(unknown), "known": ", ".join(required + optional)}
+            Problem(
+                _("unknown column(s) %(unknown)s; the columns are %(known)s.")
+                % {"unknown": ", ".join(unknown), "known": ", ".join(required + optional)},
+                line=1,
+            )
         )
     duplicated = sorted({c for c in columns if c and columns.count(c) > 1})
     if duplicated:
-        header_problems.append(_("line 1: column(s) %s appear more than once.") % ", ".join(duplicated))
+        header_problems.append(
+            Problem(_("column(s) %s appear more than once.") % ", ".join(duplicated), line=1)
+        )
     if header_problems:
         raise InputProblems(header_problems)
 
@@ -95,19 +95,22 @@ def read_rows(
                 continue  # a blank line, as spreadsheets leave at the end
             if len(fields) != len(columns):
                 problems.append(
-                    _(
-                        "line %(line)d: %(have)d fields where the header has %(want)d; "
-                        "check for a stray comma or quote."
+                    Problem(
+                        _("%(have)d fields where the header has %(want)d; check for a stray comma or quote.")
+                        % {"have": len(fields), "want": len(columns)},
+                        line=start,
                     )
-                    % {"line": start, "have": len(fields), "want": len(columns)}
                 )
                 continue
             if any("\x00" in f for f in fields):
-                problems.append(_("line %d: contains a NUL character; save the file again as CSV.") % start)
+                problems.append(
+                    Problem(_("contains a NUL character; save the file again as CSV."), line=start)
+                )
                 continue
             rows.append(Row(start, {c: f.strip() for c, f in zip(columns, fields, strict=True) if c}))
     except csv.Error as exc:
-        problems.append(_("line %(line)d: %(error)s.") % {"line": line + 1, "error": exc})
+        # Translators: the csv module's own words (in English), as a sentence.
+        problems.append(Problem(_("%(error)s.") % {"error": exc}, line=line + 1))
     if not rows and not problems and not allow_no_rows:
         raise InputProblems([_("%s has a header but no rows.") % filename])
     return rows

@@ -15,7 +15,7 @@ from zoneinfo import available_timezones
 
 from django.utils.translation import gettext as _
 
-from races.problems import InputProblems
+from races.problems import InputProblems, Problem
 
 SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]+$")
 CATEGORY_RULES = ("min_women", "min_men", "min_age", "max_age", "min_age_sum")
@@ -43,10 +43,10 @@ class Checker:
     """Collects the problems of one file; each check returns a usable value or None."""
 
     def __init__(self):
-        self.problems: list[str] = []
+        self.problems: list[Problem] = []
 
     def bad(self, where: str, message: str) -> None:
-        self.problems.append(f"{where}: {message}")
+        self.problems.append(Problem(message, field=where))
 
     def unknown_keys(self, item: Mapping, known: set[str], where: str) -> None:
         for key in item:

@@ -9,7 +9,7 @@ from ekiden.throttle import client_address, registration_attempt
 from races.forms import BotTrapForm, TeamRegistrationForm, runner_formset_class
 from races.models import Race, Schedule
 from races.page_state import races_state
-from races.problems import InputProblems
+from races.problems import InputProblems, Problem
 from races.services import team_register
 
 REGISTRATION_FORM = "registration form"  # the audit trail's actor for a captain's own entry
@@ -50,7 +50,7 @@ def register(request, slug: str):
     RunnerFormSet = runner_formset_class(len(race.legs))
     team_form = TeamRegistrationForm(request.POST or None, race=race)
     runner_forms = RunnerFormSet(request.POST or None, race=race, prefix="runner")
-    problems: list[str] = []
+    problems: list[Problem] = []
     if request.method == "POST" and team_form.is_valid() and runner_forms.is_valid():
         try:
             team = team_register(
@@ -90,20 +90,21 @@ def registered(request, slug: str, bib: str):
     return render(request, "races/registered.html", {"race": race, "team": team})
 
 
-def _error_summary(team_form, runner_forms, legs, problems: list[str]) -> list[tuple[str, str]]:
+def _error_summary(team_form, runner_forms, legs, problems: list[Problem]) -> list[tuple[str, str]]:
     """What stopped the registration, for the summary at the top of the form: (link, message),
     each field's message linking to the field, so a captain on a long form finds it."""
-    found: list[tuple[str, str]] = [("", problem) for problem in problems]
+    found: list[tuple[str, str]] = [("", str(problem)) for problem in problems]
     for field in team_form:
-        found += [(f"#{field.auto_id}", f"{field.label}: {error}") for error in field.errors]
+        found += [(f"#{field.auto_id}", str(Problem(error, field=field.label))) for error in field.errors]
     found += [("", str(error)) for error in team_form.non_field_errors()]
     if team_form.is_bound and runner_forms.is_bound and runner_forms.management_form.is_valid():
         found += [("", str(error)) for error in runner_forms.non_form_errors()]
         for leg, form in zip(legs, runner_forms, strict=False):
             where = gettext("Leg %d runner") % leg.number
             for field in form:
-                found += [(f"#{field.auto_id}", f"{where}, {field.label}: {error}") for error in field.errors]
-            found += [("", f"{where}: {error}") for error in form.non_field_errors()]
+                label = gettext("%(runner)s, %(field)s") % {"runner": where, "field": field.label}
+                found += [(f"#{field.auto_id}", str(Problem(error, field=label))) for error in field.errors]
+            found += [("", str(Problem(error, field=where))) for error in form.non_field_errors()]
     return found
 
 

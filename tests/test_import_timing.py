@@ -218,8 +218,8 @@ class TestCorrections:
             timing_record_create(
                 race=race, bib="101", station="R1", time="07:00:09", source="api", read_id="u-1"
             )
-        assert (
-            "read id u-1 is already stored for team 101 at R1 07:00:00.000 (api)" in refused.value.problems[0]
+        assert "read id u-1 is already stored for team 101 at R1 07:00:00.000 (api)" in str(
+            refused.value.problems[0]
         )
 
     def test_a_voided_split_is_as_if_absent_until_restored(self, race, official):

@@ -218,6 +218,27 @@ class TestVoidFromTheKeypad(KeypadTestCase):
                 }
         assert not TimingRecord.objects.get(pk=self.r1_record.pk).voided
 
+    def test_a_translated_refusal_still_names_the_reason_field(self):
+        """A translation may put the field's name into the message, with its own colon: the
+        field the keypad is told comes from the problem, not from the words."""
+        japanese = {
+            "say why this split is voided (e.g. 'chip read by a spectator').": (
+                "理由：取り消す理由を書いてください（例：観客のチップを読んだ）。"
+            )
+        }
+        self.client.force_login(self.alice)
+        with mock.patch("results.timing.services._", lambda text: japanese.get(text, text)):
+            response = self.client.post(
+                "/officials/kl-ekiden/stations/R1/void",
+                json.dumps({"read_id": R1_READ, "reason": " "}),
+                content_type="application/json",
+                headers={"Accept-Language": "ja"},
+            )
+        assert response.status_code == 400
+        assert response.json()["errors"] == [
+            {"field": "reason", "message": "理由：取り消す理由を書いてください（例：観客のチップを読んだ）。"}
+        ]
+
     def test_an_entry_the_server_never_got_is_not_found(self):
         self.client.force_login(self.alice)
         assert self.void("R1", "00000000-0000-4000-8000-000000000000").status_code == 404

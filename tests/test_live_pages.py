@@ -504,7 +504,7 @@ class RaceFilePlaceTest(TestCase):
         self.assertNotIn("place", parse_race_payload(RACE)[0])
         with self.assertRaises(InputProblems) as refused:
             parse_race_payload({**RACE, "place": 7})
-        self.assertIn("place: required, as text", refused.exception.problems[0])
+        self.assertIn("place: required, as text", str(refused.exception.problems[0]))
 
     def test_a_file_without_place_keeps_the_place_set_in_the_admin(self):
         race, _ = race_import(payload={**RACE, "place": "Kuala Lumpur"})

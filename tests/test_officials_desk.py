@@ -8,6 +8,7 @@ chip read at R1 and, by mistake, at R2 before it.
 import html
 import re
 from datetime import UTC, datetime
+from unittest import mock
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
@@ -292,6 +293,23 @@ class TestAddingASplitByHand(DeskTestCase):
 
     def test_a_time_before_the_gun_is_explained(self):
         self.assertContains(self.add(time="06:00:00"), "is before the start gun at 06:30:00.000")
+
+    def test_a_translated_problem_lands_beside_its_field(self):
+        """In Japanese the words have their own colons; the field comes from the problem."""
+        japanese = {
+            "%(time)s is before the start gun at %(gun)s.": "時刻：%(time)s は号砲（%(gun)s）より前です。"
+        }
+        self.as_user(self.olivia)
+        with mock.patch("results.timing.services._", lambda text: japanese.get(text, text)):
+            response = self.client.post(
+                self.url("teams/101/splits/"),
+                {"station": "FINISH", "reason": "finish sheet", "time": "06:00:00"},
+                headers={"Accept-Language": "ja"},
+            )
+        form = response.context["add_form"]
+        assert form.errors["time"] == ["時刻：06:00:00 は号砲（06:30:00.000）より前です。"]
+        assert form.non_field_errors() == []
+        assert not TimingRecord.objects.filter(station__code="FINISH").exists()
 
     def test_an_unknown_station_is_explained(self):
         response = self.add(station="R9", time="07:40:00")

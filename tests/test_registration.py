@@ -283,7 +283,7 @@ class RegistrationWindowTest(OpenRegistrationTestCase):
                 actor="registration form",
                 now=WEEKS_BEFORE + timedelta(minutes=6),
             )
-        self.assertIn("Registration is closed. The deadline for entries", refusal.exception.problems[0])
+        self.assertIn("Registration is closed. The deadline for entries", str(refusal.exception.problems[0]))
 
     def test_the_form_shows_when_entries_close(self):
         with clock_at(WEEKS_BEFORE):
@@ -486,7 +486,9 @@ class NameAndAgeRulesTest(OpenRegistrationTestCase):
                 runners=runners,
                 actor="registration form",
             )
-        self.assertIn("leg 1, birth date: 1900-01-01 makes the runner 125", refusal.exception.problems[0])
+        self.assertIn(
+            "leg 1, birth date: 1900-01-01 makes the runner 125", str(refusal.exception.problems[0])
+        )
 
     def test_the_entries_file_keeps_its_own_birth_date_rule(self):
         entries = (

@@ -12,6 +12,7 @@ from races.models import (
     Runner,
     Team,
 )
+from races.problems import Problem
 from races.services import (
     RUNNER_FIELDS,
     TeamEntry,
@@ -22,7 +23,7 @@ from races.services import (
 # --- eligibility, through the service -----------------------------------------------------
 
 
-def team_problems(team: Team, category: Category, runners: dict[int, dict]) -> list[str]:
+def team_problems(team: Team, category: Category, runners: dict[int, dict]) -> list[Problem]:
     """What the eligibility service says about this team with these runners (leg -> fields)."""
     race = team.race
     entry = TeamEntry(bib=team.bib, name=team.name, category=category, runners=runners)
@@ -33,7 +34,7 @@ def stored_runners(team: Team) -> dict[int, dict]:
     return {r.leg: {k: getattr(r, k) for k in RUNNER_FIELDS} for r in team.runners.all()}
 
 
-def team_identifier_problems(team: Team, runners: dict[int, dict], stored: Team | None) -> list[str]:
+def team_identifier_problems(team: Team, runners: dict[int, dict], stored: Team | None) -> list[Problem]:
     entry = TeamEntry(bib=team.bib, name=team.name, category=team.category, runners=runners)
     return identifier_problems(team.race, {team.bib: entry}, replacing=stored, by_leg=True)
 
@@ -47,7 +48,7 @@ class RunnerInlineFormSet(forms.BaseInlineFormSet):
         if team.category.race_id != team.race_id:
             return  # the team form says so; the runners cannot be judged against another race
         legs = len(team.race.legs)
-        problems: list[str] = []
+        problems: list[Problem] = []
         runners: dict[int, dict] = {}
         for form in self.forms:
             if not form.cleaned_data or self._should_delete_form(form):
@@ -55,14 +56,14 @@ class RunnerInlineFormSet(forms.BaseInlineFormSet):
             leg = form.cleaned_data["leg"]
             if not 1 <= leg <= legs:
                 problems.append(
-                    _("leg %(leg)d: this race has legs 1 to %(legs)d.") % {"leg": leg, "legs": legs}
+                    Problem(_("leg %(leg)d: this race has legs 1 to %(legs)d.") % {"leg": leg, "legs": legs})
                 )
             runners[leg] = form.cleaned_data
         problems += team_problems(team, team.category, runners)
         stored = Team.objects.filter(pk=team.pk).first() if team.pk else None
         problems += team_identifier_problems(team, runners, stored)
         if problems:
-            raise ValidationError(problems)
+            raise ValidationError([str(problem) for problem in problems])
 
 
 class RunnerInline(admin.TabularInline):

@@ -28,7 +28,7 @@ from races.models import (
     RaceOfficial,
     Station,
 )
-from races.problems import InputProblems, problems_shown
+from races.problems import InputProblems, Problem, add_to_form, problems_shown
 from races.roles import roles_with
 from races.services import (
     entries_import,
@@ -54,8 +54,7 @@ class CategoryForm(forms.ModelForm):
         for team in category.teams.prefetch_related("runners"):
             team.race = race
             problems += team_problems(team, category, stored_runners(team))
-        if problems:
-            self.add_error(None, problems)
+        add_to_form(self, problems)
 
 
 class CategoryInline(admin.TabularInline):
@@ -170,8 +169,8 @@ class RaceAdminForm(RegistrationDeadlineInRaceZone, forms.ModelForm):
         for team in race.teams.select_related("category").prefetch_related("runners"):
             team.race = race
             problems += team_problems(team, team.category, stored_runners(team))
-        if problems:
-            self.add_error("date", problems)
+        if problems:  # beside the date, which they are about
+            self.add_error("date", [str(problem) for problem in problems])
 
 
 @admin.register(Race)
@@ -257,7 +256,7 @@ class RaceAdmin(admin.ModelAdmin):
             )
             return redirect("admin:races_race_change", race.pk)
         form = upload_kind.form(request.POST or None, request.FILES or None)
-        problems: list[str] = []
+        problems: list[Problem] = []
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             try:

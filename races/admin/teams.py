@@ -17,7 +17,7 @@ from races.models import (
     Runner,
     Team,
 )
-from races.problems import InputProblems
+from races.problems import InputProblems, Problem, add_to_form
 from races.services import (
     RUNNER_FIELDS,
     team_delete,
@@ -176,7 +176,7 @@ class TeamAdmin(admin.ModelAdmin):
         refused = {pk: problems for pk, problems in refused.items() if problems}
         for problems in refused.values():
             for problem in problems:
-                self.message_user(request, problem, messages.WARNING)
+                self.message_user(request, str(problem), messages.WARNING)
         deletable = queryset.exclude(pk__in=refused)
         if not deletable.exists():
             return None
@@ -199,9 +199,9 @@ class TeamAdmin(admin.ModelAdmin):
         except InputProblems as refusal:  # a split arrived after the confirmation page was shown
             return self._refuse_delete(request, team, refusal.problems)
 
-    def _refuse_delete(self, request, team: Team, problems: list[str]):
+    def _refuse_delete(self, request, team: Team, problems: list[Problem]):
         for problem in problems:
-            self.message_user(request, problem, messages.ERROR)
+            self.message_user(request, str(problem), messages.ERROR)
         return redirect("admin:races_team_change", team.pk)
 
     def delete_model(self, request, obj):
@@ -213,7 +213,7 @@ class TeamAdmin(admin.ModelAdmin):
                 team_delete(team=team, actor=request.user.get_username(), user=request.user)
             except InputProblems as refusal:
                 for problem in refusal.problems:
-                    self.message_user(request, problem, messages.WARNING)
+                    self.message_user(request, str(problem), messages.WARNING)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is Runner:
@@ -271,8 +271,7 @@ class RunnerAdmin(admin.ModelAdmin):
                 runners[runner.leg] = {k: getattr(runner, k) for k in RUNNER_FIELDS}
                 problems = team_problems(team, team.category, runners)
                 problems += team_identifier_problems(team, runners, team)
-                if problems:
-                    self.add_error(None, problems)
+                add_to_form(self, problems)
 
         return RunnerChangeForm
 

@@ -4,7 +4,7 @@ import getpass
 
 from django.utils.translation import gettext as _
 
-from races.problems import InputProblems
+from races.problems import InputProblems, Problem
 
 COMMAND_LINE = "command line"
 
@@ -23,5 +23,10 @@ def check_reason_length(reason: str) -> None:
     """An official's reason goes into the audit trail: one sentence, not a report."""
     if len(reason.strip()) > REASON_MAX_LENGTH:
         raise InputProblems(
-            [_("reason: longer than %d characters; keep it to one sentence.") % REASON_MAX_LENGTH]
+            [
+                Problem(
+                    _("longer than %d characters; keep it to one sentence.") % REASON_MAX_LENGTH,
+                    field="reason",
+                )
+            ]
         )

@@ -22,7 +22,7 @@ from races.models import (
     Runner,
     Team,
 )
-from races.problems import InputProblems, at_line
+from races.problems import InputProblems, Problem
 from races.services.common import COMMAND_LINE
 
 ENTRY_COLUMNS = (
@@ -89,12 +89,12 @@ def _parse_entry_row(
     race: Race,
     categories: dict[str, Category],
     legs: int,
-    problems: list[str],
+    problems: list[Problem],
 ) -> dict | None:
     before = len(problems)
 
     def bad(column: str, message: str) -> None:
-        problems.append(at_line(row.line, column, message))
+        problems.append(Problem(message, field=column, line=row.line))
 
     values: dict = {"line": row.line}
     for column, limit in (("team_bib", 20), ("team_name", 200), ("runner_name", 200)):
@@ -155,7 +155,7 @@ def _parse_entry_row(
     return values if len(problems) == before else None
 
 
-def _collect_teams(rows: list[dict], race: Race, legs: int, problems: list[str]) -> dict[str, TeamEntry]:
+def _collect_teams(rows: list[dict], race: Race, legs: int, problems: list[Problem]) -> dict[str, TeamEntry]:
     teams: dict[str, TeamEntry] = {}
     for values in rows:
         entry = teams.get(values["bib"])
@@ -164,9 +164,7 @@ def _collect_teams(rows: list[dict], race: Race, legs: int, problems: list[str])
         else:
             if values["team_name"] != entry.name:
                 problems.append(
-                    at_line(
-                        values["line"],
-                        "team_name",
+                    Problem(
                         _("%(new)r differs from %(old)r on line %(first)d for team %(bib)s.")
                         % {
                             "new": values["team_name"],
@@ -174,13 +172,13 @@ def _collect_teams(rows: list[dict], race: Race, legs: int, problems: list[str])
                             "first": min(entry.lines.values()),
                             "bib": entry.bib,
                         },
+                        field="team_name",
+                        line=values["line"],
                     )
                 )
             if values["category"] != entry.category:
                 problems.append(
-                    at_line(
-                        values["line"],
-                        "category",
+                    Problem(
                         _("%(new)s differs from %(old)s on line %(first)d for team %(bib)s.")
                         % {
                             "new": values["category"].code,
@@ -188,16 +186,18 @@ def _collect_teams(rows: list[dict], race: Race, legs: int, problems: list[str])
                             "first": min(entry.lines.values()),
                             "bib": entry.bib,
                         },
+                        field="category",
+                        line=values["line"],
                     )
                 )
         leg = values["leg"]
         if leg in entry.runners:
             problems.append(
-                at_line(
-                    values["line"],
-                    "leg",
+                Problem(
                     _("team %(bib)s already has a runner for leg %(leg)d on line %(first)d.")
                     % {"bib": entry.bib, "leg": leg, "first": entry.lines[leg]},
+                    field="leg",
+                    line=values["line"],
                 )
             )
             continue
@@ -206,7 +206,7 @@ def _collect_teams(rows: list[dict], race: Race, legs: int, problems: list[str])
     return teams
 
 
-def team_entry_problems(entry: TeamEntry, race: Race, legs: int, *, named: bool = True) -> list[str]:
+def team_entry_problems(entry: TeamEntry, race: Race, legs: int, *, named: bool = True) -> list[Problem]:
     """What stops this team from starting: a missing leg or a category rule it breaks.
 
     `named=False` leaves out the "team <bib>: " prefix, for a captain who has no bib yet.
@@ -222,12 +222,12 @@ def team_entry_problems(entry: TeamEntry, race: Race, legs: int, *, named: bool 
     problems.extend(eligibility_problems(CategoryRules.of(entry.category), facts, race.date))
     if named:
         problems = [_("team %(bib)s: %(problem)s") % {"bib": entry.bib, "problem": p} for p in problems]
-    return problems
+    return [Problem(problem) for problem in problems]
 
 
 def identifier_problems(
     race: Race, entries: dict[str, TeamEntry], *, replacing: Team | None = None, by_leg: bool = False
-) -> list[str]:
+) -> list[Problem]:
     """Every team bib, runner bib and chip id must name one thing in the race.
 
     A timing read resolves through any of them, so a runner bib that is also another team's
@@ -235,7 +235,7 @@ def identifier_problems(
     own runner bib, and a runner bib may equal their own team's bib. `replacing` is a stored
     team the entry replaces (its bib may change); `by_leg` names runners by leg, not file line.
     """
-    problems: list[str] = []
+    problems: list[Problem] = []
     owners: dict[str, tuple[str, int | None]] = {}  # value -> (team bib, leg or None for the team)
     kept = race.teams.exclude(bib__in=list(entries))
     if replacing is not None and replacing.pk:
@@ -258,10 +258,13 @@ def identifier_problems(
         owner = owners.setdefault(entry.bib, (entry.bib, None))
         if owner != (entry.bib, None):
             problems.append(
-                _(
-                    "team %(bib)s: the bib %(bib)s is already used by %(owner)s; timing reads would be ambiguous."
+                Problem(
+                    _(
+                        "team %(bib)s: the bib %(bib)s is already used by %(owner)s; timing reads would be "
+                        "ambiguous."
+                    )
+                    % {"bib": entry.bib, "owner": owner_text(owner)}
                 )
-                % {"bib": entry.bib, "owner": owner_text(owner)}
             )
     for entry in entries.values():
         for leg, runner in sorted(entry.runners.items()):
@@ -278,12 +281,15 @@ def identifier_problems(
                         "owner": owner_text(owner),
                     }
                     if by_leg:
-                        problems.append(
-                            _("leg %(leg)d, %(column)s: %(message)s")
-                            % {"leg": leg, "column": column, "message": message}
-                        )
+                        # A team's own page, which has no lines: its runners are told by leg.
+                        message = _("leg %(leg)d, %(column)s: %(message)s") % {
+                            "leg": leg,
+                            "column": column,
+                            "message": message,
+                        }
+                        problems.append(Problem(message))
                     else:
-                        problems.append(at_line(entry.lines[leg], column, message))
+                        problems.append(Problem(message, field=column, line=entry.lines[leg]))
     return problems
 
 
@@ -301,7 +307,7 @@ def entries_import(
     Teams not in the file are left alone, so a file of late entries can be imported on its own.
     """
     Race.objects.select_for_update().filter(pk=race.pk).first()  # one writer of a race's entries at a time
-    problems: list[str] = []
+    problems: list[Problem] = []
     rows = read_rows(
         raw, required=ENTRY_COLUMNS, optional=ENTRY_OPTIONAL, filename=filename, problems=problems
     )

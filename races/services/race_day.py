@@ -11,7 +11,7 @@ from races.models import (
     Team,
 )
 from races.names import clean_name
-from races.problems import InputProblems
+from races.problems import InputProblems, Problem
 from races.services.common import check_reason_length
 
 
@@ -54,7 +54,9 @@ def team_status_set(
         )
     allowed = [OfficialStatus.DQ, OfficialStatus.DNS, OfficialStatus.DNF]
     if status != "AUTO" and status not in allowed:
-        raise InputProblems([_("status: %r is not a status; use DQ, DNS, DNF or AUTO.") % status])
+        raise InputProblems(
+            [Problem(_("%r is not a status; use DQ, DNS, DNF or AUTO.") % status, field="status")]
+        )
     team = team_for_bib(race, bib)
     previous = team.official_status or "AUTO"
     team.official_status = "" if status == "AUTO" else status
@@ -74,22 +76,20 @@ def team_status_set(
     return team
 
 
-def team_delete_problems(team: Team) -> list[str]:
+def team_delete_problems(team: Team) -> list[Problem]:
     """Why a team cannot be deleted. A team that ran is part of the race's record: its splits
     moved other teams' carry-over starts and ranks, and an appeal may need them."""
     records = team.timing_records.count()
     if not records:
         return []
-    return [
-        ngettext(
-            "Team %(bib)s (%(name)s) has %(count)d timing record, so it cannot be deleted. Set a "
-            "status (DNS or DQ) instead, or void the split if it was wrong.",
-            "Team %(bib)s (%(name)s) has %(count)d timing records, so it cannot be deleted. Set a "
-            "status (DNS or DQ) instead, or void the splits that were wrong.",
-            records,
-        )
-        % {"bib": team.bib, "name": team.name, "count": records}
-    ]
+    message = ngettext(
+        "Team %(bib)s (%(name)s) has %(count)d timing record, so it cannot be deleted. Set a "
+        "status (DNS or DQ) instead, or void the split if it was wrong.",
+        "Team %(bib)s (%(name)s) has %(count)d timing records, so it cannot be deleted. Set a "
+        "status (DNS or DQ) instead, or void the splits that were wrong.",
+        records,
+    ) % {"bib": team.bib, "name": team.name, "count": records}
+    return [Problem(message)]
 
 
 @transaction.atomic

@@ -20,7 +20,7 @@ from races.models import (
     Station,
     legs_of,
 )
-from races.problems import InputProblems
+from races.problems import InputProblems, Problem
 from races.race_file import CATEGORY_RULES, parse_race_payload
 
 
@@ -84,7 +84,7 @@ def _race_as_stored(race: Race, parsed_keys) -> tuple[dict, list[dict], list[dic
 
 
 def _check_race_update(race: Race, fields_: dict, stations: list[dict], categories: list[dict]) -> None:
-    problems: list[str] = []
+    problems: list[Problem] = []
     old_course = list(race.stations.order_by("position"))
     old_legs = [(leg.start.code, leg.end.code) for leg in legs_of(old_course)]
     new_points = [s["code"] for s in stations if s["handoff"]]
@@ -93,37 +93,49 @@ def _check_race_update(race: Race, fields_: dict, stations: list[dict], categori
     if records.exists():
         timed_codes = set(records.values_list("station__code", flat=True).distinct())
         for code in sorted(timed_codes - {s["code"] for s in stations}):
-            problems.append(_("stations: %s has timing records and cannot be removed.") % code)
+            problems.append(
+                Problem(_("%s has timing records and cannot be removed.") % code, field="stations")
+            )
         if old_legs != new_legs:
             problems.append(
-                _(
-                    "stations: the relay stations cannot change once timing has been recorded; the legs would no longer match the splits."
+                Problem(
+                    _(
+                        "the relay stations cannot change once timing has been recorded; the legs would "
+                        "no longer match the splits."
+                    ),
+                    field="stations",
                 )
             )
         gun = datetime.combine(fields_["date"], fields_["start_time"], tzinfo=ZoneInfo(fields_["timezone"]))
         early = records.filter(at__lt=gun).count()
         if early:
             problems.append(
-                _("date/start_time: %d timing records would fall before the new gun time.") % early
+                Problem(_("date/start_time: %d timing records would fall before the new gun time.") % early)
             )
     teams = race.teams.select_related("category").prefetch_related("runners")
     if teams.exists() and len(new_legs) != len(old_legs):
         problems.append(
-            _("stations: teams are registered with %(old)d runners; the new course has %(new)d legs.")
-            % {"old": len(old_legs), "new": len(new_legs)}
+            Problem(
+                _("teams are registered with %(old)d runners; the new course has %(new)d legs.")
+                % {"old": len(old_legs), "new": len(new_legs)},
+                field="stations",
+            )
         )
     new_rules = {c["code"]: CategoryRules(**c) for c in categories}
     for team in teams:
         rules = new_rules.get(team.category.code)
         if rules is None:
             problems.append(
-                _("categories: %(code)s cannot be removed; team %(bib)s is registered in it.")
-                % {"code": team.category.code, "bib": team.bib}
+                Problem(
+                    _("%(code)s cannot be removed; team %(bib)s is registered in it.")
+                    % {"code": team.category.code, "bib": team.bib},
+                    field="categories",
+                )
             )
             continue
         runners = [RunnerFacts(r.leg, r.name, r.gender, r.birth_date) for r in team.runners.all()]
         for problem in eligibility_problems(rules, runners, fields_["date"]):
-            problems.append(_("team %(bib)s: %(problem)s") % {"bib": team.bib, "problem": problem})
+            problems.append(Problem(_("team %(bib)s: %(problem)s") % {"bib": team.bib, "problem": problem}))
     if problems:
         raise InputProblems(problems)
 

@@ -16,7 +16,7 @@ from races.models import (
     Team,
 )
 from races.names import clean_name, name_key
-from races.problems import InputProblems
+from races.problems import InputProblems, Problem
 from races.services.entries import RUNNER_FIELDS, TeamEntry, _store_entries, team_entry_problems
 
 
@@ -32,7 +32,7 @@ def next_free_bib(race: Race) -> str:
     return str(bib)
 
 
-def team_name_problems(race: Race, name: str) -> list[str]:
+def team_name_problems(race: Race, name: str) -> list[Problem]:
     """A registered name must show as something, and must not pass for a team already in the race.
 
     `name` is already cleaned (races.names.clean_name). Two names are the same whatever their
@@ -41,21 +41,25 @@ def team_name_problems(race: Race, name: str) -> list[str]:
     """
     if not name:
         return [
-            _(
-                "team name: empty once invisible characters and spaces are removed; type the team's "
-                "name as it should appear in the results."
+            Problem(
+                _(
+                    "team name: empty once invisible characters and spaces are removed; type the team's "
+                    "name as it should appear in the results."
+                )
             )
         ]
     key = name_key(name)
     for bib, other in race.teams.order_by("bib").values_list("bib", "name"):
         if name_key(other) == key:
             return [
-                _(
-                    "team name: “%(name)s” is already registered in this race as team %(bib)s "
-                    "(“%(other)s”). If that is your team, it is registered already; otherwise add your "
-                    "club, town or a number to the name."
+                Problem(
+                    _(
+                        "team name: “%(name)s” is already registered in this race as team %(bib)s "
+                        "(“%(other)s”). If that is your team, it is registered already; otherwise add "
+                        "your club, town or a number to the name."
+                    )
+                    % {"name": name, "bib": bib, "other": other}
                 )
-                % {"name": name, "bib": bib, "other": other}
             ]
     return []
 
@@ -92,11 +96,16 @@ def team_register(
     for leg, runner in entry.runners.items():
         if not runner["name"]:
             problems.append(
-                _("leg %d, name: empty once invisible characters are removed; type the runner's name.") % leg
+                Problem(
+                    _("leg %d, name: empty once invisible characters are removed; type the runner's name.")
+                    % leg
+                )
             )
         born = runner["birth_date"]
         if born and (problem := registration_birth_date_problem(born, race.date)):
-            problems.append(_("leg %(leg)d, birth date: %(problem)s") % {"leg": leg, "problem": problem})
+            problems.append(
+                Problem(_("leg %(leg)d, birth date: %(problem)s") % {"leg": leg, "problem": problem})
+            )
     if problems:
         raise InputProblems(problems)
     _store_entries(race, [entry])

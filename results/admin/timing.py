@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from races.admin.common import ViewOnlyAdmin
 from races.models import Station
-from races.problems import InputProblems
+from races.problems import InputProblems, add_to_form
 from results.timing.device_tokens import device_token_create, device_token_problems, device_tokens_revoke
 from results.timing.models import DeviceToken, TimingRecord
 from results.timing.race_time import format_clock
@@ -100,7 +100,10 @@ class TimingRecordAdmin(ViewOnlyAdmin):
                     )
                     done += 1
                 except InputProblems as refusal:
-                    problems += [f"{record}: {problem}" for problem in refusal.problems]
+                    problems += [
+                        _("%(record)s: %(problem)s") % {"record": record, "problem": problem}
+                        for problem in refusal.problems
+                    ]
             self.message_user(
                 request, _("%(title)s: %(n)d done.") % {"title": title, "n": done}, messages.SUCCESS
             )
@@ -149,8 +152,7 @@ class DeviceTokenForm(forms.ModelForm):
             problems = device_token_problems(
                 race=cleaned["race"], name=cleaned.get("name", ""), stations=cleaned["stations"]
             )
-            if problems:
-                raise forms.ValidationError(problems)
+            add_to_form(self, problems)
         return cleaned
 
 

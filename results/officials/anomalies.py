@@ -196,7 +196,7 @@ def _change_unknown_bib(request, race: Race, pk: int, change, done: str, *, back
 
 def _tell(request, refusal: InputProblems) -> None:
     for problem in refusal.problems:
-        messages.error(request, problem)
+        messages.error(request, str(problem))
 
 
 def _back(request, page: str, race: Race):

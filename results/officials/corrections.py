@@ -27,7 +27,7 @@ from django.views.decorators.http import require_POST
 
 from races.access import stations_user_may_correct, works_results_desk
 from races.models import Race, Station, Team
-from races.problems import InputProblems
+from races.problems import InputProblems, add_to_form
 from races.services import REASON_MAX_LENGTH
 from results.officials.audit import team_audit_table
 from results.officials.guards import race_page_required, refused
@@ -86,16 +86,6 @@ class ReasonForm(forms.Form):
         max_length=REASON_MAX_LENGTH,
         error_messages={"required": gettext_lazy("Say why; the reason goes into the audit trail.")},
     )
-
-
-def _add_problems(form: forms.Form, refusal: InputProblems) -> None:
-    """A service's "field: message" problems beside the field they name, the others on top."""
-    for problem in refusal.problems:
-        field, _sep, message = problem.partition(": ")
-        if message and field in form.fields:
-            form.add_error(field, message)
-        else:
-            form.add_error(None, problem)
 
 
 # --- the team's page ----------------------------------------------------------------------
@@ -199,7 +189,7 @@ def add_split(request, race: Race, bib: str):
                 reason=form.cleaned_data["reason"],
             )
         except InputProblems as refusal:
-            _add_problems(form, refusal)
+            add_to_form(form, refusal.problems)
         else:
             shown = {"station": record.station.code, "time": format_clock(record.at, race)}
             if created:
@@ -240,7 +230,7 @@ def _correct(request, race: Race, bib: str, pk: int, service, done: str):
                 actor=request.user.get_username(),
             )
         except InputProblems as refusal:
-            _add_problems(form, refusal)
+            add_to_form(form, refusal.problems)
         else:
             messages.success(
                 request, done % {"station": record.station.code, "time": format_clock(record.at, race)}

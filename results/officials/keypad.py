@@ -81,6 +81,8 @@ def keypad_strings() -> dict[str, str]:
         "tap_dropped": _("Tap at %(time)s removed."),
         "void_asked": _("Void of %(bib)s asked; it is sent with the entries."),
         "void_refused": _("Void refused: %(message)s"),
+        # The words problem_line gives a problem with a field (races.problems).
+        "field_problem": _("%(field)s: %(message)s"),
         "nothing_to_undo": _("Nothing to undo."),
         "undo_reason": _("Undone at the keypad right after entry"),
         "type_a_bib": _("Type a bib first."),
@@ -154,14 +156,6 @@ def roster(request, race, station):
     return response
 
 
-def _error(problem: str) -> dict:
-    """A service's 'reason: say why' as {"field": "reason", "message": "say why"}."""
-    field, sep, message = problem.partition(": ")
-    if sep and field.isidentifier():
-        return {"field": field, "message": message}
-    return {"field": None, "message": problem}
-
-
 @require_POST
 @official_json_required(station=True)
 def void(request, race, station):
@@ -197,7 +191,8 @@ def void(request, race, station):
     try:
         timing_record_void(record=record, reason=reason, user=request.user)
     except InputProblems as exc:
-        return JsonResponse({"errors": [_error(problem) for problem in exc.problems]}, status=400)
+        errors = [{"field": problem.field, "message": problem.message} for problem in exc.problems]
+        return JsonResponse({"errors": errors}, status=400)
     return JsonResponse({"read_id": read_id, "voided": True})
 
 

@@ -6,7 +6,7 @@ whole of it anyway), and a read sent twice is stored once (its id says it is the
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from races.models import Race
+from races.problems import InputProblems, Problem
 from results.timing.models import Source, UnmatchedRead
 from results.timing.read_store import SplitRead, timing_reads_add
 from results.timing.services import ReadChecker
@@ -34,22 +35,13 @@ class DeviceRead:
     source: str = Source.API
 
 
-@dataclass(frozen=True)
-class ReadProblem:
-    """What is wrong with the read at `index` of the request, and in which field."""
+class DeviceReadsRefused(InputProblems):
+    """Nothing of the request was stored; each problem names its read by `index` in the request.
+    `conflict`: a read id already names another read."""
 
-    index: int
-    field: str | None  # None: the read as a whole
-    message: str
-
-
-class DeviceReadsRefused(Exception):
-    """Nothing of the request was stored. `conflict`: a read id already names another read."""
-
-    def __init__(self, problems: list[ReadProblem], *, conflict: bool = False):
-        self.problems = problems
+    def __init__(self, problems: list[Problem], *, conflict: bool = False):
+        super().__init__(problems)
         self.conflict = conflict
-        super().__init__("; ".join(f"{p.index} {p.field}: {p.message}" for p in problems))
 
 
 @dataclass(frozen=True)
@@ -72,7 +64,7 @@ def device_reads_store(
     """
     ahead = timedelta(seconds=settings.DEVICE_READS_MAX_AHEAD_SECONDS)
     checker = ReadChecker(race, identifiers={read.bib for read in reads}, latest=timezone.now() + ahead)
-    problems: list[ReadProblem] = []
+    problems: list[Problem] = []
     checked: list[tuple[int, SplitRead]] = []
     for index, read in enumerate(reads):
         split = checker.check(
@@ -81,7 +73,7 @@ def device_reads_store(
             time=read.at,
             source=read.source,
             read_id=read.read_id,
-            bad=lambda field, message, index=index: problems.append(ReadProblem(index, field, message)),
+            bad=lambda problem, index=index: problems.append(replace(problem, index=index)),
         )
         if split is not None:
             checked.append((index, split))
@@ -90,12 +82,13 @@ def device_reads_store(
         _keep_unmatched(race, [reads[index] for index in sorted(unknown_bibs)], device)
         raise DeviceReadsRefused(problems)
 
-    conflicts: list[ReadProblem] = []
+    conflicts: list[Problem] = []
     with transaction.atomic():
         summary = timing_reads_add(
             race=race,
             reads=checked,
-            bad=lambda index, field, message: conflicts.append(ReadProblem(index, "id", message)),
+            # The request names a read's id "id".
+            bad=lambda index, problem: conflicts.append(replace(problem, index=index, field="id")),
             user=user,
             device=device,
             position_name=batch_index,

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from ekiden import plain_sql
 from races.models import AuditEntry, Race, Station
-from races.problems import InputProblems
+from races.problems import InputProblems, Problem
 from races.services import COMMAND_LINE
 from results.timing.models import DeviceToken, token_digest
 
@@ -33,21 +33,26 @@ TOKEN_SQL = "SELECT {token_columns}, {race_columns} FROM {tokens} t JOIN {races}
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
-def device_token_problems(*, race: Race, name: str, stations: Iterable[Station]) -> list[str]:
+def device_token_problems(*, race: Race, name: str, stations: Iterable[Station]) -> list[Problem]:
     """What is wrong with a token about to be made: the admin form and the command ask here."""
     problems = []
     if not name.strip():
-        problems.append(_("name: say which device this is, e.g. 'R1 tablet'."))
+        problems.append(Problem(_("say which device this is, e.g. 'R1 tablet'."), field="name"))
     elif len(name.strip()) > NAME_MAX_LENGTH:
-        problems.append(_("name: longer than %d characters.") % NAME_MAX_LENGTH)
+        problems.append(Problem(_("longer than %d characters.") % NAME_MAX_LENGTH, field="name"))
     stations = list(stations)
     if not stations:
-        problems.append(_("stations: give at least one station the device may send splits for."))
+        problems.append(
+            Problem(_("give at least one station the device may send splits for."), field="stations")
+        )
     for station in stations:
         if station.race_id != race.pk:
             problems.append(
-                _("stations: %(code)s is a station of another race, not of %(race)s.")
-                % {"code": station.code, "race": race.slug}
+                Problem(
+                    _("%(code)s is a station of another race, not of %(race)s.")
+                    % {"code": station.code, "race": race.slug},
+                    field="stations",
+                )
             )
     return problems
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from races.models import Race
+from races.problems import Problem
 from results.timing.models import TimingRecord
 from results.timing.race_time import format_clock
 
@@ -30,8 +31,9 @@ IDS_LOOKED_UP_ONE_BY_ONE = 1000
 FEW_READS = 50
 # A thousand reads of twelve columns stay well under either database's limit of parameters.
 ROWS_PER_INSERT = 1000
-# bad(position, field, message): a problem with the read at a file line or a batch index.
-ReadProblemSink = Callable[[int, str, str], None]
+# bad(position, problem): a problem with the read at this position (a file line, a batch
+# index), which the caller puts where its problems say it.
+ProblemAtPosition = Callable[[int, Problem], None]
 
 
 def file_line(line: int) -> str:
@@ -112,7 +114,7 @@ def timing_reads_store(
     *,
     race: Race,
     reads: list[tuple[int, SplitRead]],
-    bad: ReadProblemSink,
+    bad: ProblemAtPosition,
     user=None,
     device: str = "",
     position_name: Callable[[int], str] = file_line,
@@ -128,7 +130,7 @@ def timing_reads_store(
     once if any read was added. A read id used before for another read goes to `bad`, and
     then nothing is stored: the caller refuses the lot.
     """
-    conflicts: list[tuple[int, str, str]] = []
+    conflicts: list[tuple[int, Problem]] = []
     fresh, summary = _new_reads(race, reads, lambda *problem: conflicts.append(problem), position_name)
     for problem in conflicts:
         bad(*problem)
@@ -200,7 +202,7 @@ def timing_reads_add(
     *,
     race: Race,
     reads: list[tuple[int, SplitRead]],
-    bad: ReadProblemSink,
+    bad: ProblemAtPosition,
     user=None,
     device: str = "",
     position_name: Callable[[int], str] = file_line,
@@ -244,7 +246,7 @@ def timing_reads_add(
             record = TimingRecord.objects.select_related("team", "station").get(
                 race=race, read_id=read.read_id
             )
-            bad(position, "read_id", conflict_message(read, record, race))
+            bad(position, Problem(conflict_message(read, record, race), field="read_id"))
     return summary
 
 
@@ -283,7 +285,10 @@ def lock_race_shared(race: Race) -> None:
 
 
 def _new_reads(
-    race: Race, reads: list[tuple[int, SplitRead]], bad: ReadProblemSink, position_name: Callable[[int], str]
+    race: Race,
+    reads: list[tuple[int, SplitRead]],
+    bad: ProblemAtPosition,
+    position_name: Callable[[int], str],
 ) -> tuple[list[tuple[int, SplitRead]], StoredReadsSummary]:
     """The reads not stored yet, with their positions; a read id re-used with other content
     goes to `bad`."""
@@ -319,7 +324,7 @@ def _new_reads(
                 record = TimingRecord.objects.select_related("team", "station").get(
                     race=race, read_id=read.read_id
                 )
-                bad(line, "read_id", conflict_message(read, record, race))
+                bad(line, Problem(conflict_message(read, record, race), field="read_id"))
         elif read.content in stored_keyless:
             summary.count_already_stored(read)
         else:
@@ -338,7 +343,7 @@ def _stored_by_id(race: Race, read_ids: Collection[str] | None) -> dict[str, tup
 
 def _distinct_reads(
     reads: list[tuple[int, SplitRead]],
-    bad: ReadProblemSink,
+    bad: ProblemAtPosition,
     position_name: Callable[[int], str],
     summary: StoredReadsSummary,
 ) -> list[tuple[int, SplitRead]]:
@@ -354,12 +359,11 @@ def _distinct_reads(
                 first_with_id[read.read_id] = (line, read)
                 candidates.append((line, read))
             elif seen[1].content != read.content:
-                bad(
-                    line,
-                    "read_id",
-                    _("%(id)s is used on %(first)s for another read; each read needs its own id.")
-                    % {"id": read.read_id, "first": position_name(seen[0])},
-                )
+                message = _("%(id)s is used on %(first)s for another read; each read needs its own id.") % {
+                    "id": read.read_id,
+                    "first": position_name(seen[0]),
+                }
+                bad(line, Problem(message, field="read_id"))
             else:
                 summary.count_already_stored(read)
         elif read.content in keyless:

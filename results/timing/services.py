@@ -2,6 +2,7 @@
 
 from collections import Counter
 from collections.abc import Collection
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
@@ -10,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from races.csv_rows import read_rows
 from races.models import AuditEntry, Race, Runner, Team
-from races.problems import InputProblems, at_line
+from races.problems import InputProblems, Problem
 from races.services import COMMAND_LINE, check_reason_length
 from results.timing.models import Source, TimingRecord
 from results.timing.race_time import SplitTimeParser, TimeFormatError, format_clock
@@ -73,7 +74,8 @@ SELECT chip_id, team_id, 0 FROM {runner} WHERE race_id = %s AND chip_id IN ({mar
 class ReadChecker:
     """Checks reads of one race, whatever brought them: a file line, a tablet tap, the API.
 
-    Each problem goes to `bad(field, message)`; a read with none comes back ready to store.
+    Each problem goes to `bad(problem)`, naming its field; a read with none comes back ready to
+    store, and the caller says where the read was (a file line, a batch index).
     `identifiers`: the only bibs that will be checked (see BibResolver). `latest`: the latest
     moment a read may have, for reads that arrive as they happen (a device's clock running
     ahead, or set to the wrong zone, must not put a team at the finish before it got there).
@@ -100,7 +102,7 @@ class ReadChecker:
         def problem(field: str, message: str) -> None:
             nonlocal ok
             ok = False
-            bad(field, message)
+            bad(Problem(message, field=field))
 
         team_id = self.resolver.team_id(bib)
         if team_id is None:
@@ -186,17 +188,12 @@ def timing_record_create(
     """
     Race.objects.select_for_update().filter(pk=race.pk).first()  # one writer of a race's reads at a time
     check_reason_length(reason)
-    problems: list[str] = []
+    problems: list[Problem] = []
     read = ReadChecker(race).check(
-        bib=bib,
-        station=station,
-        time=time,
-        source=source,
-        read_id=read_id,
-        bad=lambda field, message: problems.append(f"{field}: {message}"),
+        bib=bib, station=station, time=time, source=source, read_id=read_id, bad=problems.append
     )
     if len(device) > 100:
-        problems.append(_("device: longer than 100 characters."))
+        problems.append(Problem(_("longer than 100 characters."), field="device"))
     if problems:
         raise InputProblems(problems)
 
@@ -301,7 +298,7 @@ def _checked_reads_stored(
 ) -> StoredReadsSummary:
     """The file's reads not stored yet are stored (unless `dry_run`), with the counts per
     station; InputProblems naming every bad line, and then nothing is stored."""
-    problems: list[str] = []
+    problems: list[Problem] = []
     rows = read_rows(
         raw,
         required=TIMING_COLUMNS,
@@ -319,7 +316,7 @@ def _checked_reads_stored(
             time=row["time"],
             source=row["source"].lower() or Source.IMPORT,
             read_id=row["read_id"],
-            bad=lambda field, message, line=row.line: problems.append(at_line(line, field, message)),
+            bad=lambda problem, line=row.line: problems.append(replace(problem, line=line)),
         )
         if read is not None:
             reads.append((row.line, read))
@@ -329,7 +326,7 @@ def _checked_reads_stored(
     summary = timing_reads_store(
         race=race,
         reads=reads,
-        bad=lambda line, field, message: problems.append(at_line(line, field, message)),
+        bad=lambda line, problem: problems.append(replace(problem, line=line)),
         user=user,
         dry_run=dry_run,
     )
@@ -347,7 +344,9 @@ def _checked_reads_stored(
 def timing_record_void(*, record: TimingRecord, reason: str, user=None, actor: str = "") -> TimingRecord:
     """Take a read out of the standings; it stays on file, with who, when and why."""
     if not reason.strip():
-        raise InputProblems([_("reason: say why this split is voided (e.g. 'chip read by a spectator').")])
+        raise InputProblems(
+            [Problem(_("say why this split is voided (e.g. 'chip read by a spectator')."), field="reason")]
+        )
     check_reason_length(reason)
     record = (
         TimingRecord.objects.select_for_update().select_related("race", "team", "station").get(pk=record.pk)
@@ -366,7 +365,7 @@ def timing_record_void(*, record: TimingRecord, reason: str, user=None, actor: s
 def timing_record_restore(*, record: TimingRecord, reason: str, user=None, actor: str = "") -> TimingRecord:
     """Put a voided read back into the standings."""
     if not reason.strip():
-        raise InputProblems([_("reason: say why this split is restored.")])
+        raise InputProblems([Problem(_("say why this split is restored."), field="reason")])
     check_reason_length(reason)
     record = (
         TimingRecord.objects.select_for_update().select_related("race", "team", "station").get(pk=record.pk)

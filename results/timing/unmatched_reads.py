@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from races.models import AuditEntry, Race
-from races.problems import InputProblems
+from races.problems import InputProblems, Problem
 from races.services import REASON_MAX_LENGTH
 from results.timing.models import UnmatchedRead
 
@@ -61,12 +61,15 @@ def unmatched_read_reopen(*, race: Race, read_pk: int, user, note: str = "") -> 
 def _checked_note(note: str) -> str:
     note = note.strip()
     if "\x00" in note:  # PostgreSQL stores no NUL: refused here, not as a database error
-        raise InputProblems([_("note: it holds a NUL character; type it again.")])
+        raise InputProblems([Problem(_("it holds a NUL character; type it again."), field="note")])
     if len(note) > NOTE_MAX_LENGTH:
         raise InputProblems(
             [
-                _("note: longer than %(max)d characters (%(length)d); keep it to one sentence.")
-                % {"max": NOTE_MAX_LENGTH, "length": len(note)}
+                Problem(
+                    _("longer than %(max)d characters (%(length)d); keep it to one sentence.")
+                    % {"max": NOTE_MAX_LENGTH, "length": len(note)},
+                    field="note",
+                )
             ]
         )
     return note

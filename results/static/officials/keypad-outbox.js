@@ -37,15 +37,6 @@
     }
   }
 
-  // The API's and the void's problems ({"errors": [{index, field, message}]}) as one line.
-  function messagesOf(body, fallback) {
-    if (body && Array.isArray(body.errors) && body.errors.length) {
-      return body.errors.map((e) => (e.field ? e.field + ": " : "") + (e.message || "")).join(" ");
-    }
-    if (body && typeof body.detail === "string") return body.detail;
-    return fallback;
-  }
-
   function perRead(body) {
     return Boolean(body && Array.isArray(body.errors) && body.errors.some((e) => Number.isInteger(e.index)));
   }
@@ -54,6 +45,18 @@
    * changed(): called whenever an entry or the state below changes, for the screen to redraw. */
   keypad.Outbox = function ({ config, store, say, changed }) {
     const stationKey = config.race + "/" + config.station;
+
+    // The API's and the void's problems ({"errors": [{index, field, message}]}) as one line,
+    // a field's problem in the server's words for it (a translation may reorder them).
+    function messagesOf(body, fallback) {
+      if (body && Array.isArray(body.errors) && body.errors.length) {
+        const line = (e) => (e.field ? say("field_problem", { field: e.field, message: e.message || "" }) : e.message || "");
+        return body.errors.map(line).join(" ");
+      }
+      if (body && typeof body.detail === "string") return body.detail;
+      return fallback;
+    }
+
     const entries = new Map();
     let lastSeq = 0;
     let syncing = false;

@@ -13,13 +13,14 @@ from rest_framework.views import APIView, exception_handler
 
 from races.access import stations_user_may_work
 from races.models import Race
+from races.problems import Problem
 from results.timing.device_api.authentication import DeviceOrSignedInUser, DeviceTokenAuthentication
 from results.timing.device_api.serializers import (
     DeviceReadSerializer,
     ProblemsReplySerializer,
     StoredReplySerializer,
 )
-from results.timing.device_reads import DeviceRead, DeviceReadsRefused, ReadProblem, device_reads_store
+from results.timing.device_reads import DeviceRead, DeviceReadsRefused, device_reads_store
 from results.timing.device_tokens import device_token_station_codes
 from results.timing.models import DeviceToken
 
@@ -54,12 +55,13 @@ def too_big_message() -> str:
     }
 
 
-def problems_body(problems: list[ReadProblem]) -> dict:
+def problems_body(problems: list[Problem]) -> dict:
+    """The reply's errors: each with the read's index (None: the request), its field, the message."""
     return {"errors": [{"index": p.index, "field": p.field, "message": p.message} for p in problems]}
 
 
 def whole_request_problem(message: str) -> dict:
-    return {"errors": [{"index": None, "field": None, "message": message}]}
+    return problems_body([Problem(message)])
 
 
 def problems_reply_handler(exc, context):
@@ -70,7 +72,7 @@ def problems_reply_handler(exc, context):
     return response
 
 
-def serializer_problems(errors: dict | list) -> list[ReadProblem]:
+def serializer_problems(errors: dict | list) -> list[Problem]:
     """DRF's errors of a list of reads (by index, or one entry per read) as problems."""
     by_index = sorted(errors.items()) if isinstance(errors, dict) else enumerate(errors)
     problems = []
@@ -78,7 +80,7 @@ def serializer_problems(errors: dict | list) -> list[ReadProblem]:
         for field, messages in fields.items():
             for message in messages:
                 problems.append(
-                    ReadProblem(index, None if field == "non_field_errors" else field, str(message))
+                    Problem(str(message), field=None if field == "non_field_errors" else field, index=index)
                 )
     return problems
 
@@ -242,7 +244,7 @@ class RaceTimingsView(APIView):
 
     def stations_refused(
         self, request, race: Race, token: DeviceToken | None, reads: list[DeviceRead]
-    ) -> list[ReadProblem]:
+    ) -> list[Problem]:
         """Reads for a station of the race that this device or official may not post for.
 
         A code the race does not have is left to the checks of the reads (a 400 that says so).
@@ -256,7 +258,9 @@ class RaceTimingsView(APIView):
         refused = []
         for index, read in enumerate(reads):
             if read.station in course and read.station not in allowed:
-                refused.append(ReadProblem(index, "station", self.not_yours(token, read.station, shown)))
+                refused.append(
+                    Problem(self.not_yours(token, read.station, shown), field="station", index=index)
+                )
         return refused
 
     @staticmethod
