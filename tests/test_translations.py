@@ -26,12 +26,12 @@ LOCALE = Path(settings.BASE_DIR) / "locale"
 # be translated; the officials' and admin strings are checked for placeholders when translated.
 PUBLIC_FILES = {
     "templates/base.html",
-    "results/views.py",
-    "results/filters.py",
+    "results/publishing/views.py",
+    "results/publishing/filters.py",
     "races/forms.py",
     "races/views.py",
 }
-PUBLIC_FOLDERS = ("templates/results/", "templates/races/", "results/tables/")
+PUBLIC_FOLDERS = ("templates/results/", "templates/races/", "results/publishing/tables/")
 
 PLACEHOLDER = re.compile(r"%\(\w+\)[-#0 +]*\d*(?:\.\d+)?[sdifr]|%[sdifr]|\{\{.*?\}\}|\{%.*?%\}")
 # The keypad's keys keep the names printed on keyboards.
