@@ -10,6 +10,7 @@ from django.test import RequestFactory, TestCase, override_settings
 from django.urls import reverse
 
 from ekiden.throttle import client_address
+from races.audit import Actor
 from races.models import AuditEntry, Race, RegistrationClosed, Team
 from races.problems import InputProblems
 from races.services import entries_import, race_close, race_import, team_register
@@ -245,7 +246,7 @@ class RegistrationWindowTest(OpenRegistrationTestCase):
         self.assertFalse(Team.objects.exists())
 
     def test_a_closed_race_takes_no_teams_even_weeks_before_the_gun(self):
-        race_close(race=self.race, actor="olivia")
+        race_close(race=self.race, actor=Actor("olivia"))
         response = self.chandra_sends_the_form_at(WEEKS_BEFORE)
         self.assertContains(response, "results are final", status_code=403)
         self.assertFalse(Team.objects.exists())
@@ -258,7 +259,7 @@ class RegistrationWindowTest(OpenRegistrationTestCase):
                 name="Harimau Striders",
                 category=self.race.categories.get(code="MX"),
                 runners=[],
-                actor="registration form",
+                actor=Actor.registration_form(),
                 now=WEEKS_BEFORE + timedelta(minutes=6),
             )
         self.assertIn("Registration is closed. The deadline for entries", refusal.exception.problems[0])
@@ -278,7 +279,7 @@ class RegistrationWindowTest(OpenRegistrationTestCase):
                 for page in (self.standings_url, reverse("races:list")):
                     body = self.client.get(page).content.decode()
                     self.assertEqual(self.url in body, offered, page)
-        race_close(race=self.race, actor="olivia")
+        race_close(race=self.race, actor=Actor("olivia"))
         with clock_at(WEEKS_BEFORE):
             self.assertNotContains(self.client.get(self.standings_url), "Register a team")
 
@@ -462,7 +463,7 @@ class NameAndAgeRulesTest(OpenRegistrationTestCase):
                 name="Harimau Striders",
                 category=self.race.categories.get(code="MX"),
                 runners=runners,
-                actor="registration form",
+                actor=Actor.registration_form(),
             )
         self.assertIn("leg 1, birth date: 1900-01-01 makes the runner 125", refusal.exception.problems[0])
 
