@@ -37,14 +37,15 @@ def describe_change(entry: AuditEntry, race: Race) -> str:
 
 def _as_stored(stored) -> str:
     """Details their action's schema does not describe (an entry written before it): shown as
-    they were stored, key by key, so nothing an appeal may need is hidden."""
+    they were stored, key by key (sorted: PostgreSQL keeps no order), so nothing an appeal may
+    need is hidden."""
     if not stored:
         return ""
     if not isinstance(stored, dict):
         return json.dumps(stored, ensure_ascii=False, default=str)
     return " · ".join(
         f"{key}: {value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)}"
-        for key, value in stored.items()
+        for key, value in sorted(stored.items())
     )
 
 
