@@ -6,13 +6,12 @@ from django.utils.translation import gettext
 
 from ekiden.page_cache import cached_page
 from ekiden.throttle import client_address, registration_attempt
+from races.audit import Actor
 from races.forms import BotTrapForm, TeamRegistrationForm, runner_formset_class
 from races.models import Race, Schedule
 from races.page_state import races_state
 from races.problems import InputProblems, Problem
 from races.services import team_register
-
-REGISTRATION_FORM = "registration form"  # the audit trail's actor for a captain's own entry
 
 
 @cached_page(races_state)
@@ -58,8 +57,7 @@ def register(request, slug: str):
                 name=team_form.cleaned_data["name"],
                 category=team_form.cleaned_data["category"],
                 runners=runner_forms.runners(),
-                actor=_registration_actor(request),
-                user=request.user if request.user.is_authenticated else None,
+                actor=Actor.registration_form(request.user),
                 now=now,
             )
         except InputProblems as refusal:
@@ -106,9 +104,3 @@ def _error_summary(team_form, runner_forms, legs, problems: list[Problem]) -> li
                 found += [(f"#{field.auto_id}", str(Problem(error, field=label))) for error in field.errors]
             found += [("", str(Problem(error, field=where))) for error in form.non_field_errors()]
     return found
-
-
-def _registration_actor(request) -> str:
-    if request.user.is_authenticated:
-        return f"{REGISTRATION_FORM} ({request.user.get_username()})"
-    return REGISTRATION_FORM

@@ -468,6 +468,7 @@ def pdf_bench(folder: Path) -> None:
 
     from django.core.management import call_command
 
+    from races.audit import Actor
     from races.services import entries_import, race_close, race_import
     from results.publishing.pdf import fonts
     from results.publishing.pdf.book import results_book
@@ -486,7 +487,7 @@ def pdf_bench(folder: Path) -> None:
     race, _ = race_import(payload=demo.payload)
     entries_import(race=race, raw=demo.entries_csv)
     timing_import(race=race, raw=demo.timing_csv)
-    race_close(race=race, actor="bench")
+    race_close(race=race, actor=Actor("bench"))
     race.refresh_from_db()
     results = standings_for_race(race)
     printed = printed_race(race)

@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import TestCase
 from django.urls import reverse
 
+from races.audit import Actor
 from races.models import AuditEntry, Category, Race, Runner, Team
 from races.services import entries_import, race_import
 from results.timing.models import TimingRecord
@@ -22,7 +23,7 @@ class AdminTestCase(TestCase):
             "olivia", "olivia@example.org", "tasuki-organiser"
         )
         cls.race, _ = race_import(payload=RACE)
-        entries_import(race=cls.race, raw=KL_ENTRIES.encode(), filename="entries.csv", actor="olivia")
+        entries_import(race=cls.race, raw=KL_ENTRIES.encode(), filename="entries.csv", actor=Actor("olivia"))
         timing_import(race=cls.race, raw=KL_TIMING, filename="r1.csv")
 
     def setUp(self):

@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import TestCase
 from django.urls import reverse
 
+from races.audit import Actor
 from races.models import AuditEntry, Race, RaceOfficial, Team
 from races.roles import ORGANISER, RESULTS_DESK, ROLE_PERMISSIONS
 from races.services import entries_import, race_close, race_import
@@ -53,11 +54,11 @@ class RolesTestCase(TestCase):
         cls.olivia.groups.add(Group.objects.get(name=ORGANISER))
 
         cls.race, _ = race_import(payload=KL_EKIDEN)
-        entries_import(race=cls.race, raw=KL_ENTRIES.encode(), filename="entries.csv", actor="setup")
+        entries_import(race=cls.race, raw=KL_ENTRIES.encode(), filename="entries.csv", actor=Actor("setup"))
         timing_import(race=cls.race, raw=KL_TIMING, filename="r1.csv")
         cls.split = TimingRecord.objects.get(read_id="r1-0001")
         cls.voided_split = TimingRecord.objects.get(read_id="r1-0002")
-        timing_record_void(record=cls.voided_split, reason="read twice", actor="setup")
+        timing_record_void(record=cls.voided_split, reason="read twice", actor=Actor("setup"))
 
     def audit_count(self, action: str) -> int:
         return AuditEntry.objects.filter(action=action).count()
@@ -141,19 +142,19 @@ class RaceClosingRolesTest(RolesTestCase):
         self.assertEqual(AuditEntry.objects.get(action=AuditEntry.Action.RACE_CLOSED).user, self.olivia)
 
     def test_vera_cannot_reopen_the_race(self):
-        race_close(race=self.race, actor="setup")
+        race_close(race=self.race, actor=Actor("setup"))
         self.run_action(self.vera, "reopen_races")
         self.assertTrue(self.race_is_closed())
         self.assertEqual(self.audit_count(AuditEntry.Action.RACE_REOPENED), 0)
 
     def test_rita_cannot_reopen_the_race(self):
-        race_close(race=self.race, actor="setup")
+        race_close(race=self.race, actor=Actor("setup"))
         self.run_action(self.rita, "reopen_races")
         self.assertTrue(self.race_is_closed())
         self.assertEqual(self.audit_count(AuditEntry.Action.RACE_REOPENED), 0)
 
     def test_olivia_reopens_the_race(self):
-        race_close(race=self.race, actor="setup")
+        race_close(race=self.race, actor=Actor("setup"))
         response = self.run_action(self.olivia, "reopen_races")
         self.assertContains(response, "Race kl-ekiden is open.")
         self.assertFalse(self.race_is_closed())
@@ -316,7 +317,7 @@ class TeamDeletionRolesTest(RolesTestCase):
     @classmethod
     def setUpTestData(cls):
         super().setUpTestData()
-        entries_import(race=cls.race, raw=LATE_ENTRY.encode(), filename="late.csv", actor="setup")
+        entries_import(race=cls.race, raw=LATE_ENTRY.encode(), filename="late.csv", actor=Actor("setup"))
 
     def delete(self, user):
         self.client.force_login(user)

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Page, expect
 
+from races.audit import Actor
 from races.models import Race
 from races.services import entries_import, race_import, team_status_set
 from results.timing.race_time import format_duration
@@ -54,11 +55,15 @@ def phone(browser, live_server):
 @pytest.fixture
 def mini_ekiden() -> Race:
     race, _ = race_import(payload=json.loads((MINI / "race.json").read_text(encoding="utf-8")))
-    entries_import(race=race, raw=(MINI / "entries.csv").read_bytes(), filename="entries.csv", actor="test")
-    timing_import(race=race, raw=(MINI / "timing.csv").read_bytes(), filename="timing.csv", actor="test")
+    entries_import(
+        race=race, raw=(MINI / "entries.csv").read_bytes(), filename="entries.csv", actor=Actor("test")
+    )
+    timing_import(
+        race=race, raw=(MINI / "timing.csv").read_bytes(), filename="timing.csv", actor=Actor("test")
+    )
     with (MINI / "status.tsv").open(encoding="utf-8") as f:
         for bib, status, reason in csv.reader(f, delimiter="\t"):
-            team_status_set(race=race, bib=bib, status=status, reason=reason, actor="test")
+            team_status_set(race=race, bib=bib, status=status, reason=reason, actor=Actor("test"))
     return race
 
 

@@ -22,6 +22,7 @@ from django.test import SimpleTestCase, TestCase
 from django.urls import reverse
 
 from ekiden.database_busy import is_database_busy
+from races.audit import Actor
 from races.models import AuditEntry, Race
 from races.services import entries_import, race_import
 from results.timing.models import TimingRecord
@@ -53,7 +54,7 @@ class BusyTestCase(TestCase):
     def setUpTestData(cls):
         cls.olivia = get_user_model().objects.create_superuser("olivia", "olivia@example.org", "tasuki")
         cls.race, _ = race_import(payload=KL_EKIDEN)
-        entries_import(race=cls.race, raw=ENTRIES.encode(), filename="entries.csv", actor="setup")
+        entries_import(race=cls.race, raw=ENTRIES.encode(), filename="entries.csv", actor=Actor("setup"))
 
 
 class BusyCommandTest(BusyTestCase):

@@ -20,6 +20,7 @@ from django.contrib.auth.models import Permission
 from django.db import connection, transaction
 from django.test import Client, TestCase
 
+from races.audit import Actor
 from races.models import AuditEntry, OfficialRole, Race, RaceOfficial, Station
 from races.services import entries_import, race_import
 from results.timing.device_reads import DeviceRead, device_reads_store
@@ -238,9 +239,9 @@ class TestDeviceTokensInTheAdmin(DeviceApiTestCase):
         )
 
     def test_if_the_audit_entries_cannot_be_written_no_token_is_revoked(self):
-        failing = mock.patch.object(AuditEntry.objects, "bulk_create", side_effect=RuntimeError("disk full"))
+        failing = mock.patch.object(AuditEntry.objects, "create", side_effect=RuntimeError("disk full"))
         with failing, pytest.raises(RuntimeError):
-            device_tokens_revoke(tokens=DeviceToken.objects.all(), actor="root", user=self.root)
+            device_tokens_revoke(tokens=DeviceToken.objects.all(), actor=Actor.of_user(self.root))
         assert not DeviceToken.objects.filter(revoked_at__isnull=False).exists()
 
 

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from races.audit import Actor
 from races.models import AuditEntry, Race
 from races.problems import InputProblems
 from results.standings.selectors import standings_for_race
@@ -203,10 +204,10 @@ class TestCorrections:
 
     def test_a_hand_entered_split_is_audited_and_idempotent(self, race, official):
         record, created = timing_record_create(
-            race=race, bib="101", station="R1", time="07:00:00", user=official
+            race=race, bib="101", station="R1", time="07:00:00", actor=Actor.of_user(official)
         )
         again, created_again = timing_record_create(
-            race=race, bib="101", station="R1", time="07:00:00", user=official
+            race=race, bib="101", station="R1", time="07:00:00", actor=Actor.of_user(official)
         )
         assert (created, created_again, again.pk) == (True, False, record.pk)
         entry = AuditEntry.objects.get(action=AuditEntry.Action.TIMING_ADDED)
@@ -226,9 +227,11 @@ class TestCorrections:
         early, _ = timing_record_create(race=race, bib="101", station="R1", time="06:45:00", source="chip")
         timing_record_create(race=race, bib="101", station="R1", time="07:00:00", source="tablet")
         assert team_result(race, "101")["stations"][0]["cumulative_ms"] == 15 * 60_000
-        timing_record_void(record=early, reason="chip read by a spectator at the roadside", user=official)
+        timing_record_void(
+            record=early, reason="chip read by a spectator at the roadside", actor=Actor.of_user(official)
+        )
         assert team_result(race, "101")["stations"][0]["cumulative_ms"] == 30 * 60_000
-        timing_record_restore(record=early, reason="video shows the runner", user=official)
+        timing_record_restore(record=early, reason="video shows the runner", actor=Actor.of_user(official))
         assert team_result(race, "101")["stations"][0]["cumulative_ms"] == 15 * 60_000
         trail = list(AuditEntry.objects.filter(team__bib="101").values_list("action", "reason", "actor"))
         assert trail[:2] == [

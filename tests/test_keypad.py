@@ -11,6 +11,7 @@ from unittest import mock
 from django.contrib.auth import get_user_model
 from django.test import TestCase
 
+from races.audit import Actor
 from races.models import AuditEntry, OfficialRole, RaceOfficial, Station
 from races.services import entries_import, race_import
 from results.timing.models import TimingRecord
@@ -26,7 +27,7 @@ class KeypadTestCase(TestCase):
     def setUpTestData(cls):
         users = get_user_model().objects
         cls.race, _ = race_import(payload=KL_EKIDEN)
-        entries_import(race=cls.race, raw=KL_ENTRIES.encode(), filename="entries.csv", actor="test")
+        entries_import(race=cls.race, raw=KL_ENTRIES.encode(), filename="entries.csv", actor=Actor("test"))
         cls.olivia = users.create_user("olivia", password="olivia-pass-123")
         cls.alice = users.create_user("alice", password="alice-pass-123")
         cls.bob = users.create_user("bob", password="bob-pass-123")

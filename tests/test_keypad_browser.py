@@ -16,6 +16,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import Page, expect
 
+from races.audit import Actor
 from races.models import OfficialRole, Race, RaceOfficial, Station
 from races.services import entries_import, race_import
 from results.timing.models import TimingRecord
@@ -150,7 +151,7 @@ def race_today() -> Race:
     """A race whose gun went at midnight today, so that taps made now are after the start."""
     today = datetime.now(ZoneInfo(ZONE)).date().isoformat()
     race, _ = race_import(payload={**KL_EKIDEN, "date": today, "start_time": "00:00:00"})
-    entries_import(race=race, raw=entries_csv(range(101, 111)), filename="entries.csv", actor="test")
+    entries_import(race=race, raw=entries_csv(range(101, 111)), filename="entries.csv", actor=Actor("test"))
     users = get_user_model().objects
     for username, code in (("alice", "R1"), ("fiona", "FINISH")):
         user = users.create_user(username, password=f"{username}-pass-123")

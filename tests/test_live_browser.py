@@ -16,6 +16,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
+from races.audit import Actor
 from races.models import Race
 from races.services import entries_import, race_close, race_import, team_status_set
 from results.timing.services import timing_import, timing_record_create
@@ -74,11 +75,15 @@ def mini_ekiden() -> Race:
             "place": "Putrajaya, Malaysia",
         }
     )
-    entries_import(race=race, raw=(MINI / "entries.csv").read_bytes(), filename="entries.csv", actor="test")
-    timing_import(race=race, raw=(MINI / "timing.csv").read_bytes(), filename="timing.csv", actor="test")
+    entries_import(
+        race=race, raw=(MINI / "entries.csv").read_bytes(), filename="entries.csv", actor=Actor("test")
+    )
+    timing_import(
+        race=race, raw=(MINI / "timing.csv").read_bytes(), filename="timing.csv", actor=Actor("test")
+    )
     with (MINI / "status.tsv").open(encoding="utf-8") as f:
         for bib, status, reason in csv.reader(f, delimiter="\t"):
-            team_status_set(race=race, bib=bib, status=status, reason=reason, actor="test")
+            team_status_set(race=race, bib=bib, status=status, reason=reason, actor=Actor("test"))
     return race
 
 
@@ -182,7 +187,7 @@ def test_a_new_split_appears_without_a_reload(phone: Page, live_server, mini_eki
 
 
 def test_a_closed_race_says_final_results_and_does_not_poll(phone: Page, live_server, mini_ekiden):
-    race_close(race=mini_ekiden, actor="test")
+    race_close(race=mini_ekiden, actor=Actor("test"))
     phone.goto(live_server.url + "/races/mini-ekiden/")
     expect(phone.locator("#live-status")).to_have_text("Final results")
     assert phone.locator("[hx-trigger]").count() == 0

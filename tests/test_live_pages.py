@@ -21,6 +21,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from ekiden import page_cache
+from races.audit import Actor
 from races.models import Race, Schedule
 from races.problems import InputProblems
 from races.race_file import parse_race_payload
@@ -196,7 +197,7 @@ class StandingsViewsTest(TestCase):
         self.assertIn('hx-trigger="every 10s"', body)
         self.assertIn("django_htmx/htmx-2.min.js", body)
         self.assertRegex(body, r"Live · updated \d\d:\d\d:\d\d")
-        race_close(race=self.race, actor="olivia")
+        race_close(race=self.race, actor=Actor("olivia"))
         body = self.get().content.decode()
         self.assertIn("Final results", body)
         self.assertNotIn("hx-trigger", body)
@@ -418,7 +419,7 @@ class TeamPageTest(TestCase):
     def test_certificates_only_for_a_finished_team_of_a_closed_race(self):
         open_page = self.client.get(team_url("102"))
         self.assertFalse(open_page.context["certificates_ready"])
-        race_close(race=self.race, actor="olivia")
+        race_close(race=self.race, actor=Actor("olivia"))
         self.assertTrue(self.client.get(team_url("102")).context["certificates_ready"])
         self.assertFalse(self.client.get(team_url("107")).context["certificates_ready"])  # now DNF
 
@@ -473,7 +474,7 @@ class RaceListTest(TestCase):
         cls.started = race("started", "2025-11-22")
         cls.coming = race("coming", "2025-12-07", place="Penang")
         cls.over = race("over", "2025-10-01")
-        race_close(race=cls.over, actor="olivia")
+        race_close(race=cls.over, actor=Actor("olivia"))
 
     def setUp(self):
         fresh()

@@ -16,6 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, TestCase, override_settings
 
 from races.access import stations_user_may_correct
+from races.audit import Actor
 from races.models import AuditEntry, Category, OfficialRole, Race, RaceOfficial, Station, Team
 from races.roles import RESULTS_DESK
 from races.services import race_import
@@ -194,7 +195,7 @@ class TestTheTeamsSplits(DeskTestCase):
 
     def test_a_voided_read_shows_why_and_by_whom_and_the_next_read_counts(self):
         later = self.read("101", "R1", "06:50:30", Source.CHIP)
-        timing_record_void(record=self.r1_101, reason="tapped too early", user=self.olivia)
+        timing_record_void(record=self.r1_101, reason="tapped too early", actor=Actor.of_user(self.olivia))
         self.as_user(self.olivia)
         page = self.client.get(self.url("teams/101/")).content.decode()
         assert "<s>06:50:00.000</s> voided" in page
@@ -555,7 +556,9 @@ class TestTheAnomalyList(DeskTestCase):
         response = self.anomalies()
         self.assertContains(response, "R1 tablet read 777 at R1 at 07:01:02.000")
         self.assertContains(response, 'href="/officials/kl-ekiden/teams/?q=777"')
-        unmatched_read_resolve(race=self.race, read_pk=read.pk, user=self.olivia, note="177 on the keypad")
+        unmatched_read_resolve(
+            race=self.race, read_pk=read.pk, actor=Actor.of_user(self.olivia), note="177 on the keypad"
+        )
         self.assertNotContains(self.anomalies(), "777")
 
     def test_a_leg_faster_than_the_setting_allows_is_listed(self):
@@ -595,8 +598,10 @@ class TestTheAuditTrail(DeskTestCase):
     @classmethod
     def setUpTestData(cls):
         super().setUpTestData()
-        timing_record_void(record=cls.r2_102, reason="a spectator's chip", user=cls.olivia)
-        cls.read("101", "FINISH", "07:40:00", Source.MANUAL, user=cls.dana, reason="finish sheet")
+        timing_record_void(record=cls.r2_102, reason="a spectator's chip", actor=Actor.of_user(cls.olivia))
+        cls.read(
+            "101", "FINISH", "07:40:00", Source.MANUAL, actor=Actor.of_user(cls.dana), reason="finish sheet"
+        )
 
     def trail(self, **query):
         self.as_user(self.olivia)
@@ -622,9 +627,9 @@ class TestTheAuditTrail(DeskTestCase):
     def test_device_tokens_made_and_revoked_are_told_to_organisers_in_words(self):
         r2 = Station.objects.get(race=self.race, code="R2")
         tablet, plain = device_token_create(
-            race=self.race, name="R2 tablet", stations=[r2], actor="olivia", user=self.olivia
+            race=self.race, name="R2 tablet", stations=[r2], actor=Actor.of_user(self.olivia)
         )
-        device_tokens_revoke(tokens=DeviceToken.objects.filter(pk=tablet.pk), actor="dana", user=self.dana)
+        device_tokens_revoke(tokens=DeviceToken.objects.filter(pk=tablet.pk), actor=Actor.of_user(self.dana))
         page = html.unescape(self.trail(action=AuditEntry.Action.DEVICE_TOKEN_CREATED).content.decode())
         assert "Device token made" in page and "olivia" in page
         assert f"'R2 tablet' ({tablet.prefix}…) for R2" in page

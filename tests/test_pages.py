@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.test import TestCase
 from django.urls import reverse
 
+from races.audit import Actor
 from races.services import entries_import, race_import, team_status_set
 from results.timing.services import timing_import
 
@@ -71,7 +72,7 @@ def build_hand_race():
     race, _ = race_import(payload=RACE)
     entries_import(race=race, raw=entries_csv(), filename="entries.csv")
     timing_import(race=race, raw=TIMING, filename="timing.csv")
-    team_status_set(race=race, bib="105", status="DQ", reason="cut the course", actor="olivia")
+    team_status_set(race=race, bib="105", status="DQ", reason="cut the course", actor=Actor("olivia"))
     return race
 
 

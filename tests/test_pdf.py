@@ -17,6 +17,7 @@ from unittest import mock
 from django.test import TestCase
 from PIL import Image
 
+from races.audit import Actor
 from races.models import Race
 from races.services import race_close
 from results.publishing.pdf import fonts
@@ -50,7 +51,7 @@ class PrintTestCase(TestCase):
     @classmethod
     def setUpTestData(cls):
         cls.race = load_mini_ekiden()
-        race_close(race=cls.race, actor="olivia")
+        race_close(race=cls.race, actor=Actor("olivia"))
 
     @classmethod
     def setUpClass(cls):

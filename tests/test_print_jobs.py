@@ -10,6 +10,7 @@ import pytest
 from django.test import TestCase
 from django.utils import timezone
 
+from races.audit import Actor
 from races.models import Race
 from results.publishing.models import PrintJob
 from results.publishing.print_jobs import print_job_request
@@ -130,14 +131,14 @@ class PrintJobTest(TestCase):
 
     def test_closing_the_race_makes_the_results_book(self):
         with self.captureOnCommitCallbacks(execute=True):
-            race_close_counting_dnf(race=self.race, actor="olivia")
+            race_close_counting_dnf(race=self.race, actor=Actor("olivia"))
         book = PrintJob.objects.get(race=self.race, kind=PrintJob.Kind.BOOK)
         self.assertEqual(book.state, PrintJob.State.DONE)
         self.assertTrue(book.file)
 
     def test_reopening_or_closing_again_makes_no_other_book(self):
         with self.captureOnCommitCallbacks(execute=True):
-            race_close_counting_dnf(race=self.race, actor="olivia")
-            race_close_counting_dnf(race=self.race, actor="olivia")  # already closed: nothing changes
-            race_close_counting_dnf(race=self.race, reopen=True, actor="olivia")
+            race_close_counting_dnf(race=self.race, actor=Actor("olivia"))
+            race_close_counting_dnf(race=self.race, actor=Actor("olivia"))  # already closed: nothing changes
+            race_close_counting_dnf(race=self.race, reopen=True, actor=Actor("olivia"))
         self.assertEqual(PrintJob.objects.count(), 1)

@@ -14,6 +14,7 @@ from django.contrib.auth.models import Group, User
 from django.test import TestCase
 from django.urls import reverse
 
+from races.audit import Actor
 from races.models import OfficialRole, RaceOfficial
 from races.roles import ORGANISER
 from results.publishing.models import PrintJob
@@ -164,7 +165,7 @@ class PublicLinksTest(PrintPageTestCase):
 
     def test_a_closed_race_links_its_book_and_each_finished_teams_certificates(self):
         with self.captureOnCommitCallbacks(execute=True):
-            race_close_counting_dnf(race=self.race, actor="olivia")
+            race_close_counting_dnf(race=self.race, actor=Actor("olivia"))
         book_url = reverse("results:book", kwargs={"slug": "mini-ekiden"})
         standings = self.client.get(reverse("results:standings", kwargs={"slug": "mini-ekiden"}))
         self.assertContains(standings, book_url)
@@ -184,7 +185,7 @@ class PublicLinksTest(PrintPageTestCase):
 
     def test_the_books_link_appears_on_a_page_seen_before_the_book_was_made(self):
         with self.captureOnCommitCallbacks(execute=False) as waiting:  # no worker has run yet
-            race_close_counting_dnf(race=self.race, actor="olivia")
+            race_close_counting_dnf(race=self.race, actor=Actor("olivia"))
         url = reverse("results:standings", kwargs={"slug": "mini-ekiden"})
         before = self.client.get(url)
         self.assertContains(before, "Final results")
@@ -198,7 +199,7 @@ class PublicLinksTest(PrintPageTestCase):
 
     def test_a_team_that_did_not_finish_has_no_certificate(self):
         with self.captureOnCommitCallbacks(execute=True):
-            race_close_counting_dnf(race=self.race, actor="olivia")
+            race_close_counting_dnf(race=self.race, actor=Actor("olivia"))
         team = self.client.get(reverse("results:team", kwargs={"slug": "mini-ekiden", "bib": "111"}))
         self.assertNotContains(team, "certificate.pdf")
         certificate = reverse("results:team-certificate", kwargs={"slug": "mini-ekiden", "bib": "111"})
@@ -206,7 +207,7 @@ class PublicLinksTest(PrintPageTestCase):
 
     def test_a_teams_certificates_are_made_once_per_version_of_the_results(self):
         with self.captureOnCommitCallbacks(execute=True):
-            race_close_counting_dnf(race=self.race, actor="olivia")
+            race_close_counting_dnf(race=self.race, actor=Actor("olivia"))
         url = reverse("results:team-certificate", kwargs={"slug": "mini-ekiden", "bib": "124"})
         with mock.patch("results.publishing.downloads.certificates_pdf", wraps=certificates_pdf) as render:
             first, again = self.client.get(url), self.client.get(url)

@@ -11,6 +11,7 @@ from django.test import RequestFactory, TestCase, override_settings
 from django.urls import reverse
 
 from ekiden.throttle import client_address
+from races.audit import Actor
 from races.models import AuditEntry, Race, RegistrationClosed, Runner, Team
 from races.problems import InputProblems
 from races.services import entries_import, race_close, race_import, team_register
@@ -106,7 +107,7 @@ class RegistrationTest(OpenRegistrationTestCase):
         runners = [{**r, "birth_date": date.fromisoformat(r["birth_date"])} for r in RUNNERS]
         with (
             mock.patch(
-                "races.services.registration.AuditEntry.objects.create",
+                "races.models.AuditEntry.objects.create",
                 side_effect=DatabaseError("the audit table is out of space"),
             ),
             self.assertRaises(DatabaseError),
@@ -116,7 +117,7 @@ class RegistrationTest(OpenRegistrationTestCase):
                 name="Harimau Striders",
                 category=self.race.categories.get(code="MX"),
                 runners=runners,
-                actor="registration form",
+                actor=Actor.registration_form(),
             )
         self.assertFalse(Team.objects.filter(race=self.race).exists())
         self.assertFalse(Runner.objects.filter(team__race=self.race).exists())
@@ -267,7 +268,7 @@ class RegistrationWindowTest(OpenRegistrationTestCase):
         self.assertFalse(Team.objects.exists())
 
     def test_a_closed_race_takes_no_teams_even_weeks_before_the_gun(self):
-        race_close(race=self.race, actor="olivia")
+        race_close(race=self.race, actor=Actor("olivia"))
         response = self.chandra_sends_the_form_at(WEEKS_BEFORE)
         self.assertContains(response, "results are final", status_code=403)
         self.assertFalse(Team.objects.exists())
@@ -280,7 +281,7 @@ class RegistrationWindowTest(OpenRegistrationTestCase):
                 name="Harimau Striders",
                 category=self.race.categories.get(code="MX"),
                 runners=[],
-                actor="registration form",
+                actor=Actor.registration_form(),
                 now=WEEKS_BEFORE + timedelta(minutes=6),
             )
         self.assertIn("Registration is closed. The deadline for entries", str(refusal.exception.problems[0]))
@@ -300,7 +301,7 @@ class RegistrationWindowTest(OpenRegistrationTestCase):
                 for page in (self.standings_url, reverse("races:list")):
                     body = self.client.get(page).content.decode()
                     self.assertEqual(self.url in body, offered, page)
-        race_close(race=self.race, actor="olivia")
+        race_close(race=self.race, actor=Actor("olivia"))
         with clock_at(WEEKS_BEFORE):
             self.assertNotContains(self.client.get(self.standings_url), "Register a team")
 
@@ -484,7 +485,7 @@ class NameAndAgeRulesTest(OpenRegistrationTestCase):
                 name="Harimau Striders",
                 category=self.race.categories.get(code="MX"),
                 runners=runners,
-                actor="registration form",
+                actor=Actor.registration_form(),
             )
         self.assertIn(
             "leg 1, birth date: 1900-01-01 makes the runner 125", str(refusal.exception.problems[0])

@@ -13,6 +13,7 @@ from django.core.management import CommandError, call_command
 from django.test import TestCase
 from django.urls import reverse
 
+from races.audit import Actor
 from races.models import AuditEntry, Team
 from races.services import team_status_set
 from tests.test_pages import build_hand_race
@@ -30,7 +31,7 @@ class StatusReasonStaysPrivateTest(TestCase):
     @classmethod
     def setUpTestData(cls):
         cls.race = build_hand_race()
-        team_status_set(race=cls.race, bib="104", status="DNS", reason=PRIVATE, actor="olivia")
+        team_status_set(race=cls.race, bib="104", status="DNS", reason=PRIVATE, actor=Actor("olivia"))
 
     def setUp(self):
         cache.clear()
@@ -72,7 +73,7 @@ class StatusReasonStaysPrivateTest(TestCase):
             status="DNS",
             reason=PRIVATE,
             public_note="withdrew on race morning",
-            actor="olivia",
+            actor=Actor("olivia"),
         )
         response = self.client.get(reverse("results:team", args=["hand", "104"]))
         self.assertContains(response, "Did not start — withdrew on race morning")
@@ -111,8 +112,10 @@ class PublicNoteTest(TestCase):
         self.assertEqual(entry.details, {"from": "AUTO", "to": "DNF", "public_note": "stopped at R1"})
 
     def test_a_new_decision_replaces_the_old_note(self):
-        team_status_set(race=self.race, bib="104", status="DQ", public_note="disqualified", actor="olivia")
-        team = team_status_set(race=self.race, bib="104", status="AUTO", actor="olivia")
+        team_status_set(
+            race=self.race, bib="104", status="DQ", public_note="disqualified", actor=Actor("olivia")
+        )
+        team = team_status_set(race=self.race, bib="104", status="AUTO", actor=Actor("olivia"))
         self.assertEqual((team.official_status, team.public_note), ("", ""))
 
     def test_a_note_too_long_is_refused_and_changes_nothing(self):

@@ -10,6 +10,7 @@ from django.contrib.messages import get_messages
 from django.test import TestCase
 from django.urls import reverse
 
+from races.audit import Actor
 from races.models import AuditEntry, Race, Runner, Team
 from races.problems import InputProblems
 from races.roles import ORGANISER
@@ -51,7 +52,7 @@ class TeamDeleteTestCase(TestCase):
         cls.olivia = get_user_model().objects.create_user("olivia", is_staff=True)
         cls.olivia.groups.add(Group.objects.get(name=ORGANISER))
         cls.race, _ = race_import(payload=KL_EKIDEN)
-        entries_import(race=cls.race, raw=ENTRIES.encode(), filename="entries.csv", actor="setup")
+        entries_import(race=cls.race, raw=ENTRIES.encode(), filename="entries.csv", actor=Actor("setup"))
         timing_import(race=cls.race, raw=TIMING, filename="r1.csv")
 
     def team(self, bib: str) -> Team:
@@ -67,7 +68,7 @@ class TeamDeleteTestCase(TestCase):
 class TeamDeleteServiceTest(TeamDeleteTestCase):
     def test_a_team_that_never_ran_goes_with_its_runners_and_the_trail_keeps_it(self):
         version = self.standings_version()
-        team_delete(team=self.team("180"), actor="olivia", user=self.olivia)
+        team_delete(team=self.team("180"), actor=Actor.of_user(self.olivia))
         self.assertEqual(self.bibs(), ["101", "102", "181"])
         self.assertFalse(Runner.objects.filter(name="Click Here").exists())
         entry = AuditEntry.objects.get(action=AuditEntry.Action.TEAM_DELETED)
@@ -91,7 +92,7 @@ class TeamDeleteServiceTest(TeamDeleteTestCase):
     def test_a_team_that_ran_is_kept_and_the_refusal_says_what_to_do_instead(self):
         version = self.standings_version()
         with self.assertRaises(InputProblems) as refusal:
-            team_delete(team=self.team("101"), actor="olivia", user=self.olivia)
+            team_delete(team=self.team("101"), actor=Actor.of_user(self.olivia))
         self.assertEqual([str(p) for p in refusal.exception.problems], [RAN])
         self.assertEqual(self.team("101").runners.count(), 3)
         self.assertEqual(TimingRecord.objects.filter(team__bib="101").count(), 2)
@@ -100,9 +101,9 @@ class TeamDeleteServiceTest(TeamDeleteTestCase):
 
     def test_voiding_the_splits_does_not_make_a_team_deletable(self):
         record = TimingRecord.objects.get(read_id="r1-0003")
-        timing_record_void(record=record, reason="wrong bib read", actor="olivia")
+        timing_record_void(record=record, reason="wrong bib read", actor=Actor("olivia"))
         with self.assertRaises(InputProblems) as refusal:
-            team_delete(team=self.team("102"), actor="olivia")
+            team_delete(team=self.team("102"), actor=Actor("olivia"))
         self.assertIn(
             "Team 102 (Japanese Club of KL) has 1 timing record, so", str(refusal.exception.problems[0])
         )
@@ -110,9 +111,9 @@ class TeamDeleteServiceTest(TeamDeleteTestCase):
 
     def test_a_team_deleted_twice_is_explained(self):
         team = self.team("180")
-        team_delete(team=team, actor="olivia")
+        team_delete(team=team, actor=Actor("olivia"))
         with self.assertRaises(InputProblems) as refusal:
-            team_delete(team=team, actor="olivia")
+            team_delete(team=team, actor=Actor("olivia"))
         self.assertEqual([str(p) for p in refusal.exception.problems], ["team 180: already deleted."])
 
 

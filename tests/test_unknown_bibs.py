@@ -15,6 +15,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
+from races.audit import Actor
 from races.models import AuditEntry, OfficialRole, RaceOfficial
 from races.services import race_import
 from results.timing.models import UnmatchedRead
@@ -134,7 +135,9 @@ class TestTheDealtWithPage(UnknownBibTestCase):
     @classmethod
     def setUpTestData(cls):
         super().setUpTestData()
-        unmatched_read_resolve(race=cls.race, read_pk=cls.unknown.pk, user=cls.dana, note=NOTE)
+        unmatched_read_resolve(
+            race=cls.race, read_pk=cls.unknown.pk, actor=Actor.of_user(cls.dana), note=NOTE
+        )
 
     def test_it_lists_each_with_who_when_and_what_was_done(self):
         self.as_user(self.olivia)
@@ -189,7 +192,7 @@ class TestThePollKeepsWorking(UnknownBibTestCase):
         fragment = self.anomalies(HTTP_HX_REQUEST="true")
         assert fragment.startswith('<div id="anomaly-list"') and "<h1>" not in fragment
         assert 'hx-trigger="every 5s"' in fragment and "/dealt-with/" in fragment
-        unmatched_read_resolve(race=self.race, read_pk=self.unknown.pk, user=self.dana)
+        unmatched_read_resolve(race=self.race, read_pk=self.unknown.pk, actor=Actor.of_user(self.dana))
         fragment = self.anomalies(HTTP_HX_REQUEST="true")
         assert "777" not in fragment and "1 unknown bib dealt with" in fragment
 
@@ -224,7 +227,9 @@ class TestWhoMayDealWithIt(UnknownBibTestCase):
         self.assert_unchanged()
 
     def test_a_station_official_may_not_reopen_either(self):
-        unmatched_read_resolve(race=self.race, read_pk=self.unknown.pk, user=self.olivia, note=NOTE)
+        unmatched_read_resolve(
+            race=self.race, read_pk=self.unknown.pk, actor=Actor.of_user(self.olivia), note=NOTE
+        )
         self.as_user(self.alice)
         assert self.reopen().status_code == 403
         self.unknown.refresh_from_db()
@@ -330,9 +335,15 @@ class TestTheNoteStaysWithTheOfficials(UnknownBibTestCase):
         cache.clear()
 
     def test_the_note_is_on_no_public_page_api_or_export(self):
-        unmatched_read_resolve(race=self.race, read_pk=self.unknown.pk, user=self.olivia, note=self.PRIVATE)
-        unmatched_read_reopen(race=self.race, read_pk=self.unknown.pk, user=self.olivia, note=self.PRIVATE)
-        unmatched_read_resolve(race=self.race, read_pk=self.unknown.pk, user=self.olivia, note=self.PRIVATE)
+        unmatched_read_resolve(
+            race=self.race, read_pk=self.unknown.pk, actor=Actor.of_user(self.olivia), note=self.PRIVATE
+        )
+        unmatched_read_reopen(
+            race=self.race, read_pk=self.unknown.pk, actor=Actor.of_user(self.olivia), note=self.PRIVATE
+        )
+        unmatched_read_resolve(
+            race=self.race, read_pk=self.unknown.pk, actor=Actor.of_user(self.olivia), note=self.PRIVATE
+        )
         self.client.logout()
         standings = reverse("results:standings", kwargs={"slug": "kl-ekiden"})
         texts = {

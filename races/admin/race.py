@@ -20,6 +20,7 @@ from races.admin.common import (
     stored_runners,
     team_problems,
 )
+from races.audit import Actor
 from races.forms import EntriesUploadForm, RegistrationDeadlineInRaceZone
 from races.models import (
     Category,
@@ -264,8 +265,7 @@ class RaceAdmin(admin.ModelAdmin):
                     race=race,
                     raw=upload.read(),
                     filename=upload.name,
-                    actor=request.user.get_username(),
-                    user=request.user,
+                    actor=Actor.of_user(request.user),
                 )
             except InputProblems as refusal:
                 problems = refusal.problems

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from races.admin.common import RunnerInline, stored_runners, team_identifier_problems, team_problems
+from races.audit import Actor
 from races.models import (
     Category,
     OfficialStatus,
@@ -161,8 +162,7 @@ class TeamAdmin(admin.ModelAdmin):
             status=wanted or "AUTO",
             reason=reason,
             public_note=note,
-            actor=request.user.get_username(),
-            user=request.user,
+            actor=Actor.of_user(request.user),
         )
         obj.official_status, obj.status_reason = updated.official_status, updated.status_reason
         obj.public_note = updated.public_note
@@ -205,12 +205,12 @@ class TeamAdmin(admin.ModelAdmin):
         return redirect("admin:races_team_change", team.pk)
 
     def delete_model(self, request, obj):
-        team_delete(team=obj, actor=request.user.get_username(), user=request.user)
+        team_delete(team=obj, actor=Actor.of_user(request.user))
 
     def delete_queryset(self, request, queryset):
         for team in queryset:
             try:
-                team_delete(team=team, actor=request.user.get_username(), user=request.user)
+                team_delete(team=team, actor=Actor.of_user(request.user))
             except InputProblems as refusal:
                 for problem in refusal.problems:
                     self.message_user(request, str(problem), messages.WARNING)

@@ -4,7 +4,7 @@ The commands, the admin, the registration form and the officials' pages import f
 modules hold one subject each.
 """
 
-from races.services.common import COMMAND_LINE, REASON_MAX_LENGTH, check_reason_length, command_line_actor
+from races.services.common import REASON_MAX_LENGTH, check_reason_length
 from races.services.entries import (
     ENTRY_COLUMNS,
     ENTRY_OPTIONAL,
@@ -27,7 +27,6 @@ from races.services.race_setup import race_import, race_import_json
 from races.services.registration import next_free_bib, team_name_problems, team_register
 
 __all__ = [
-    "COMMAND_LINE",
     "ENTRY_COLUMNS",
     "ENTRY_OPTIONAL",
     "PUBLIC_NOTE_MAX_LENGTH",
@@ -36,7 +35,6 @@ __all__ = [
     "EntriesSummary",
     "TeamEntry",
     "check_reason_length",
-    "command_line_actor",
     "entries_import",
     "identifier_problems",
     "next_free_bib",

@@ -1,20 +1,8 @@
-"""What every service of a race says of who acted, and how long a reason may be."""
-
-import getpass
+"""What every service of a race says of how long a reason may be (who acted: races.audit.Actor)."""
 
 from django.utils.translation import gettext as _
 
 from races.problems import InputProblems, Problem
-
-COMMAND_LINE = "command line"
-
-
-def command_line_actor() -> str:
-    try:
-        return f"{COMMAND_LINE} ({getpass.getuser()})"
-    except (KeyError, OSError):
-        return COMMAND_LINE
-
 
 REASON_MAX_LENGTH = 300  # AuditEntry.reason and the status and void reasons hold this much
 

@@ -7,6 +7,7 @@ from datetime import date
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from races.audit import SOMEONE_AT_THE_COMMAND_LINE, Actor, EntriesImported, audit
 from races.csv_rows import Row, read_rows
 from races.eligibility import (
     CategoryRules,
@@ -23,7 +24,6 @@ from races.models import (
     Team,
 )
 from races.problems import InputProblems, Problem
-from races.services.common import COMMAND_LINE
 
 ENTRY_COLUMNS = (
     "team_bib",
@@ -299,8 +299,7 @@ def entries_import(
     race: Race,
     raw: bytes,
     filename: str = "the entries file",
-    actor: str = COMMAND_LINE,
-    user=None,
+    actor: Actor = SOMEONE_AT_THE_COMMAND_LINE,
 ) -> EntriesSummary:
     """Register or update the teams in an entries CSV; all or nothing.
 
@@ -323,12 +322,11 @@ def entries_import(
         raise InputProblems(problems)
     summary = _store_entries(race, list(entries.values()))
     if summary.teams_created or summary.teams_updated or summary.runners_created or summary.runners_updated:
-        AuditEntry.objects.create(
+        audit(
             race=race,
-            user=user,
-            actor=actor,
             action=AuditEntry.Action.ENTRIES_IMPORTED,
-            details={"file": filename, "summary": str(summary)},
+            actor=actor,
+            details=EntriesImported(file=filename, summary=str(summary)),
         )
         race.bump_standings_version()
     return summary

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from races.audit import Actor, RaceClosed, RaceReopened, RunnerNamed, StatusSet, TeamDeleted, audit
 from races.models import (
     AuditEntry,
     OfficialStatus,
@@ -33,8 +34,7 @@ def team_status_set(
     status: str,
     reason: str = "",
     public_note: str = "",
-    actor: str,
-    user=None,
+    actor: Actor,
 ) -> Team:
     """DQ, DNS, DNF by an official, or AUTO to go back to the status the splits give.
 
@@ -63,14 +63,13 @@ def team_status_set(
     team.status_reason = reason if status != "AUTO" else ""
     team.public_note = public_note
     team.save(update_fields=["official_status", "status_reason", "public_note", "updated_at"])
-    AuditEntry.objects.create(
+    audit(
         race=race,
-        user=user,
-        actor=actor,
         action=AuditEntry.Action.TEAM_STATUS,
+        actor=actor,
+        details=StatusSet(before=previous, after=status, public_note=public_note),
         team=team,
         reason=reason,
-        details={"from": previous, "to": status, "public_note": public_note},
     )
     race.bump_standings_version()
     return team
@@ -93,7 +92,7 @@ def team_delete_problems(team: Team) -> list[Problem]:
 
 
 @transaction.atomic
-def team_delete(*, team: Team, actor: str, user=None) -> None:
+def team_delete(*, team: Team, actor: Actor) -> None:
     """Remove a team that never ran (a spam registration, a duplicate); its runners go with it."""
     # Locked, so no split can be stored for it between the check and the delete.
     locked = Team.objects.select_for_update().select_related("race").filter(pk=team.pk).first()
@@ -103,32 +102,30 @@ def team_delete(*, team: Team, actor: str, user=None) -> None:
         raise InputProblems(problems)
     race = locked.race
     # The team row goes, so the trail keeps what it was (names only: birth dates are not needed).
-    AuditEntry.objects.create(
+    audit(
         race=race,
-        user=user,
-        actor=actor,
         action=AuditEntry.Action.TEAM_DELETED,
-        details={
-            "bib": locked.bib,
-            "name": locked.name,
-            "runners": [
-                {"leg": leg, "name": name}
+        actor=actor,
+        details=TeamDeleted(
+            bib=locked.bib,
+            name=locked.name,
+            runners=tuple(
+                RunnerNamed(leg=leg, name=name)
                 for leg, name in locked.runners.order_by("leg").values_list("leg", "name")
-            ],
-        },
+            ),
+        ),
     )
     locked.delete()
     race.bump_standings_version()
 
 
 @transaction.atomic
-def race_close(
-    *, race: Race, reopen: bool = False, actor: str, user=None, details: dict | None = None
-) -> bool:
+def race_close(*, race: Race, reopen: bool = False, actor: Actor, dnf: int | None = None) -> bool:
     """Close the race (teams still out become DNF) or open it again; False if it already was.
 
     Closing a closed race is no second decision: nothing is audited and the standings stay.
-    `details` go into the audit entry (how many teams became DNF, which races knows nothing of).
+    `dnf`, how many teams still out became DNF, goes into the audit entry; races cannot count
+    them (that takes the standings), so the caller that did says it.
     """
     wanted = not reopen
     race.is_closed = Race.objects.select_for_update().values_list("is_closed", flat=True).get(pk=race.pk)
@@ -136,12 +133,9 @@ def race_close(
         return False
     race.is_closed = wanted
     race.save(update_fields=["is_closed"])
-    AuditEntry.objects.create(
-        race=race,
-        user=user,
-        actor=actor,
-        action=AuditEntry.Action.RACE_REOPENED if reopen else AuditEntry.Action.RACE_CLOSED,
-        details=details or {},
-    )
+    if reopen:
+        audit(race=race, action=AuditEntry.Action.RACE_REOPENED, actor=actor, details=RaceReopened())
+    else:
+        audit(race=race, action=AuditEntry.Action.RACE_CLOSED, actor=actor, details=RaceClosed(dnf=dnf))
     race.bump_standings_version()
     return True

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from races.audit import Actor, TeamRegistered, audit
 from races.eligibility import (
     registration_birth_date_problem,
 )
@@ -71,8 +72,7 @@ def team_register(
     name: str,
     category: Category,
     runners: list[dict],
-    actor: str,
-    user=None,
+    actor: Actor,
     now: datetime | None = None,
 ) -> Team:
     """A team captain's registration on the public form: checked as an entries row is.
@@ -111,12 +111,11 @@ def team_register(
     _store_entries(race, [entry])
     race.bump_standings_version()
     team = race.teams.get(bib=entry.bib)
-    AuditEntry.objects.create(
+    audit(
         race=race,
-        user=user,
-        actor=actor,
         action=AuditEntry.Action.ENTRIES_IMPORTED,
+        actor=actor,
+        details=TeamRegistered(bib=team.bib),
         team=team,
-        details={"registered": team.bib},
     )
     return team

@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy
 
 from races.admin.race import UPLOADS, RaceAdmin, Upload
+from races.audit import Actor
 from races.forms import TimingUploadForm
 from results.standings.closing import race_close_counting_dnf
 from results.timing.services import timing_import
@@ -16,16 +17,14 @@ from results.timing.services import timing_import
 )
 def close_races(modeladmin: RaceAdmin, request, queryset):
     for race in queryset:
-        outcome = race_close_counting_dnf(race=race, actor=request.user.get_username(), user=request.user)
+        outcome = race_close_counting_dnf(race=race, actor=Actor.of_user(request.user))
         modeladmin.message_user(request, str(outcome), messages.SUCCESS if outcome.changed else messages.INFO)
 
 
 @admin.action(permissions=["close"], description=gettext_lazy("Reopen the selected races"))
 def reopen_races(modeladmin: RaceAdmin, request, queryset):
     for race in queryset:
-        outcome = race_close_counting_dnf(
-            race=race, reopen=True, actor=request.user.get_username(), user=request.user
-        )
+        outcome = race_close_counting_dnf(race=race, reopen=True, actor=Actor.of_user(request.user))
         modeladmin.message_user(request, str(outcome), messages.SUCCESS if outcome.changed else messages.INFO)
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from races.admin.common import ViewOnlyAdmin
+from races.audit import Actor
 from races.models import Station
 from races.problems import InputProblems, add_to_form
 from results.timing.device_tokens import device_token_create, device_token_problems, device_tokens_revoke
@@ -95,8 +96,7 @@ class TimingRecordAdmin(ViewOnlyAdmin):
                     service(
                         record=record,
                         reason=form.cleaned_data["reason"],
-                        user=request.user,
-                        actor=request.user.get_username(),
+                        actor=Actor.of_user(request.user),
                     )
                     done += 1
                 except InputProblems as refusal:
@@ -221,8 +221,7 @@ class DeviceTokenAdmin(admin.ModelAdmin):
             race=obj.race,
             name=obj.name,
             stations=form.cleaned_data["stations"],
-            actor=request.user.get_username(),
-            user=request.user,
+            actor=Actor.of_user(request.user),
         )
         obj.pk = token.pk
         obj.refresh_from_db()
@@ -238,7 +237,7 @@ class DeviceTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description=gettext_lazy("Revoke the selected device tokens"), permissions=["revoke"])
     def revoke_tokens(self, request, queryset):
-        revoked = device_tokens_revoke(tokens=queryset, actor=request.user.get_username(), user=request.user)
+        revoked = device_tokens_revoke(tokens=queryset, actor=Actor.of_user(request.user))
         self.message_user(
             request,
             ngettext("%d device token revoked.", "%d device tokens revoked.", revoked) % revoked,

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from races.access import works_results_desk
+from races.audit import Actor
 from races.models import Race
 from races.problems import InputProblems
 from results.officials.guards import race_page_required
@@ -186,7 +187,9 @@ def unknown_bib_reopen(request, race: Race, pk: int):
 def _change_unknown_bib(request, race: Race, pk: int, change, done: str, *, back_to: str):
     """Deal with an unknown bib or re-open it, with the official's note; say what became of it."""
     try:
-        read = change(race=race, read_pk=pk, user=request.user, note=request.POST.get("note", ""))
+        read = change(
+            race=race, read_pk=pk, actor=Actor.of_user(request.user), note=request.POST.get("note", "")
+        )
     except InputProblems as refusal:
         _tell(request, refusal)
     else:

@@ -1,10 +1,11 @@
 """The race's audit trail for its organisers: who changed what on race day, when, and why.
 
-The services write the entries; here they are read, filtered by action, team and actor. The
-same table shows one team's entries on its corrections page.
+The services write the entries through races.audit; here they are read, filtered by action, team
+and actor. The same table shows one team's entries on its corrections page. Each entry's details
+are read back as its action's dataclass, which says itself in words.
 """
 
-from datetime import datetime
+import json
 
 import django_filters
 import django_tables2 as tables
@@ -17,6 +18,7 @@ from django_filters.views import FilterView
 from django_tables2.views import SingleTableMixin
 
 from races.access import works_results_desk
+from races.audit import read_details
 from races.models import AuditEntry, Race
 from results.officials.guards import race_page_required
 from results.officials.paging import paginate_table
@@ -25,68 +27,26 @@ from results.timing.race_time import format_clock, format_moment
 ENTRIES_PER_PAGE = 50
 
 
-def describe_change(details: dict, race: Race) -> str:
-    """An entry's details as a sentence an appeal can be read from."""
-    if not isinstance(details, dict):
+def describe_change(entry: AuditEntry, race: Race) -> str:
+    """An entry's details as a phrase an appeal can be read from, in the words of its action."""
+    details = read_details(entry.action, entry.details)
+    if details is None:
+        return _as_stored(entry.details)
+    return details.describe(lambda moment: format_clock(moment, race))
+
+
+def _as_stored(stored) -> str:
+    """Details their action's schema does not describe (an entry written before it): shown as
+    they were stored, key by key (sorted: PostgreSQL keeps no order), so nothing an appeal may
+    need is hidden."""
+    if not stored:
         return ""
-    parts = []
-    if details.get("bib_as_read"):
-        parts.append(_("read as %s") % details["bib_as_read"])
-    if details.get("station"):
-        parts.append(str(details["station"]))
-    if details.get("time"):
-        parts.append(_clock(details["time"], race))
-    if details.get("device"):
-        parts.append(_("device %s") % details["device"])
-    before, after = details.get("before"), details.get("after")
-    if isinstance(before, dict) and isinstance(after, dict):
-        if "effective_time" in before or "effective_time" in after:
-            parts.append(
-                _("effective time %(before)s → %(after)s")
-                % {
-                    "before": _clock(before.get("effective_time"), race),
-                    "after": _clock(after.get("effective_time"), race),
-                }
-            )
-        if "resolved" in before and "resolved" in after:
-            parts.append(f"{_dealt_with(before['resolved'])} → {_dealt_with(after['resolved'])}")
-        if before.get("note"):
-            parts.append(_("note before: %s") % before["note"])
-    if "file" in details:
-        parts.append(_("file %s") % details["file"])
-    if "added" in details:
-        parts.append(
-            _("%(added)s added, %(same)s already stored")
-            % {"added": details["added"], "same": details.get("already_stored", 0)}
-        )
-    token = details.get("device_token")
-    if isinstance(token, dict):
-        parts.append(
-            _("'%(name)s' (%(prefix)s…) for %(stations)s")
-            % {
-                "name": token.get("name", ""),
-                "prefix": token.get("prefix", ""),
-                "stations": ", ".join(token.get("stations", [])),
-            }
-        )
-    if "summary" in details:
-        parts.append(str(details["summary"]))
-    if "from" in details or "to" in details:
-        parts.append(f"{details.get('from', '')} → {details.get('to', '')}")
-    return " · ".join(parts)
-
-
-def _dealt_with(resolved) -> str:
-    return _("dealt with") if resolved else _("open")
-
-
-def _clock(value, race: Race) -> str:
-    if not value:
-        return _("none")
-    try:
-        return format_clock(datetime.fromisoformat(value), race)
-    except (TypeError, ValueError):
-        return str(value)
+    if not isinstance(stored, dict):
+        return json.dumps(stored, ensure_ascii=False, default=str)
+    return " · ".join(
+        f"{key}: {value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)}"
+        for key, value in sorted(stored.items())
+    )
 
 
 class AuditTable(tables.Table):
@@ -117,8 +77,8 @@ class AuditTable(tables.Table):
         url = reverse("officials:team", kwargs={"slug": self.race.slug, "bib": value.bib})
         return format_html('<a href="{}">{} {}</a>', url, value.bib, value.name)
 
-    def render_details(self, value):
-        return describe_change(value, self.race)
+    def render_details(self, record):
+        return describe_change(record, self.race)
 
 
 class AuditFilter(django_filters.FilterSet):

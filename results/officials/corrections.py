@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from races.access import stations_user_may_correct, works_results_desk
+from races.audit import Actor
 from races.models import Race, Station, Team
 from races.problems import InputProblems, add_to_form
 from races.services import REASON_MAX_LENGTH
@@ -185,7 +186,7 @@ def add_split(request, race: Race, bib: str):
                 station=form.cleaned_data["station"],
                 time=form.cleaned_data["time"],
                 source=Source.MANUAL,
-                user=request.user,
+                actor=Actor.of_user(request.user),
                 reason=form.cleaned_data["reason"],
             )
         except InputProblems as refusal:
@@ -226,8 +227,7 @@ def _correct(request, race: Race, bib: str, pk: int, service, done: str):
             service(
                 record=record,
                 reason=form.cleaned_data["reason"],
-                user=request.user,
-                actor=request.user.get_username(),
+                actor=Actor.of_user(request.user),
             )
         except InputProblems as refusal:
             add_to_form(form, refusal.problems)

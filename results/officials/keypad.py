@@ -24,6 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_POST
 
+from races.audit import Actor
 from races.problems import InputProblems
 from results.officials.guards import official_json_required, station_official_required
 from results.standings.roster import legs_at, station_roster_json
@@ -189,7 +190,7 @@ def void(request, race, station):
     if record.voided:  # a void re-sent after a lost answer: done already
         return JsonResponse({"read_id": read_id, "voided": True})
     try:
-        timing_record_void(record=record, reason=reason, user=request.user)
+        timing_record_void(record=record, reason=reason, actor=Actor.of_user(request.user))
     except InputProblems as exc:
         errors = [{"field": problem.field, "message": problem.message} for problem in exc.problems]
         return JsonResponse({"errors": errors}, status=400)

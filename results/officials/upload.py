@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from races.access import may_upload_timing, works_results_desk
+from races.audit import Actor
 from races.forms import TimingUploadForm
 from races.models import Race
 from races.problems import InputProblems, problems_shown
@@ -101,9 +102,7 @@ def confirm(request, race: Race):
     filename, raw, previewed = held
     cache.delete(_held_key(race, request.user, form.cleaned_data["digest"]))
     try:
-        summary = timing_import(
-            race=race, raw=raw, filename=filename, actor=request.user.get_username(), user=request.user
-        )
+        summary = timing_import(race=race, raw=raw, filename=filename, actor=Actor.of_user(request.user))
     except InputProblems as refusal:
         context = {
             "race": race,

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from races.audit import Actor
 from races.models import Race
 from races.services import race_close
 from results.standings.feed import teams_still_out
@@ -43,15 +44,15 @@ class RaceClosing:
 
 
 @transaction.atomic
-def race_close_counting_dnf(*, race: Race, reopen: bool = False, actor: str, user=None) -> RaceClosing:
+def race_close_counting_dnf(*, race: Race, reopen: bool = False, actor: Actor) -> RaceClosing:
     """Close the race or open it again, as races' race_close does, and count the new DNFs."""
     # Lock first, so no split arrives between the count and the close.
     race.is_closed = Race.objects.select_for_update().values_list("is_closed", flat=True).get(pk=race.pk)
     if race.is_closed == (not reopen):
         return RaceClosing(race.slug, race.is_closed, changed=False)
     dnf = 0 if reopen else teams_still_out(race)
-    race_close(race=race, reopen=reopen, actor=actor, user=user, details=None if reopen else {"dnf": dnf})
+    race_close(race=race, reopen=reopen, actor=actor, dnf=None if reopen else dnf)
     if not reopen:
         # The final results get their book (publishing listens): made once this transaction commits.
-        race_closed.send(sender=RaceClosing, race=race, user=user)
+        race_closed.send(sender=RaceClosing, race=race, user=actor.user)
     return RaceClosing(race.slug, race.is_closed, changed=True, dnf=dnf)

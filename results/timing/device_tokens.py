@@ -12,9 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ekiden import plain_sql
+from races.audit import SOMEONE_AT_THE_COMMAND_LINE, Actor, DeviceTokenDetails, DeviceTokenShown, audit
 from races.models import AuditEntry, Race, Station
 from races.problems import InputProblems, Problem
-from races.services import COMMAND_LINE
 from results.timing.models import DeviceToken, token_digest
 
 NAME_MAX_LENGTH = DeviceToken._meta.get_field("name").max_length
@@ -73,7 +73,7 @@ def stations_by_code(race: Race, codes: Iterable[str]) -> list[Station]:
 
 @transaction.atomic
 def device_token_create(
-    *, race: Race, name: str, stations: Iterable[Station], actor: str = COMMAND_LINE, user=None
+    *, race: Race, name: str, stations: Iterable[Station], actor: Actor = SOMEONE_AT_THE_COMMAND_LINE
 ) -> tuple[DeviceToken, str]:
     """A new token for a device; returns it and its plain value, which is never stored.
 
@@ -83,22 +83,21 @@ def device_token_create(
     problems = device_token_problems(race=race, name=name, stations=stations)
     if problems:
         raise InputProblems(problems)
-    token = DeviceToken(race=race, name=name.strip(), created_by=user)
+    token = DeviceToken(race=race, name=name.strip(), created_by=actor.user)
     plain = token.issue()
     token.save()
     token.stations.set(stations)
-    AuditEntry.objects.create(
+    audit(
         race=race,
-        user=user,
-        actor=actor,
         action=AuditEntry.Action.DEVICE_TOKEN_CREATED,
-        details=_audit_details(token, [station.code for station in stations]),
+        actor=actor,
+        details=_audit_details(token, stations),
     )
     return token, plain
 
 
 @transaction.atomic
-def device_tokens_revoke(*, tokens: QuerySet[DeviceToken], actor: str = COMMAND_LINE, user=None) -> int:
+def device_tokens_revoke(*, tokens: QuerySet[DeviceToken], actor: Actor = SOMEONE_AT_THE_COMMAND_LINE) -> int:
     """Revoke the tokens still live; the device's next request is refused. Returns how many.
 
     Each revocation is one entry in its race's audit trail; a token already revoked keeps
@@ -114,26 +113,25 @@ def device_tokens_revoke(*, tokens: QuerySet[DeviceToken], actor: str = COMMAND_
     if not live:
         return 0
     DeviceToken.objects.filter(pk__in=[token.pk for token in live]).update(
-        revoked_at=timezone.now(), revoked_by=user
+        revoked_at=timezone.now(), revoked_by=actor.user
     )
-    AuditEntry.objects.bulk_create(
-        AuditEntry(
-            race_id=token.race_id,
-            user=user,
-            actor=actor,
+    races = Race.objects.in_bulk({token.race_id for token in live})
+    for token in live:
+        audit(
+            race=races[token.race_id],
             action=AuditEntry.Action.DEVICE_TOKEN_REVOKED,
-            details=_audit_details(
-                token, [s.code for s in sorted(token.stations.all(), key=lambda s: s.position)]
-            ),
+            actor=actor,
+            details=_audit_details(token, token.stations.all()),
         )
-        for token in live
-    )
     return len(live)
 
 
-def _audit_details(token: DeviceToken, station_codes: list[str]) -> dict:
+def _audit_details(token: DeviceToken, stations: Iterable[Station]) -> DeviceTokenDetails:
     # The prefix tells tokens apart; the token and its hash never go into the trail.
-    return {"device_token": {"name": token.name, "prefix": token.prefix, "stations": station_codes}}
+    codes = tuple(station.code for station in sorted(stations, key=lambda station: station.position))
+    return DeviceTokenDetails(
+        device_token=DeviceTokenShown(name=token.name, prefix=token.prefix, stations=codes)
+    )
 
 
 def device_token_find(plain: str) -> DeviceToken | None:

@@ -9,10 +9,20 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from races.audit import (
+    SOMEONE_AT_THE_COMMAND_LINE,
+    Actor,
+    EffectiveTime,
+    SplitAdded,
+    SplitCorrected,
+    SplitState,
+    TimingImported,
+    audit,
+)
 from races.csv_rows import read_rows
 from races.models import AuditEntry, Race, Runner, Team
 from races.problems import InputProblems, Problem
-from races.services import COMMAND_LINE, check_reason_length
+from races.services import check_reason_length
 from results.timing.models import Source, TimingRecord
 from results.timing.race_time import SplitTimeParser, TimeFormatError, format_clock
 from results.timing.read_store import SplitRead, StoredReadsSummary, conflict_message, timing_reads_store
@@ -178,7 +188,7 @@ def timing_record_create(
     source: str = Source.MANUAL,
     read_id: str = "",
     device: str = "",
-    user=None,
+    actor: Actor = SOMEONE_AT_THE_COMMAND_LINE,
     reason: str = "",
 ) -> tuple[TimingRecord, bool]:
     """Store one split; returns (record, created). The same read again adds nothing.
@@ -203,32 +213,25 @@ def timing_record_create(
             raise InputProblems([conflict_message(read, existing, race)])
         return existing, False
     before = _effective_time(read.team_id, read.station_id)
-    record = read.as_record(race, user, device)
+    record = read.as_record(race, actor.user, device)
     record.save()
     if source == Source.MANUAL:
-        AuditEntry.objects.create(
+        audit(
             race=race,
-            user=user,
-            actor=_actor(user, device),
             action=AuditEntry.Action.TIMING_ADDED,
-            team_id=read.team_id,
+            actor=actor,
+            details=SplitAdded(
+                record=record.pk,
+                station=station,
+                time=read.at,
+                before=EffectiveTime(effective_time=before),
+                after=EffectiveTime(effective_time=_effective_time(read.team_id, read.station_id)),
+            ),
+            team=record.team,
             reason=reason.strip(),
-            details={
-                "record": record.pk,
-                "station": station,
-                "time": read.at.isoformat(),
-                "before": {"effective_time": _iso(before)},
-                "after": {"effective_time": _iso(_effective_time(read.team_id, read.station_id))},
-            },
         )
     race.bump_standings_version()
     return record, True
-
-
-def _actor(user, device: str = "") -> str:
-    if user is not None:
-        return user.get_username()
-    return device or COMMAND_LINE
 
 
 def _effective_time(team_id: int, station_id: int) -> datetime | None:
@@ -239,10 +242,6 @@ def _effective_time(team_id: int, station_id: int) -> datetime | None:
         .values_list("at", flat=True)
         .first()
     )
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat()
 
 
 def _existing_record(race: Race, read: SplitRead) -> TimingRecord | None:
@@ -259,8 +258,7 @@ def timing_import(
     race: Race,
     raw: bytes,
     filename: str = "the timing file",
-    actor: str = COMMAND_LINE,
-    user=None,
+    actor: Actor = SOMEONE_AT_THE_COMMAND_LINE,
     dry_run: bool = False,
 ) -> StoredReadsSummary:
     """Store every read of a timing CSV, or none of them if any line is wrong.
@@ -274,20 +272,19 @@ def timing_import(
             # One writer of a race's reads at a time; a preview only reads, so it takes no lock
             # and keeps no tablet waiting while a large file is checked.
             Race.objects.select_for_update().filter(pk=race.pk).first()
-        summary = _checked_reads_stored(race, raw, filename, user=user, dry_run=dry_run)
+        summary = _checked_reads_stored(race, raw, filename, user=actor.user, dry_run=dry_run)
         if dry_run or not summary.added:
             return summary
-        AuditEntry.objects.create(
+        audit(
             race=race,
-            user=user,
-            actor=actor,
             action=AuditEntry.Action.TIMING_IMPORTED,
-            details={
-                "file": filename,
-                "added": summary.added,
-                "already_stored": summary.already_stored,
-                "added_at": summary.added_at,
-            },
+            actor=actor,
+            details=TimingImported(
+                file=filename,
+                added=summary.added,
+                already_stored=summary.already_stored,
+                added_at=dict(summary.added_at),
+            ),
         )
         race.bump_standings_version()
     return summary
@@ -341,7 +338,9 @@ def _checked_reads_stored(
 
 
 @transaction.atomic
-def timing_record_void(*, record: TimingRecord, reason: str, user=None, actor: str = "") -> TimingRecord:
+def timing_record_void(
+    *, record: TimingRecord, reason: str, actor: Actor = SOMEONE_AT_THE_COMMAND_LINE
+) -> TimingRecord:
     """Take a read out of the standings; it stays on file, with who, when and why."""
     if not reason.strip():
         raise InputProblems(
@@ -355,14 +354,16 @@ def timing_record_void(*, record: TimingRecord, reason: str, user=None, actor: s
         raise InputProblems([_("this split is already voided.")])
     before = _effective_time(record.team_id, record.station_id)
     record.voided, record.void_reason = True, reason.strip()
-    record.voided_by, record.voided_at = user, timezone.now()
+    record.voided_by, record.voided_at = actor.user, timezone.now()
     record.save(update_fields=["voided", "void_reason", "voided_by", "voided_at"])
-    _audit_correction(record, AuditEntry.Action.TIMING_VOIDED, reason, user, actor, before)
+    _audit_correction(record, AuditEntry.Action.TIMING_VOIDED, reason, actor, before)
     return record
 
 
 @transaction.atomic
-def timing_record_restore(*, record: TimingRecord, reason: str, user=None, actor: str = "") -> TimingRecord:
+def timing_record_restore(
+    *, record: TimingRecord, reason: str, actor: Actor = SOMEONE_AT_THE_COMMAND_LINE
+) -> TimingRecord:
     """Put a voided read back into the standings."""
     if not reason.strip():
         raise InputProblems([Problem(_("say why this split is restored."), field="reason")])
@@ -375,31 +376,29 @@ def timing_record_restore(*, record: TimingRecord, reason: str, user=None, actor
     before = _effective_time(record.team_id, record.station_id)
     record.voided, record.void_reason, record.voided_by, record.voided_at = False, "", None, None
     record.save(update_fields=["voided", "void_reason", "voided_by", "voided_at"])
-    _audit_correction(record, AuditEntry.Action.TIMING_RESTORED, reason, user, actor, before)
+    _audit_correction(record, AuditEntry.Action.TIMING_RESTORED, reason, actor, before)
     return record
 
 
 def _audit_correction(
-    record: TimingRecord, action: str, reason: str, user, actor: str, effective_before: datetime | None
+    record: TimingRecord, action: str, reason: str, actor: Actor, effective_before: datetime | None
 ) -> None:
     """Who, when, why, and what it did: the split's state and the team's effective time at the
     station before and after, so an appeal can see whether the correction moved the team."""
-    AuditEntry.objects.create(
+    audit(
         race=record.race,
-        user=user,
-        actor=actor or _actor(user),
         action=action,
+        actor=actor,
+        details=SplitCorrected(
+            record=record.pk,
+            station=record.station.code,
+            time=record.at,
+            before=SplitState(voided=not record.voided, effective_time=effective_before),
+            after=SplitState(
+                voided=record.voided, effective_time=_effective_time(record.team_id, record.station_id)
+            ),
+        ),
         team=record.team,
         reason=reason.strip(),
-        details={
-            "record": record.pk,
-            "station": record.station.code,
-            "time": record.at.isoformat(),
-            "before": {"voided": not record.voided, "effective_time": _iso(effective_before)},
-            "after": {
-                "voided": record.voided,
-                "effective_time": _iso(_effective_time(record.team_id, record.station_id)),
-            },
-        },
     )
     record.race.bump_standings_version()

@@ -6,12 +6,11 @@ read. The read itself stays on file; who dealt with it, when and what they did g
 trail. The note is an official's words (it may name a runner): it stays on the officials' pages.
 """
 
-from datetime import datetime
-
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from races.audit import Actor, ReadDealtWith, ReadDealtWithBy, UnknownBibDealtWith, UnknownBibReopened, audit
 from races.models import AuditEntry, Race
 from races.problems import InputProblems, Problem
 from races.services import REASON_MAX_LENGTH
@@ -22,7 +21,7 @@ NOTE_MAX_LENGTH = REASON_MAX_LENGTH
 
 
 @transaction.atomic
-def unmatched_read_resolve(*, race: Race, read_pk: int, user, note: str = "") -> UnmatchedRead:
+def unmatched_read_resolve(*, race: Race, read_pk: int, actor: Actor, note: str = "") -> UnmatchedRead:
     """Take an unknown-bib read off the open anomalies, with what the official did about it."""
     note = _checked_note(note)
     read = _locked_read(race, read_pk)
@@ -33,28 +32,38 @@ def unmatched_read_resolve(*, race: Race, read_pk: int, user, note: str = "") ->
                 % {"read": _named(read), "who": _who(read)}
             ]
         )
-    read.resolved, read.resolved_by, read.resolved_at, read.resolution_note = True, user, timezone.now(), note
+    read.resolved, read.resolved_by, read.resolved_at = True, actor.user, timezone.now()
+    read.resolution_note = note
     read.save(update_fields=["resolved", "resolved_by", "resolved_at", "resolution_note"])
-    _audit(race, read, AuditEntry.Action.UNMATCHED_RESOLVED, note, user, before={"resolved": False})
+    audit(
+        race=race,
+        action=AuditEntry.Action.UNMATCHED_RESOLVED,
+        actor=actor,
+        details=UnknownBibDealtWith(
+            **_read_named(read), before=ReadDealtWith(resolved=False), after=ReadDealtWith(resolved=True)
+        ),
+        reason=note,
+    )
     return read
 
 
 @transaction.atomic
-def unmatched_read_reopen(*, race: Race, read_pk: int, user, note: str = "") -> UnmatchedRead:
+def unmatched_read_reopen(*, race: Race, read_pk: int, actor: Actor, note: str = "") -> UnmatchedRead:
     """Put a read dealt with by mistake back on the open anomalies; its old note stays in the trail."""
     note = _checked_note(note)
     read = _locked_read(race, read_pk)
     if not read.resolved:
         raise InputProblems([_("%(read)s is not dealt with; nothing changed.") % {"read": _named(read)}])
-    before = {
-        "resolved": True,
-        "by": _who(read),
-        "at": _iso(read.resolved_at),
-        "note": read.resolution_note,
-    }
+    before = ReadDealtWithBy(resolved=True, by=_who(read), at=read.resolved_at, note=read.resolution_note)
     read.resolved, read.resolved_by, read.resolved_at, read.resolution_note = False, None, None, ""
     read.save(update_fields=["resolved", "resolved_by", "resolved_at", "resolution_note"])
-    _audit(race, read, AuditEntry.Action.UNMATCHED_REOPENED, note, user, before=before)
+    audit(
+        race=race,
+        action=AuditEntry.Action.UNMATCHED_REOPENED,
+        actor=actor,
+        details=UnknownBibReopened(**_read_named(read), before=before, after=ReadDealtWith(resolved=False)),
+        reason=note,
+    )
     return read
 
 
@@ -96,24 +105,12 @@ def _who(read: UnmatchedRead) -> str:
     return read.resolved_by.get_username() if read.resolved_by else _("someone")
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat()
-
-
-def _audit(race: Race, read: UnmatchedRead, action: str, note: str, user, *, before: dict) -> None:
-    AuditEntry.objects.create(
-        race=race,
-        user=user,
-        actor=user.get_username(),
-        action=action,
-        reason=note,
-        details={
-            "unmatched_read": read.pk,
-            "bib_as_read": read.bib_as_read,
-            "station": read.station_code,
-            "time": _iso(read.at),
-            "device": read.device,
-            "before": before,
-            "after": {"resolved": read.resolved},
-        },
-    )
+def _read_named(read: UnmatchedRead) -> dict:
+    """The read as the trail names it, whatever became of it."""
+    return {
+        "unmatched_read": read.pk,
+        "bib_as_read": read.bib_as_read,
+        "station": read.station_code,
+        "time": read.at,
+        "device": read.device,
+    }

@@ -1,7 +1,8 @@
 from django.utils.translation import gettext as _
 
+from races.audit import Actor
 from races.command_line import ContractCommand
-from races.services import command_line_actor, entries_import
+from races.services import entries_import
 
 
 class Command(ContractCommand):
@@ -14,6 +15,6 @@ class Command(ContractCommand):
     def handle(self, *args, race_slug, file, **options):
         race = self.race(race_slug)
         summary = entries_import(
-            race=race, raw=self.read_file(file), filename=file, actor=command_line_actor()
+            race=race, raw=self.read_file(file), filename=file, actor=Actor.command_line()
         )
         self.stdout.write(str(summary))

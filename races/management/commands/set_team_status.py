@@ -1,7 +1,8 @@
 from django.utils.translation import gettext as _
 
+from races.audit import Actor
 from races.command_line import ContractCommand
-from races.services import command_line_actor, team_status_set
+from races.services import team_status_set
 
 
 class Command(ContractCommand):
@@ -27,7 +28,7 @@ class Command(ContractCommand):
             status=status,
             reason=reason,
             public_note=public_note,
-            actor=command_line_actor(),
+            actor=Actor.command_line(),
         )
         shown = team.official_status or "AUTO"
         self.stdout.write(_("team %(bib)s: status %(status)s.") % {"bib": team.bib, "status": shown})

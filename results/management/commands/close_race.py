@@ -1,7 +1,7 @@
 from django.utils.translation import gettext as _
 
+from races.audit import Actor
 from races.command_line import ContractCommand
-from races.services import command_line_actor
 from results.standings.closing import race_close_counting_dnf
 
 
@@ -14,6 +14,6 @@ class Command(ContractCommand):
 
     def handle(self, *args, race_slug, reopen, **options):
         outcome = race_close_counting_dnf(
-            race=self.race(race_slug), reopen=reopen, actor=command_line_actor()
+            race=self.race(race_slug), reopen=reopen, actor=Actor.command_line()
         )
         self.stdout.write(str(outcome))

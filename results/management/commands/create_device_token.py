@@ -1,7 +1,7 @@
 from django.utils.translation import gettext as _
 
+from races.audit import Actor
 from races.command_line import ContractCommand
-from races.services import command_line_actor
 from results.timing.device_tokens import device_token_create, stations_by_code
 
 
@@ -26,7 +26,7 @@ class Command(ContractCommand):
     def handle(self, *args, race_slug, stations, name, **options):
         race = self.race(race_slug)
         token, plain = device_token_create(
-            race=race, name=name, stations=stations_by_code(race, stations), actor=command_line_actor()
+            race=race, name=name, stations=stations_by_code(race, stations), actor=Actor.command_line()
         )
         codes = ", ".join(token.stations.order_by("position").values_list("code", flat=True))
         self.stdout.write(

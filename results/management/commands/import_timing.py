@@ -1,7 +1,7 @@
 from django.utils.translation import gettext as _
 
+from races.audit import Actor
 from races.command_line import ContractCommand
-from races.services import command_line_actor
 from results.timing.services import timing_import
 
 
@@ -15,6 +15,6 @@ class Command(ContractCommand):
     def handle(self, *args, race_slug, file, **options):
         race = self.race(race_slug)
         summary = timing_import(
-            race=race, raw=self.read_file(file), filename=file, actor=command_line_actor()
+            race=race, raw=self.read_file(file), filename=file, actor=Actor.command_line()
         )
         self.stdout.write(str(summary))

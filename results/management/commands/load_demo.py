@@ -3,8 +3,9 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from races.audit import Actor
 from races.command_line import ContractCommand
-from races.services import command_line_actor, entries_import, race_import, team_status_set
+from races.services import entries_import, race_import, team_status_set
 from results.simulation.demo import demo_race
 from results.timing.models import TimingRecord
 from results.timing.services import timing_import
@@ -31,7 +32,7 @@ class Command(ContractCommand):
     @transaction.atomic
     def handle(self, *args, no_user, **options):
         demo = demo_race()
-        actor = f"{command_line_actor()}, load_demo"
+        actor = Actor.command_line(doing="load_demo")
         race, _created = race_import(payload=demo.payload)
         entries = entries_import(race=race, raw=demo.entries_csv, filename="demo entries.csv", actor=actor)
         timing = timing_import(race=race, raw=demo.timing_csv, filename="demo timing.csv", actor=actor)

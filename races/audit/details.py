@@ -1,0 +1,310 @@
+"""The details of each kind of audit entry, and how each reads in the officials' audit trail.
+
+One frozen dataclass per shape of change; SCHEMAS says which shapes each action may hold. They
+are stored with the keys entries always had, so an entry written before these classes reads back
+the same. An official's reason is not a detail: it is the entry's own `reason`, which stays on
+the officials' pages; nothing here is shown on a public page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from races.audit.schema import Clock, DetailsDoNotFit, Schema, left_out_when_none, stored_as
+from races.models import AuditEntry
+
+Action = AuditEntry.Action
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuditDetails(Schema):
+    """What one change was, beyond who, when, which team and why."""
+
+    def describe(self, clock: Clock) -> str:
+        """The change as a phrase an appeal can be read from; `clock` shows a moment."""
+        raise NotImplementedError
+
+
+# --- race day: a team's status, a team deleted, the race closed ------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class StatusSet(AuditDetails):
+    before: str = stored_as("from")  # DQ, DNS, DNF or AUTO
+    after: str = stored_as("to")
+    #: What spectators read beside the status; entries from before public notes have none.
+    public_note: str = ""
+
+    def describe(self, clock: Clock) -> str:
+        parts = [f"{self.before} → {self.after}"]
+        if self.public_note:
+            parts.append(_("public note: %s") % self.public_note)
+        return " · ".join(parts)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RaceClosed(AuditDetails):
+    #: Teams still out that closing made DNF; left out by a close that did not count them.
+    dnf: int | None = left_out_when_none()
+
+    def describe(self, clock: Clock) -> str:
+        if self.dnf is None:
+            return ""
+        return ngettext("%d team still out became DNF", "%d teams still out became DNF", self.dnf) % self.dnf
+
+
+@dataclass(frozen=True, kw_only=True)
+class RaceReopened(AuditDetails):
+    def describe(self, clock: Clock) -> str:
+        return ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunnerNamed(Schema):
+    leg: int
+    name: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class TeamDeleted(AuditDetails):
+    """The team row is gone, so the trail keeps what it was (names only: no birth dates)."""
+
+    bib: str
+    name: str
+    runners: tuple[RunnerNamed, ...]
+
+    def describe(self, clock: Clock) -> str:
+        team = _("team %(bib)s, %(name)s") % {"bib": self.bib, "name": self.name}
+        if not self.runners:
+            return team
+        runners = ", ".join(
+            _("leg %(leg)d %(name)s") % {"leg": runner.leg, "name": runner.name} for runner in self.runners
+        )
+        return f"{team} · {runners}"
+
+
+# --- entries --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class EntriesImported(AuditDetails):
+    file: str
+    #: The import's summary as the organiser was told it ("3 teams created, ...").
+    summary: str
+
+    def describe(self, clock: Clock) -> str:
+        return f"{_('file %s') % self.file} · {self.summary}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class TeamRegistered(AuditDetails):
+    """A captain's own entry on the public registration form."""
+
+    bib: str = stored_as("registered")
+
+    def describe(self, clock: Clock) -> str:
+        return _("registered on the form as bib %s") % self.bib
+
+
+# --- splits ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class EffectiveTime(Schema):
+    #: The team's effective time at the station (its earliest read not voided), if it had one.
+    effective_time: datetime | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SplitState(Schema):
+    voided: bool
+    effective_time: datetime | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SplitAdded(AuditDetails):
+    """A split typed in by an official, and what it did to the team's time at the station."""
+
+    record: int
+    station: str
+    time: datetime
+    before: EffectiveTime
+    after: EffectiveTime
+
+    def describe(self, clock: Clock) -> str:
+        return _split_words(self.station, self.time, self.before, self.after, clock)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SplitCorrected(AuditDetails):
+    """A split voided or restored: the split's state and the team's time at the station, before
+    and after, so an appeal sees whether the correction moved the team."""
+
+    record: int
+    station: str
+    time: datetime
+    before: SplitState
+    after: SplitState
+
+    def describe(self, clock: Clock) -> str:
+        return _split_words(self.station, self.time, self.before, self.after, clock)
+
+
+def _split_words(
+    station: str,
+    time: datetime,
+    before: EffectiveTime | SplitState,
+    after: EffectiveTime | SplitState,
+    clock: Clock,
+) -> str:
+    moved = _("effective time %(before)s → %(after)s") % {
+        "before": _clock_or_none(before.effective_time, clock),
+        "after": _clock_or_none(after.effective_time, clock),
+    }
+    return " · ".join([station, clock(time), moved])
+
+
+@dataclass(frozen=True, kw_only=True)
+class TimingImported(AuditDetails):
+    file: str
+    added: int
+    already_stored: int
+    #: Reads added per station code; entries from before it was counted have none.
+    added_at: dict[str, int] = field(default_factory=dict)
+
+    def describe(self, clock: Clock) -> str:
+        counts = _("%(added)s added, %(same)s already stored") % {
+            "added": self.added,
+            "same": self.already_stored,
+        }
+        return f"{_('file %s') % self.file} · {counts}"
+
+
+# --- device tokens ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeviceTokenShown(Schema):
+    """A token as the trail may show it: the prefix tells tokens apart; the secret and its hash
+    never go into the trail."""
+
+    name: str
+    prefix: str
+    stations: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeviceTokenDetails(AuditDetails):
+    """A token made or revoked: the action says which."""
+
+    device_token: DeviceTokenShown
+
+    def describe(self, clock: Clock) -> str:
+        token = self.device_token
+        return _("'%(name)s' (%(prefix)s…) for %(stations)s") % {
+            "name": token.name,
+            "prefix": token.prefix,
+            "stations": ", ".join(token.stations),
+        }
+
+
+# --- unknown bibs ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReadDealtWith(Schema):
+    resolved: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReadDealtWithBy(Schema):
+    """How a read had been dealt with, kept when that is undone: the official's note stays."""
+
+    resolved: bool
+    by: str
+    at: datetime | None
+    note: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class UnknownBibDealtWith(AuditDetails):
+    unmatched_read: int
+    bib_as_read: str
+    station: str
+    time: datetime | None
+    device: str
+    before: ReadDealtWith
+    after: ReadDealtWith
+
+    def describe(self, clock: Clock) -> str:
+        return _unknown_bib_words(self, clock)
+
+
+@dataclass(frozen=True, kw_only=True)
+class UnknownBibReopened(AuditDetails):
+    unmatched_read: int
+    bib_as_read: str
+    station: str
+    time: datetime | None
+    device: str
+    before: ReadDealtWithBy
+    after: ReadDealtWith
+
+    def describe(self, clock: Clock) -> str:
+        words = _unknown_bib_words(self, clock)
+        if self.before.note:
+            words += " · " + _("note before: %s") % self.before.note
+        return words
+
+
+def _unknown_bib_words(change: UnknownBibDealtWith | UnknownBibReopened, clock: Clock) -> str:
+    parts = [_("read as %s") % change.bib_as_read, change.station]
+    if change.time is not None:
+        parts.append(clock(change.time))
+    if change.device:
+        parts.append(_("device %s") % change.device)
+    parts.append(f"{_dealt_with(change.before.resolved)} → {_dealt_with(change.after.resolved)}")
+    return " · ".join(parts)
+
+
+def _dealt_with(resolved: bool) -> str:
+    return _("dealt with") if resolved else _("open")
+
+
+def _clock_or_none(moment: datetime | None, clock: Clock) -> str:
+    return _("none") if moment is None else clock(moment)
+
+
+# --- which details each action holds ----------------------------------------------------------
+
+SCHEMAS: dict[str, tuple[type[AuditDetails], ...]] = {
+    Action.TEAM_STATUS: (StatusSet,),
+    Action.RACE_CLOSED: (RaceClosed,),
+    Action.RACE_REOPENED: (RaceReopened,),
+    Action.TIMING_ADDED: (SplitAdded,),
+    Action.TIMING_VOIDED: (SplitCorrected,),
+    Action.TIMING_RESTORED: (SplitCorrected,),
+    Action.TIMING_IMPORTED: (TimingImported,),
+    # An entries file or a captain's registration form.
+    Action.ENTRIES_IMPORTED: (EntriesImported, TeamRegistered),
+    Action.TEAM_DELETED: (TeamDeleted,),
+    Action.DEVICE_TOKEN_CREATED: (DeviceTokenDetails,),
+    Action.DEVICE_TOKEN_REVOKED: (DeviceTokenDetails,),
+    Action.UNMATCHED_RESOLVED: (UnknownBibDealtWith,),
+    Action.UNMATCHED_REOPENED: (UnknownBibReopened,),
+}
+
+
+def read_details(action: str, stored: Any) -> AuditDetails | None:
+    """An entry's stored details as its action's dataclass; None if they fit none (an old entry)."""
+    for schema in SCHEMAS.get(action, ()):
+        try:
+            return schema.from_json(stored)
+        except DetailsDoNotFit:
+            continue
+    return None
