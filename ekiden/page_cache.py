@@ -21,9 +21,7 @@ why they may be gzip-compressed (a compressed secret is what BREACH recovers); f
 import gzip
 import hashlib
 import re
-import threading
 import time
-from collections import OrderedDict
 from functools import wraps
 
 from django.conf import settings
@@ -33,6 +31,8 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.text import compress_string
 from django.utils.translation import get_language
 from django.views.decorators.http import condition
+
+from ekiden.memo import Memo
 
 #: A safety net only: keys carry the version, so a changed race never reads an old page.
 PAGE_CACHE_SECONDS = 15 * 60
@@ -112,11 +112,9 @@ def _state(request, state_of, args, kwargs) -> str | None:
 
 # What this process read last, for as long as a page may lag behind anyway (the refresh
 # period): a poll then costs no query, and a page it has served before no trip to Redis either.
-_states: dict[tuple, tuple[float, str | None]] = {}
-_pages: OrderedDict[str, dict] = OrderedDict()
-_pages_lock = threading.Lock()
-RECENT_STATES = 1_000
-RECENT_PAGES = 64
+_states = Memo("page states", size=1_000)
+_pages = Memo("pages", size=64)
+_UNKNOWN = object()
 
 
 def _remembered_state(request, state_of, args, kwargs) -> str | None:
@@ -124,38 +122,20 @@ def _remembered_state(request, state_of, args, kwargs) -> str | None:
     if period <= 0:
         return state_of(request, *args, **kwargs)
     key = (state_of, kwargs.get("slug"))  # a race's state is the same for all its pages
-    now = time.monotonic()
-    remembered = _states.get(key)
-    if remembered is not None and remembered[0] > now:
-        return remembered[1]
-    state = state_of(request, *args, **kwargs)
-    if len(_states) >= RECENT_STATES:
-        _states.clear()
-    _states[key] = (now + period, state)
+    state = _states.get(key, _UNKNOWN)
+    if state is _UNKNOWN:
+        state = _states.remember(key, state_of(request, *args, **kwargs), seconds=period)
     return state
 
 
 def _recent_page(digest: str) -> dict | None:
     """The page kept under `digest` (a version's page never changes), from this process first."""
-    with _pages_lock:
-        entry = _pages.get(digest)
+    entry = _pages.get(digest)
+    if entry is None:
+        entry = cache.get(f"page:{digest}")
         if entry is not None:
-            _pages.move_to_end(digest)
-            return entry
-    entry = cache.get(f"page:{digest}")
-    if entry is not None:
-        with _pages_lock:
-            _pages[digest] = entry
-            while len(_pages) > RECENT_PAGES:
-                _pages.popitem(last=False)
+            _pages.remember(digest, entry)
     return entry
-
-
-def forget_recent() -> None:
-    """For tests: this process's memory of states and pages goes (the cache's stays)."""
-    _states.clear()
-    with _pages_lock:
-        _pages.clear()
 
 
 def _digest(request, state: str, vary_on_accept: bool) -> str:

@@ -20,13 +20,12 @@ from django.test import TestCase, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from ekiden import page_cache
+from ekiden import memo
 from races.models import Race, Schedule
 from races.problems import InputProblems
 from races.race_file import parse_race_payload
 from races.services import entries_import, race_close, race_import
 from results.publishing.search import fold, team_matches
-from results.standings.cache import forget_recent
 from results.timing.services import timing_import, timing_record_create
 from tests.test_pages import RACE, bibs_in_order, build_hand_race
 
@@ -35,8 +34,7 @@ KL = ZoneInfo("Asia/Kuala_Lumpur")
 
 def fresh():
     cache.clear()
-    forget_recent()
-    page_cache.forget_recent()
+    memo.forget_all()
 
 
 def standings_url(slug: str = "hand") -> str:

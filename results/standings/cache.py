@@ -16,6 +16,7 @@ import uuid
 from django.conf import settings
 from django.core.cache import cache
 
+from ekiden.memo import Memo
 from races.models import Race
 from results.standings.feed import compute_results
 
@@ -72,28 +73,16 @@ def _cached_at_least(race_id: int, wanted: int) -> dict | None:
 
 # The results this process last used, per race. A 25,000-team race's results take longer to
 # fetch and unpickle than to check for freshness, and every page view needs them.
-_recent: dict[int, dict] = {}
 RECENT_RACES = 8
+_recent = Memo("recent standings", size=RECENT_RACES)
 
 
 def fresh_results(race_id: int) -> dict:
     wanted = current_version(race_id)
     entry = _recent.get(race_id)
     if entry is None or entry["version"] < wanted:
-        entry = _cached_at_least(race_id, wanted) or refresh(race_id, wanted)
-        _remember(race_id, entry)
+        entry = _recent.remember(race_id, _cached_at_least(race_id, wanted) or refresh(race_id, wanted))
     return entry["results"]
-
-
-def _remember(race_id: int, entry: dict) -> None:
-    _recent.pop(race_id, None)
-    _recent[race_id] = entry
-    while len(_recent) > RECENT_RACES:
-        del _recent[next(iter(_recent))]
-
-
-def forget_recent() -> None:
-    _recent.clear()
 
 
 def refresh(race_id: int, wanted: int | None = None) -> dict:
