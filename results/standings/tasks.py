@@ -25,7 +25,7 @@ def refresh_standings(race_id: int) -> int | None:
     cache.delete(pending_key(race_id))
     if not Race.objects.filter(pk=race_id).exists():
         return None  # deleted since the change was made: nothing to show
-    return refresh(race_id)["version"]
+    return refresh(race_id).version
 
 
 def schedule_refresh(race_id: int) -> None:
