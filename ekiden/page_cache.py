@@ -9,7 +9,8 @@ come between two splits. Every change that can move a page bumps the race's stan
   only); an unchanged poll is answered `304` after one small query, before anything is rendered
   or the standings are read (django.views.decorators.http.condition);
 - a changed page is rendered once per version and URL and kept in the cache, compressed and
-  plain; the key holds the version, so the next split makes a new key and nothing goes stale;
+  plain, with the digest of the state it was rendered for, so nothing goes stale: a reader
+  whose state differs gets a page rendered again (ekiden/versioned_cache.py);
 - splits come faster than pages render: a URL is rendered by one process at a time and at most
   once a TASUKI_PAGE_REFRESH_SECONDS (1 s), the others serving the page rendered last; within
   that second a process also answers from its own memory (no query, no trip to Redis).
@@ -21,9 +22,6 @@ why they may be gzip-compressed (a compressed secret is what BREACH recovers); f
 import gzip
 import hashlib
 import re
-import threading
-import time
-from collections import OrderedDict
 from functools import wraps
 
 from django.conf import settings
@@ -34,7 +32,11 @@ from django.utils.text import compress_string
 from django.utils.translation import get_language
 from django.views.decorators.http import condition
 
-#: A safety net only: keys carry the version, so a changed race never reads an old page.
+from ekiden.memo import Memo
+from ekiden.versioned_cache import VersionedCache
+
+#: A safety net only: a page is served for the state it was rendered for (or within the refresh
+#: period), so a changed race never reads an old page.
 PAGE_CACHE_SECONDS = 15 * 60
 #: Longer than any render: a renderer that died frees the URL for another after this.
 RENDER_LOCK_SECONDS = 10
@@ -45,6 +47,15 @@ ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 MIN_COMPRESS_BYTES = 200
 #: Response headers a cached page keeps (a download keeps its file name).
 KEPT_HEADERS = ("Content-Disposition", "Content-Language")
+
+#: Each URL's page rendered last, under the digest of its state (a label: no order).
+PAGES: VersionedCache[dict] = VersionedCache(
+    "page",
+    kept_seconds=PAGE_CACHE_SECONDS,
+    lock_seconds=RENDER_LOCK_SECONDS,
+    wait_seconds=RENDER_LOCK_SECONDS,
+    ordered=False,
+)
 
 
 def cached_page(state_of, *, vary_on_accept: bool = False):
@@ -68,35 +79,37 @@ def cached_page(state_of, *, vary_on_accept: bool = False):
             if state is None or request.method not in ("GET", "HEAD"):
                 return view(request, *args, **kwargs)
             digest = _digest(request, state, vary_on_accept)
-            entry = _recent_page(digest)
+            entry = _pages.get(digest)
             if entry is not None:
                 return _response(request, entry, vary_on_accept)
-            # Not rendered for this version yet. On race day splits come faster than a page
-            # renders, so one process renders a URL at a time, at most once a refresh period,
-            # and meanwhile the others serve the page they have (a second old at most).
-            address = _digest(request, "", vary_on_accept)
-            latest = cache.get(f"page-latest:{address}")
-            locked = False
-            if latest is not None:
-                if time.time() - latest["at"] < settings.TASUKI_PAGE_REFRESH_SECONDS:
-                    return _response(request, latest["entry"], vary_on_accept, etag=latest["etag"])
-                locked = cache.add(f"page-lock:{address}", 1, timeout=RENDER_LOCK_SECONDS)
-                if not locked:
-                    return _response(request, latest["entry"], vary_on_accept, etag=latest["etag"])
-            try:
-                response = view(request, *args, **kwargs)
-                if hasattr(response, "render") and not response.is_rendered:
-                    response.render()
-                if response.status_code != 200 or response.streaming:
-                    return response
-                entry = _entry(response, f"page-plain:{digest}")
-                cache.set(f"page:{digest}", entry, PAGE_CACHE_SECONDS)
-                latest = {"entry": entry, "etag": f'W/"{digest}"', "at": time.time()}
-                cache.set(f"page-latest:{address}", latest, PAGE_CACHE_SECONDS)
-            finally:
-                if locked:
-                    cache.delete(f"page-lock:{address}")
-            return _response(request, entry, vary_on_accept)
+            # Not in this process's memory: the cache keeps the page of each URL (its address)
+            # rendered last, with the digest of its state. On race day splits come faster than
+            # a page renders, so one process renders a URL at a time, at most once a refresh
+            # period, and meanwhile the others serve the page rendered last (a second old).
+            rendered = None
+
+            def render() -> dict | None:
+                nonlocal rendered
+                rendered = view(request, *args, **kwargs)
+                if hasattr(rendered, "render") and not rendered.is_rendered:
+                    rendered.render()
+                if rendered.status_code != 200 or rendered.streaming:
+                    return None  # not a page to keep: answered as it is
+                return _entry(rendered, f"page-plain:{digest}")
+
+            kept = PAGES.fetch(
+                _digest(request, "", vary_on_accept),
+                wanted=digest,
+                compute=render,
+                recent_seconds=settings.TASUKI_PAGE_REFRESH_SECONDS,
+                stale_while_computing=True,
+            )
+            if kept is None:
+                return rendered
+            if kept.version != digest:
+                return _response(request, kept.value, vary_on_accept, etag=f'W/"{kept.version}"')
+            _pages.remember(digest, kept.value)
+            return _response(request, kept.value, vary_on_accept)
 
         return condition(etag_func=etag)(cached)
 
@@ -112,11 +125,9 @@ def _state(request, state_of, args, kwargs) -> str | None:
 
 # What this process read last, for as long as a page may lag behind anyway (the refresh
 # period): a poll then costs no query, and a page it has served before no trip to Redis either.
-_states: dict[tuple, tuple[float, str | None]] = {}
-_pages: OrderedDict[str, dict] = OrderedDict()
-_pages_lock = threading.Lock()
-RECENT_STATES = 1_000
-RECENT_PAGES = 64
+_states = Memo("page states", size=1_000)
+_pages = Memo("pages", size=64)
+_UNKNOWN = object()
 
 
 def _remembered_state(request, state_of, args, kwargs) -> str | None:
@@ -124,38 +135,10 @@ def _remembered_state(request, state_of, args, kwargs) -> str | None:
     if period <= 0:
         return state_of(request, *args, **kwargs)
     key = (state_of, kwargs.get("slug"))  # a race's state is the same for all its pages
-    now = time.monotonic()
-    remembered = _states.get(key)
-    if remembered is not None and remembered[0] > now:
-        return remembered[1]
-    state = state_of(request, *args, **kwargs)
-    if len(_states) >= RECENT_STATES:
-        _states.clear()
-    _states[key] = (now + period, state)
+    state = _states.get(key, _UNKNOWN)
+    if state is _UNKNOWN:
+        state = _states.remember(key, state_of(request, *args, **kwargs), seconds=period)
     return state
-
-
-def _recent_page(digest: str) -> dict | None:
-    """The page kept under `digest` (a version's page never changes), from this process first."""
-    with _pages_lock:
-        entry = _pages.get(digest)
-        if entry is not None:
-            _pages.move_to_end(digest)
-            return entry
-    entry = cache.get(f"page:{digest}")
-    if entry is not None:
-        with _pages_lock:
-            _pages[digest] = entry
-            while len(_pages) > RECENT_PAGES:
-                _pages.popitem(last=False)
-    return entry
-
-
-def forget_recent() -> None:
-    """For tests: this process's memory of states and pages goes (the cache's stays)."""
-    _states.clear()
-    with _pages_lock:
-        _pages.clear()
 
 
 def _digest(request, state: str, vary_on_accept: bool) -> str:

@@ -25,3 +25,7 @@ class RedisCache(django_redis.RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = RedisCacheClient
+
+    def redis_client(self):
+        """The redis-py client the cache writes with: for what Django's cache API lacks (a `Lock`)."""
+        return self._cache.get_client(write=True)

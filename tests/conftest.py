@@ -3,8 +3,7 @@ from pathlib import Path
 import pytest
 from django.core.cache import cache
 
-from ekiden import page_cache
-from results.standings.cache import forget_recent
+from ekiden import memo
 
 # The worked examples of the standings rules, with the exact export each must give.
 EXAMPLES = Path(__file__).resolve().parent / "examples"
@@ -15,12 +14,10 @@ def _fresh_cache():
     # Cached standings are keyed by race id, and SQLite may hand out an id again after a
     # rolled-back test: start every test from an empty cache.
     cache.clear()
-    forget_recent()
-    page_cache.forget_recent()
+    memo.forget_all()
     yield
     cache.clear()
-    forget_recent()
-    page_cache.forget_recent()
+    memo.forget_all()
 
 
 @pytest.fixture(autouse=True)

@@ -151,7 +151,7 @@ class TestRoster(KeypadTestCase):
             timing_record_create(race=self.race, bib="102", station="R2", time="07:40:00", reason="typed")
             assert self.roster()["teams"]["102"]["reached"] is None  # built 0 s ago: kept
             later = time.time() + 31
-            with mock.patch("results.standings.roster.time.time", return_value=later):
+            with mock.patch("ekiden.versioned_cache.time.time", return_value=later):
                 assert self.roster()["teams"]["102"]["reached"] == "R2"
                 # Nothing changed since: kept however old it is.
                 with mock.patch(

@@ -20,14 +20,13 @@ from django.test import TestCase, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from ekiden import page_cache
+from ekiden import memo, versioned_cache
 from races.audit import Actor
 from races.models import Race, Schedule
 from races.problems import InputProblems
 from races.race_file import parse_race_payload
 from races.services import entries_import, race_close, race_import
 from results.publishing.search import fold, team_matches
-from results.standings.cache import forget_recent
 from results.timing.services import timing_import, timing_record_create
 from tests.test_pages import RACE, bibs_in_order, build_hand_race
 
@@ -36,8 +35,7 @@ KL = ZoneInfo("Asia/Kuala_Lumpur")
 
 def fresh():
     cache.clear()
-    forget_recent()
-    page_cache.forget_recent()
+    memo.forget_all()
 
 
 def standings_url(slug: str = "hand") -> str:
@@ -337,7 +335,8 @@ class ConditionalGetTest(TestCase):
 
 
 class PageClock:
-    """ekiden.page_cache's clock (wall and monotonic), moved on by hand."""
+    """The page cache's clocks (the memo's monotonic one, the versioned cache's wall one), moved
+    on by hand."""
 
     def __init__(self):
         self.now = 1_000_000.0
@@ -360,7 +359,8 @@ class TwoRacesOneProcessTest(TestCase):
     def setUp(self):
         fresh()
         self.clock = PageClock()
-        self.enterContext(mock.patch.object(page_cache, "time", self.clock))
+        self.enterContext(mock.patch.object(memo, "time", self.clock))
+        self.enterContext(mock.patch.object(versioned_cache, "time", self.clock))
 
     # On the method, not the class: tests/conftest.py sets the period to 0 before each test.
     @override_settings(TASUKI_PAGE_REFRESH_SECONDS=1)

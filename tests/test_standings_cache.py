@@ -4,6 +4,7 @@ import threading
 import time
 
 import pytest
+from django.conf import settings
 from django.db import connection
 
 from races.models import Race
@@ -48,6 +49,17 @@ class TestFreshness:
         for _ in range(5):
             selectors.standings_for_race(race)
         assert standings_cache.computations(race.pk) == computed
+
+    @pytest.mark.skipif(not settings.CELERY_TASK_ALWAYS_EAGER, reason="tasks run by a worker")
+    def test_in_the_embedded_mode_each_change_is_computed_at_once(self):
+        # Tasks run in-process: no debounce, and the first change leaves nothing pending that
+        # would make the next one ride along on a recompute that already ran.
+        race = load_hand_race()
+        for second in range(3):
+            before = standings_cache.computations(race.pk)
+            timing_record_create(race=race, bib="101", station="R1", time=f"07:00:0{second}")
+            assert standings_cache.computations(race.pk) == before + 1
+            assert standings_cache.cached_version(race.pk) == standings_cache.current_version(race.pk)
 
 
 @pytest.mark.django_db(transaction=True)

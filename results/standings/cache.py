@@ -2,36 +2,38 @@
 
 Race day has thousands of phones refreshing the standings and a few tablets adding splits. The
 results are computed after each committed change (debounced on a worker in production), kept
-in the cache with the race's standings version, and served from there:
+in the cache with the race's standings version, and served from there
+(ekiden/versioned_cache.py):
 
 - a reader compares the cached version with the race's current one, so a stale cache never
   survives a change, whatever happened to the task that should have refreshed it;
-- one process computes at a time per race (a cache lock); the others wait for its result
-  instead of piling the same work onto the database ("single flight").
+- the version is read before the rows, so newer rows under an older label get recomputed,
+  never the reverse;
+- one process computes at a time per race (a lock); the others wait for its result instead of
+  piling the same work onto the database ("single flight").
 """
-
-import time
-import uuid
 
 from django.conf import settings
 from django.core.cache import cache
 
+from ekiden.memo import Memo
+from ekiden.versioned_cache import Kept, VersionedCache
 from races.models import Race
 from results.standings.feed import compute_results
 
-POLL_SECONDS = 0.02
+#: Kept until a newer version replaces them. A 25,000-team race's results are large: the small
+#: version is read first, so a stale entry is never fetched and unpickled.
+STANDINGS: VersionedCache[dict] = VersionedCache(
+    "standings",
+    large=True,
+    lock_seconds=settings.STANDINGS_RECOMPUTE_WAIT_SECONDS,
+    wait_seconds=settings.STANDINGS_RECOMPUTE_WAIT_SECONDS,
+)
 
-
-def results_key(race_id: int) -> str:
-    return f"standings:results:{race_id}"
-
-
-def version_key(race_id: int) -> str:
-    return f"standings:version:{race_id}"
-
-
-def lock_key(race_id: int) -> str:
-    return f"standings:lock:{race_id}"
+# The results this process last used, per race. A 25,000-team race's results take longer to
+# fetch and unpickle than to check for freshness, and every page view needs them.
+RECENT_RACES = 8
+_recent = Memo("recent standings", size=RECENT_RACES)
 
 
 def pending_key(race_id: int) -> str:
@@ -52,79 +54,33 @@ def current_version(race_id: int) -> int:
 
 
 def cached_entry(race_id: int) -> dict | None:
-    return cache.get(results_key(race_id))
+    """The cached results and their version, as {"version": ..., "results": ...}."""
+    kept = STANDINGS.kept(race_id)
+    return None if kept is None else {"version": kept.version, "results": kept.value}
 
 
 def cached_version(race_id: int) -> int | None:
     """The version of the cached results: a small read, for polling and freshness checks."""
-    return cache.get(version_key(race_id))
-
-
-def _cached_at_least(race_id: int, wanted: int) -> dict | None:
-    """The cached entry if it is at least version `wanted`; the small version key is read first
-    so a stale entry is never fetched and unpickled."""
-    version = cached_version(race_id)
-    if version is None or version < wanted:
-        return None
-    entry = cached_entry(race_id)
-    return entry if entry is not None and entry["version"] >= wanted else None
-
-
-# The results this process last used, per race. A 25,000-team race's results take longer to
-# fetch and unpickle than to check for freshness, and every page view needs them.
-_recent: dict[int, dict] = {}
-RECENT_RACES = 8
+    return STANDINGS.version(race_id)
 
 
 def fresh_results(race_id: int) -> dict:
     wanted = current_version(race_id)
-    entry = _recent.get(race_id)
-    if entry is None or entry["version"] < wanted:
-        entry = _cached_at_least(race_id, wanted) or refresh(race_id, wanted)
-        _remember(race_id, entry)
-    return entry["results"]
+    kept = _recent.get(race_id)
+    if kept is None or kept.version < wanted:
+        kept = _recent.remember(race_id, refresh(race_id, wanted))
+    return kept.value
 
 
-def _remember(race_id: int, entry: dict) -> None:
-    _recent.pop(race_id, None)
-    _recent[race_id] = entry
-    while len(_recent) > RECENT_RACES:
-        del _recent[next(iter(_recent))]
-
-
-def forget_recent() -> None:
-    _recent.clear()
-
-
-def refresh(race_id: int, wanted: int | None = None) -> dict:
+def refresh(race_id: int, wanted: int | None = None) -> Kept[dict]:
     """Make the cache hold results at least as new as version `wanted` (default: current)."""
     if wanted is None:
         wanted = current_version(race_id)
-    token = uuid.uuid4().hex
-    wait = settings.STANDINGS_RECOMPUTE_WAIT_SECONDS
-    while True:
-        if cache.add(lock_key(race_id), token, timeout=wait):
-            try:
-                return _cached_at_least(race_id, wanted) or _compute_and_store(race_id)
-            finally:
-                if cache.get(lock_key(race_id)) == token:
-                    cache.delete(lock_key(race_id))
-        # Another process is computing: its result will do. The lock expires by itself if
-        # that process dies, and then this one takes over.
-        time.sleep(POLL_SECONDS)
-        entry = _cached_at_least(race_id, wanted)
-        if entry is not None:
-            return entry
+    return STANDINGS.fetch(race_id, wanted=wanted, compute=lambda: _compute(race_id))
 
 
-def _compute_and_store(race_id: int) -> dict:
-    # Read the version before the rows: a change committed meanwhile bumps the version past
-    # this one, so newer rows under an older label get recomputed, never the reverse.
-    version = current_version(race_id)
-    race = Race.objects.get(pk=race_id)
-    entry = {"version": version, "results": compute_results(race)}
-    cache.set(results_key(race_id), entry, timeout=None)
-    cache.set(version_key(race_id), version, timeout=None)
+def _compute(race_id: int) -> dict:
+    results = compute_results(Race.objects.get(pk=race_id))
     if not cache.add(computations_key(race_id), 1, timeout=None):
         cache.incr(computations_key(race_id))
-    return entry
+    return results

@@ -7,12 +7,11 @@ team was already recorded at a station further on (a typo, or a runner who skipp
 
 import hashlib
 import json
-import time
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Max, Min
 
+from ekiden.versioned_cache import VersionedCache
 from races.models import Leg, Race, Runner, Station, Team
 from results.timing.models import TimingRecord
 from results.timing.race_time import epoch_ms
@@ -87,28 +86,38 @@ def station_roster(race: Race, station: Station) -> dict:
     }
 
 
+#: A safety net only: a roster is checked against the race's version whenever it is asked for.
+ROSTER_KEPT_SECONDS = 6 * 3600
+#: Longer than any build of a roster: a process that died building one frees it after this.
+ROSTER_BUILD_SECONDS = 30
+
+ROSTERS: VersionedCache[tuple[bytes, str]] = VersionedCache(
+    "roster",
+    kept_seconds=ROSTER_KEPT_SECONDS,
+    lock_seconds=ROSTER_BUILD_SECONDS,
+    wait_seconds=ROSTER_BUILD_SECONDS,
+)
+
+
 def station_roster_json(race: Race, station: Station) -> tuple[bytes, str]:
     """The station's roster as the keypad receives it, and its ETag.
 
     Every keypad asks every minute, and a 25,000-team roster takes a good part of a second to
     build: it is built again only after a change of the race (a new standings version), and
-    then at most once a TASUKI_ROSTER_REFRESH_SECONDS per station; meanwhile keypads get the
-    roster built last. Its warnings may be that much late; the keypad's own entries are not.
+    then at most once a TASUKI_ROSTER_REFRESH_SECONDS per station, by one process at a time;
+    meanwhile keypads get the roster built last. Its warnings may be that much late; the
+    keypad's own entries are not.
     """
-    key = f"roster:{race.pk}:{station.pk}"
-    kept = cache.get(key)
-    now = time.time()
-    if kept is not None and (
-        kept["version"] == race.standings_version or now - kept["at"] < settings.TASUKI_ROSTER_REFRESH_SECONDS
-    ):
-        return kept["body"], kept["etag"]
-    body = json.dumps(station_roster(race, station), ensure_ascii=False, separators=(",", ":")).encode()
-    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
-    cache.set(
-        key, {"version": race.standings_version, "at": now, "body": body, "etag": etag}, ROSTER_KEPT_SECONDS
+    kept = ROSTERS.fetch(
+        (race.pk, station.pk),
+        wanted=race.standings_version,
+        compute=lambda: _roster_json(race, station),
+        recent_seconds=settings.TASUKI_ROSTER_REFRESH_SECONDS,
+        stale_while_computing=True,
     )
-    return body, etag
+    return kept.value
 
 
-#: A safety net only: a roster is checked against the race's version whenever it is asked for.
-ROSTER_KEPT_SECONDS = 6 * 3600
+def _roster_json(race: Race, station: Station) -> tuple[bytes, str]:
+    body = json.dumps(station_roster(race, station), ensure_ascii=False, separators=(",", ":")).encode()
+    return body, f'"{hashlib.sha256(body).hexdigest()[:32]}"'

@@ -4,9 +4,9 @@ import logging
 from collections import defaultdict
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 
+from ekiden.versioned_cache import VersionedCache
 from races.models import Race
 from results.standings import anomalies
 from results.standings import engine as standings
@@ -34,8 +34,11 @@ def team_progress_for(race: Race, bib: str) -> team_progress.TeamProgress | None
 
 # --- the officials' anomaly list ------------------------------------------------------------
 
-#: A safety net only: the key carries the standings version, which every write of a read bumps.
+#: A safety net only: they are kept with the standings version, which every write of a read bumps.
 ANOMALIES_CACHE_SECONDS = 60
+ANOMALIES: VersionedCache[list[anomalies.Anomaly]] = VersionedCache(
+    "anomalies", kept_seconds=ANOMALIES_CACHE_SECONDS
+)
 
 
 def min_pace_ms_per_km() -> int:
@@ -51,11 +54,9 @@ def anomalies_for_race(race: Race) -> list[anomalies.Anomaly]:
     never older than it, and a new read shows on the next poll. Unknown bibs are read fresh.
     """
     pace = min_pace_ms_per_km()
-    key = f"anomalies:{race.pk}:{current_version(race.pk)}:{pace}"
-    found = cache.get(key)
-    if found is None:
-        found = _team_anomalies(race, pace)
-        cache.set(key, found, ANOMALIES_CACHE_SECONDS)
+    found = ANOMALIES.fetch(
+        (race.pk, pace), wanted=current_version(race.pk), compute=lambda: _team_anomalies(race, pace)
+    ).value
     unmatched = (
         UnmatchedRead.objects.filter(race_id=race.pk, resolved=False)
         .order_by("received_at", "pk")

@@ -25,14 +25,15 @@ def refresh_standings(race_id: int) -> int | None:
     cache.delete(pending_key(race_id))
     if not Race.objects.filter(pk=race_id).exists():
         return None  # deleted since the change was made: nothing to show
-    return refresh(race_id)["version"]
+    return refresh(race_id).version
 
 
 def schedule_refresh(race_id: int) -> None:
-    """After a committed change: one debounced recompute for a burst of changes."""
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        refresh_standings.apply(args=(race_id,))
-        return
-    # The first change of a burst enqueues the task; the others find it pending and ride along.
+    """After a committed change: one debounced recompute for a burst of changes.
+
+    The first change of a burst enqueues the task; the others find it pending and ride along.
+    In the embedded mode (tasks run eagerly) the task runs here and now, without the countdown,
+    and clears the pending mark before anything else: every change is computed at once.
+    """
     if cache.add(pending_key(race_id), 1, timeout=60):
         refresh_standings.apply_async(args=(race_id,), countdown=settings.STANDINGS_DEBOUNCE_SECONDS)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ekiden import plain_sql
+from ekiden.memo import Memo
 from races.audit import SOMEONE_AT_THE_COMMAND_LINE, Actor, DeviceTokenDetails, DeviceTokenShown, audit
 from races.models import AuditEntry, Race, Station
 from races.problems import InputProblems, Problem
@@ -159,15 +160,14 @@ def device_token_find(plain: str) -> DeviceToken | None:
 # A token's stations are set when it is made and never changed (a device that moves gets a
 # new token), so each process remembers them, by the token's hash: a row id can come back
 # after a deletion, a random secret does not. Revocation is read from the token every time.
-_station_codes: dict[str, frozenset[str]] = {}
 REMEMBERED_TOKENS = 1000
+_station_codes = Memo("device tokens' stations", size=REMEMBERED_TOKENS)
 
 
 def device_token_station_codes(token: DeviceToken) -> frozenset[str]:
     codes = _station_codes.get(token.token_hash)
     if codes is None:
-        codes = frozenset(token.stations.values_list("code", flat=True))
-        if len(_station_codes) >= REMEMBERED_TOKENS:
-            _station_codes.clear()
-        _station_codes[token.token_hash] = codes
+        codes = _station_codes.remember(
+            token.token_hash, frozenset(token.stations.values_list("code", flat=True))
+        )
     return codes
