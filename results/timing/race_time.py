@@ -81,6 +81,11 @@ def format_duration(ms: int | None) -> str:
     return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
 
+def iso_moment(moment: datetime | None) -> str | None:
+    """A moment as ISO 8601 with its offset, for the audit trail's details; None stays None."""
+    return None if moment is None else moment.isoformat()
+
+
 def format_clock(moment: datetime, race) -> str:
     """A moment as the race's local time of day, to the millisecond."""
     local = moment.astimezone(race.zone)

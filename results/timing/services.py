@@ -13,7 +13,7 @@ from races.models import AuditEntry, Race, Runner, Team
 from races.problems import InputProblems, at_line
 from races.services import COMMAND_LINE, check_reason_length
 from results.timing.models import Source, TimingRecord
-from results.timing.race_time import SplitTimeParser, TimeFormatError, format_clock
+from results.timing.race_time import SplitTimeParser, TimeFormatError, format_clock, iso_moment
 from results.timing.read_store import SplitRead, StoredReadsSummary, conflict_message, timing_reads_store
 
 TIMING_COLUMNS = ("bib", "station", "time")
@@ -220,8 +220,8 @@ def timing_record_create(
                 "record": record.pk,
                 "station": station,
                 "time": read.at.isoformat(),
-                "before": {"effective_time": _iso(before)},
-                "after": {"effective_time": _iso(_effective_time(read.team_id, read.station_id))},
+                "before": {"effective_time": iso_moment(before)},
+                "after": {"effective_time": iso_moment(_effective_time(read.team_id, read.station_id))},
             },
         )
     race.bump_standings_version()
@@ -242,10 +242,6 @@ def _effective_time(team_id: int, station_id: int) -> datetime | None:
         .values_list("at", flat=True)
         .first()
     )
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat()
 
 
 def _existing_record(race: Race, read: SplitRead) -> TimingRecord | None:
@@ -396,10 +392,10 @@ def _audit_correction(
             "record": record.pk,
             "station": record.station.code,
             "time": record.at.isoformat(),
-            "before": {"voided": not record.voided, "effective_time": _iso(effective_before)},
+            "before": {"voided": not record.voided, "effective_time": iso_moment(effective_before)},
             "after": {
                 "voided": record.voided,
-                "effective_time": _iso(_effective_time(record.team_id, record.station_id)),
+                "effective_time": iso_moment(_effective_time(record.team_id, record.station_id)),
             },
         },
     )

@@ -6,8 +6,6 @@ read. The read itself stays on file; who dealt with it, when and what they did g
 trail. The note is an official's words (it may name a runner): it stays on the officials' pages.
 """
 
-from datetime import datetime
-
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +14,7 @@ from races.models import AuditEntry, Race
 from races.problems import InputProblems
 from races.services import REASON_MAX_LENGTH
 from results.timing.models import UnmatchedRead
+from results.timing.race_time import iso_moment
 
 #: The note becomes the audit entry's reason, which holds this much.
 NOTE_MAX_LENGTH = REASON_MAX_LENGTH
@@ -49,7 +48,7 @@ def unmatched_read_reopen(*, race: Race, read_pk: int, user, note: str = "") -> 
     before = {
         "resolved": True,
         "by": _who(read),
-        "at": _iso(read.resolved_at),
+        "at": iso_moment(read.resolved_at),
         "note": read.resolution_note,
     }
     read.resolved, read.resolved_by, read.resolved_at, read.resolution_note = False, None, None, ""
@@ -93,10 +92,6 @@ def _who(read: UnmatchedRead) -> str:
     return read.resolved_by.get_username() if read.resolved_by else _("someone")
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat()
-
-
 def _audit(race: Race, read: UnmatchedRead, action: str, note: str, user, *, before: dict) -> None:
     AuditEntry.objects.create(
         race=race,
@@ -108,7 +103,7 @@ def _audit(race: Race, read: UnmatchedRead, action: str, note: str, user, *, bef
             "unmatched_read": read.pk,
             "bib_as_read": read.bib_as_read,
             "station": read.station_code,
-            "time": _iso(read.at),
+            "time": iso_moment(read.at),
             "device": read.device,
             "before": before,
             "after": {"resolved": read.resolved},
