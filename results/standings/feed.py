@@ -15,14 +15,13 @@ from results.timing.race_time import epoch_ms
 
 def course_of(race: Race) -> standings.Course:
     stations = race.course
-    handoff_codes = {leg.start.code for leg in race.legs} | {leg.end.code for leg in race.legs}
     specs = []
     for station in stations:
         minutes = station.kuriage_minutes if station.kuriage_minutes is not None else race.kuriage_minutes
         specs.append(
             standings.StationSpec(
                 code=station.code,
-                handoff=station.code in handoff_codes,
+                handoff=station.code in race.handoff_codes,
                 cutoff_ms=None if minutes is None else minutes * 60_000,
             )
         )
@@ -109,4 +108,4 @@ def teams_still_out(race: Race) -> int:
     so a count taken under the race's lock is exact."""
     course = replace(course_of(race), closed=False)
     result = standings.compute_standings(course, team_entries(race))
-    return sum(1 for team in result.teams if team.status == standings.STATUS_RUN)
+    return sum(1 for team in result.teams if team.status is standings.Status.RUN)
