@@ -18,6 +18,7 @@ from django.core.cache import cache
 
 from races.models import Race
 from results.standings.feed import compute_results
+from results.standings.race_results import RaceResults
 
 POLL_SECONDS = 0.02
 
@@ -76,7 +77,7 @@ _recent: dict[int, dict] = {}
 RECENT_RACES = 8
 
 
-def fresh_results(race_id: int) -> dict:
+def fresh_results(race_id: int) -> RaceResults:
     wanted = current_version(race_id)
     entry = _recent.get(race_id)
     if entry is None or entry["version"] < wanted:
