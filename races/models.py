@@ -16,6 +16,7 @@ from django.utils import formats
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from races.course import handoff_points
 from races.signals import standings_changed
 
 
@@ -215,6 +216,11 @@ class Race(models.Model):
     def legs(self) -> list["Leg"]:
         return legs_of(self.course)
 
+    @cached_property
+    def handoff_codes(self) -> frozenset[str]:
+        """The codes of the course's handoff points, the start and the finish included."""
+        return frozenset(s.code for s in handoff_points(self.course))
+
     def bump_standings_version(self) -> None:
         """Mark the cached standings stale; call inside the transaction that changes them.
 
@@ -283,8 +289,7 @@ class Leg:
 
 
 def legs_of(course: list[Station]) -> list[Leg]:
-    # The start and the finish always count as handoff points, whatever the flag says.
-    points = [s for i, s in enumerate(course) if s.handoff or i in (0, len(course) - 1)]
+    points = handoff_points(course)
     return [Leg(number=i, start=a, end=b) for i, (a, b) in enumerate(itertools.pairwise(points), 1)]
 
 

@@ -15,6 +15,7 @@ from zoneinfo import available_timezones
 
 from django.utils.translation import gettext as _
 
+from races.course import counts_as_handoff
 from races.problems import InputProblems, Problem
 
 SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]+$")
@@ -186,8 +187,7 @@ def _stations(check: Checker, raw: object) -> list[dict]:
                 "code": check.text(item.get("code"), f"{where}.code", 20, "R1, FINISH"),
                 "name": check.text(item.get("name"), f"{where}.name", 100),
                 "km": _km(check, item.get("km"), f"{where}.km"),
-                # The start and the finish always count as handoff points.
-                "handoff": handoff is not False or i in (0, len(raw) - 1),
+                "handoff": counts_as_handoff(i, len(raw), handoff is not False),
                 "kuriage_minutes": check.whole(
                     item.get("kuriage_minutes"),
                     f"{where}.kuriage_minutes",

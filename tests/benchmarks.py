@@ -42,6 +42,7 @@ import time
 import uuid
 from collections import Counter
 from contextlib import contextmanager, nullcontext
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -491,9 +492,9 @@ def pdf_bench(folder: Path) -> None:
     race.refresh_from_db()
     results = standings_for_race(race)
     printed = printed_race(race)
-    book_input = {**results, "teams": results["teams"][:PDF_TEAMS]}
+    book_input = replace(results, teams=results.teams[:PDF_TEAMS])
     teams = finished_teams(results)[:PDF_TEAMS]
-    runners = sum(len(t["legs"]) for t in teams)
+    runners = sum(len(t.legs) for t in teams)
     made_at = datetime.now(UTC)
 
     print(f"Printed results of the demo race (fonts loaded once per process: {fonts_seconds:.2f} s)")

@@ -20,12 +20,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from results.standings.engine import (
-    STATUS_DNF,
-    STATUS_DNS,
-    STATUS_DQ,
     Course,
     Split,
     StationSpec,
+    Status,
     TeamEntry,
 )
 
@@ -123,9 +121,9 @@ _STILL_OUT = "out"  # records stop before the finish, no status: RUN while open
 _TWIN = "twin"  # the very same times as another team: an exact tie
 
 _REASONS = {
-    STATUS_DQ: "tasuki not handed over inside the zone",
-    STATUS_DNS: "did not start",
-    STATUS_DNF: "runner withdrew",
+    Status.DQ: "tasuki not handed over inside the zone",
+    Status.DNS: "did not start",
+    Status.DNF: "runner withdrew",
 }
 
 
@@ -298,11 +296,11 @@ def _birth_date(rng: random.Random, age: int) -> date:
 
 def _official_status(kind: str) -> str | None:
     if kind in (_DQ, _DQ_FAST):
-        return STATUS_DQ
+        return Status.DQ
     if kind == _DNS_OFFICIAL:
-        return STATUS_DNS
+        return Status.DNS
     if kind == _DNF_OFFICIAL:
-        return STATUS_DNF
+        return Status.DNF
     return None
 
 

@@ -19,7 +19,7 @@ from playwright.sync_api import Page, expect
 from races.audit import Actor
 from races.models import Race
 from races.services import entries_import, race_import, team_status_set
-from results.timing.race_time import format_duration
+from results.standings.display import format_duration
 from results.timing.services import timing_import
 from tests.chromium import require_chromium, watched_page
 from tests.conftest import EXAMPLES

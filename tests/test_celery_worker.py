@@ -88,8 +88,8 @@ def test_a_burst_of_splits_is_recomputed_a_few_times_not_once_per_split(worker, 
 
     burst_seconds = time.monotonic() - started
     entry = wait_for_cached_version(race)
-    team = next(t for t in entry["results"]["teams"] if t["bib"] == "101")
-    assert team["stations"][0]["cumulative_ms"] == 30 * 60_000 + 10_000  # 07:00:10.000
+    team = entry["results"].team("101")
+    assert team.stations[0].cumulative_ms == 30 * 60_000 + 10_000  # 07:00:10.000
     recomputes = standings_cache.computations(race.pk) - before
     print(f"\n{recomputes} recomputes for 200 splits in {burst_seconds:.1f} s")  # `pytest -s`, for the notes
     # At most one recompute per debounce window the burst lasted (plus the one after the last).

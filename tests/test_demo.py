@@ -103,9 +103,6 @@ class LoadDemoTests(TestCase):
     def setUp(self):
         cache.clear()
 
-    def team_results(self, **match) -> list[dict]:
-        return [t for t in self.results["teams"] if all(t[k] == v for k, v in match.items())]
-
     def test_the_demo_goes_through_the_import_services(self):
         self.assertEqual(
             self.service_calls,
@@ -143,7 +140,7 @@ class LoadDemoTests(TestCase):
         self.assertEqual(problems, [])
 
     def test_the_standings_show_finished_running_and_officially_stopped_teams(self):
-        statuses = Counter(t["status"] for t in self.results["teams"])
+        statuses = Counter(t.status for t in self.results.teams)
         self.assertEqual(set(statuses), {"FIN", "RUN", "DNF", "DNS", "DQ"})
         self.assertEqual((statuses["DNS"], statuses["DQ"]), (2, 1))
         self.assertGreater(statuses["FIN"], 250)
@@ -151,17 +148,18 @@ class LoadDemoTests(TestCase):
         self.assertTrue(dq.status_reason)
 
     def test_slow_teams_get_a_carry_over_start(self):
-        carried = [t["bib"] for t in self.results["teams"] if any(leg["kuriage"] for leg in t["legs"])]
+        carried = [t.bib for t in self.results.teams if any(leg.kuriage for leg in t.legs)]
         self.assertGreater(len(carried), 0)
         self.assertLess(len(carried), 60, "kuriage should be for the slow few, not the field")
 
     def test_a_missed_split_is_bridged_by_the_next_station(self):
         bridged = [
-            t["bib"]
-            for t in self.team_results(status="FIN")
-            if any(
-                here["cumulative_ms"] is None and after["cumulative_ms"] is not None
-                for here, after in zip(t["stations"], t["stations"][1:], strict=False)
+            t.bib
+            for t in self.results.teams
+            if t.status == "FIN"
+            and any(
+                here.cumulative_ms is None and after.cumulative_ms is not None
+                for here, after in zip(t.stations, t.stations[1:], strict=False)
             )
         ]
         self.assertTrue(bridged)

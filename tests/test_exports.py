@@ -9,6 +9,8 @@ import pytest
 from races.models import Race, Team
 from results.publishing.inert_cells import FORMULA_STARTS, InertTableExport, inert_cell
 from results.publishing.tables import StandingsTable
+from results.standings.engine import StationResult, Status
+from results.standings.race_results import RaceResults, RunnerLeg, TeamResults
 from tests.commands import run, write
 from tests.race_payloads import KL_EKIDEN
 
@@ -114,9 +116,21 @@ class TestInertCells:
             assert inert_cell(value) == value
 
     def test_a_table_s_data_formats_stay_exact(self):
-        results = {"race": "x", "stations": ["START", "FINISH"], "teams": []}
+        results = RaceResults(race="x", stations=("START", "FINISH"), teams=())
         table = StandingsTable.for_results(results, legs=1)
-        table.data.data.append({"bib": "1", "name": HYPERLINK, "category": "MX", "status": "RUN"})
+        table.data.data.append(
+            TeamResults(
+                bib="1",
+                name=HYPERLINK,
+                category="MX",
+                status=Status.RUN,
+                total_ms=None,
+                rank=None,
+                category_rank=None,
+                legs=(RunnerLeg(number=1, runner=None, time_ms=None, rank=None, kuriage=False),),
+                stations=(StationResult(station="FINISH", cumulative_ms=None, rank=None),),
+            )
+        )
         assert json.loads(InertTableExport(InertTableExport.JSON, table).export())[0]["Team"] == HYPERLINK
         tsv = InertTableExport(InertTableExport.TSV, table).export()
         assert list(csv.reader(io.StringIO(tsv), delimiter="\t"))[1][2] == "'" + HYPERLINK

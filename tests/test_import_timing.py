@@ -32,7 +32,7 @@ def import_timing(tmp_path, content, name="timing.csv"):
 
 
 def team_result(race, bib):
-    return next(t for t in standings_for_race(race)["teams"] if t["bib"] == bib)
+    return standings_for_race(race).team(bib)
 
 
 class TestReadingTimingFiles:
@@ -52,7 +52,7 @@ class TestReadingTimingFiles:
             "c1",
         )
         assert (stored["103"].source, stored["103"].at.microsecond) == ("import", 500000)
-        assert team_result(race, "101")["stations"][0]["cumulative_ms"] == 30 * 60_000 + 123
+        assert team_result(race, "101").stations[0].cumulative_ms == 30 * 60_000 + 123
 
     def test_the_same_file_twice_adds_nothing(self, race, tmp_path):
         content = HEADER + "101,R1,07:00:00,tablet,\n102,R1,07:01:00,chip,c1\n"
@@ -90,7 +90,7 @@ class TestReadingTimingFiles:
             race=race, bib="103", station="START", time=datetime(2025, 11, 22, 22, 30, tzinfo=UTC)
         )
         assert created and record.at == race.gun
-        assert team_result(race, "102")["stations"][0]["cumulative_ms"] == 0
+        assert team_result(race, "102").stations[0].cumulative_ms == 0
 
     def test_a_later_duplicate_read_changes_no_standing(self, race, tmp_path):
         assert import_timing(tmp_path, HEADER + "101,R1,07:00:00,chip,\n").ok
@@ -226,13 +226,13 @@ class TestCorrections:
     def test_a_voided_split_is_as_if_absent_until_restored(self, race, official):
         early, _ = timing_record_create(race=race, bib="101", station="R1", time="06:45:00", source="chip")
         timing_record_create(race=race, bib="101", station="R1", time="07:00:00", source="tablet")
-        assert team_result(race, "101")["stations"][0]["cumulative_ms"] == 15 * 60_000
+        assert team_result(race, "101").stations[0].cumulative_ms == 15 * 60_000
         timing_record_void(
             record=early, reason="chip read by a spectator at the roadside", actor=Actor.of_user(official)
         )
-        assert team_result(race, "101")["stations"][0]["cumulative_ms"] == 30 * 60_000
+        assert team_result(race, "101").stations[0].cumulative_ms == 30 * 60_000
         timing_record_restore(record=early, reason="video shows the runner", actor=Actor.of_user(official))
-        assert team_result(race, "101")["stations"][0]["cumulative_ms"] == 15 * 60_000
+        assert team_result(race, "101").stations[0].cumulative_ms == 15 * 60_000
         trail = list(AuditEntry.objects.filter(team__bib="101").values_list("action", "reason", "actor"))
         assert trail[:2] == [
             ("timing_restored", "video shows the runner", "alice"),
@@ -249,14 +249,14 @@ class TestCorrections:
 class TestStatusAndClosing:
     def test_status_and_close_are_audited_and_move_the_standings(self, race, tmp_path):
         assert import_timing(tmp_path, HEADER + "101,R1,07:00:00,tablet,\n").ok
-        assert team_result(race, "101")["status"] == "RUN"
+        assert team_result(race, "101").status == "RUN"
         assert run("close_race", "hand").ok
-        assert team_result(race, "101")["status"] == "DNF"
+        assert team_result(race, "101").status == "DNF"
         assert run("close_race", "hand", "--reopen").ok
         assert run("set_team_status", "hand", "101", "DQ", "--reason", "tasuki thrown").ok
-        assert team_result(race, "101")["status"] == "DQ"
+        assert team_result(race, "101").status == "DQ"
         assert run("set_team_status", "hand", "101", "AUTO").ok
-        assert team_result(race, "101")["status"] == "RUN"
+        assert team_result(race, "101").status == "RUN"
         actions = list(AuditEntry.objects.order_by("pk").values_list("action", flat=True))
         assert actions[-4:] == ["race_closed", "race_reopened", "team_status", "team_status"]
 

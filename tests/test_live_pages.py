@@ -27,6 +27,8 @@ from races.problems import InputProblems
 from races.race_file import parse_race_payload
 from races.services import entries_import, race_close, race_import
 from results.publishing.search import fold, team_matches
+from results.standings.engine import Status
+from results.standings.race_results import RunnerLeg, TeamResults
 from results.timing.services import timing_import, timing_record_create
 from tests.test_pages import RACE, bibs_in_order, build_hand_race
 
@@ -72,6 +74,21 @@ def numbered_race(slug: str, teams: int, names: dict[int, str] | None = None) ->
     return race
 
 
+def listed_team(bib: str, name: str, runners: tuple[str, ...] = ()) -> TeamResults:
+    """A team as the results list it, for the search: its bib, its name, its runners."""
+    return TeamResults(
+        bib=bib,
+        name=name,
+        category="MX",
+        status=Status.RUN,
+        total_ms=None,
+        rank=None,
+        category_rank=None,
+        legs=tuple(RunnerLeg(n, runner, None, None, False) for n, runner in enumerate(runners, 1)),
+        stations=(),
+    )
+
+
 class SearchFoldingTest(TestCase):
     """A spectator types a name as a phone keyboard lets them."""
 
@@ -82,13 +99,13 @@ class SearchFoldingTest(TestCase):
         self.assertEqual(fold("Søren"), "soren")
 
     def test_a_part_of_a_japanese_name_finds_the_runner(self):
-        team = {"bib": "7", "name": "Team", "legs": [{"runner": "佐藤 花子"}]}
+        team = listed_team("7", "Team", ("佐藤 花子",))
         self.assertTrue(team_matches(team, "佐藤"))
         self.assertFalse(team_matches(team, "鈴木"))
 
     def test_unicode_forms_compare_equal(self):
         composed, decomposed = "Soderstr\u00f6m", "Soderstro\u0308m"
-        team = {"bib": "1", "name": composed, "legs": []}
+        team = listed_team("1", composed)
         self.assertTrue(team_matches(team, decomposed))
 
 
@@ -104,7 +121,7 @@ class StandingsViewsTest(TestCase):
         return self.client.get(standings_url(), params)
 
     def row(self, response, bib: str):
-        return next(row for row in response.context["table"].paginated_rows if row.record["bib"] == bib)
+        return next(row for row in response.context["table"].paginated_rows if row.record.team.bib == bib)
 
     def test_the_overall_view_shows_place_bib_team_category_time_and_gap(self):
         response = self.get()
@@ -148,7 +165,7 @@ class StandingsViewsTest(TestCase):
         response = self.get(station="R2")
         row = response.context["table"].paginated_rows[2]
         self.assertEqual(
-            (row.record["bib"], row.get_cell_value("at_R2"), row.get_cell_value("at_R2_rank")),
+            (row.record.team.bib, row.get_cell_value("at_R2"), row.get_cell_value("at_R2_rank")),
             ("103", "1:05:00", 3),
         )
         self.assertEqual(row.get_cell_value("gap"), "+15:00")

@@ -79,7 +79,7 @@ def build_hand_race():
 def bibs_in_order(response) -> list[str]:
     """The bib column of the rendered table, top to bottom."""
     table = response.context["table"]
-    return [row.record["bib"] for row in table.paginated_rows]
+    return [row.record.team.bib for row in table.paginated_rows]
 
 
 def places(response, column: str) -> list:
@@ -245,7 +245,7 @@ class TeamPageTest(TestCase):
         response = self.team_page("105")
         self.assertContains(response, "<dd>Disqualified</dd>", html=True)
         self.assertNotContains(response, "cut the course")
-        self.assertEqual(response.context["standing"]["rank"], None)
+        self.assertEqual(response.context["standing"].rank, None)
 
     def test_a_team_still_out_is_on_the_course(self):
         self.assertContains(self.team_page("107"), "On the course")

@@ -24,8 +24,9 @@ from results.publishing.pdf import fonts
 from results.publishing.pdf.book import results_book
 from results.publishing.pdf.certificates import certificates_pdf, finished_teams
 from results.publishing.pdf.printed_race import printed_race
+from results.standings.display import format_duration
+from results.standings.race_results import RaceResults
 from results.standings.selectors import standings_for_race
-from results.timing.race_time import format_duration
 from tests.commands import run
 from tests.conftest import EXAMPLES
 from tests.printing import (
@@ -64,7 +65,7 @@ class PrintTestCase(TestCase):
         self.assertTrue(outcome.ok, outcome.stderr)
         return outcome
 
-    def results(self) -> dict:
+    def results(self) -> RaceResults:
         return standings_for_race(Race.objects.get(pk=self.race.pk))
 
 
@@ -98,9 +99,8 @@ class ResultsBookTest(PrintTestCase):
         self.assertIn("DQ", section)
 
     def test_finish_times_are_rounded_up_to_the_whole_second(self):
-        for team in self.results()["teams"]:
-            if team["status"] == "FIN":
-                self.assertIn(format_duration(team["total_ms"]), self.text, team["bib"])
+        for team in self.results().finishers:
+            self.assertIn(format_duration(team.total_ms), self.text, team.bib)
 
     def test_a_carry_over_start_is_marked_and_explained_in_a_footnote(self):
         # Team 108 was still out on leg 4, sent off at the cutoff at R3; closing made it DNF.
@@ -128,11 +128,11 @@ class ResultsBookTest(PrintTestCase):
         records = self.text[self.text.index("Leg records") :]
         for leg in (1, 2, 3, 4):
             fastest = min(
-                (t["legs"][leg - 1] for t in self.results()["teams"] if t["legs"][leg - 1]["rank"] == 1),
-                key=lambda record: record["time_ms"],
+                (t.legs[leg - 1] for t in self.results().teams if t.legs[leg - 1].rank == 1),
+                key=lambda record: record.time_ms,
             )
-            self.assertIn(fastest["runner"], records)
-            self.assertIn(format_duration(fastest["time_ms"]), records)
+            self.assertIn(fastest.runner, records)
+            self.assertIn(format_duration(fastest.time_ms), records)
 
     def test_the_same_standings_give_the_same_file(self):
         made_at = datetime(2025, 11, 23, 4, 5, tzinfo=UTC)
@@ -173,17 +173,17 @@ class CertificatesTest(PrintTestCase):
         path = self.make("--team", "115", name="team-115.pdf")
         self.assertEqual(pdf_pages(path), 4)
         text = pdf_text(path)
-        team = next(t for t in self.results()["teams"] if t["bib"] == "115")
-        leg = team["legs"][1]
+        team = self.results().team("115")
+        leg = team.legs[1]
         for expected in (
             "Mini Ekiden (worked example)",
             "陈伟明",
             "Firdaus & Friends",
             "bib 115 · Mixed Senior",
             "ran leg 2 (Relay 1 – Relay 2, 5 km) for",
-            format_duration(leg["time_ms"]),
-            f"{leg['rank']} of",
-            format_duration(team["total_ms"]),
+            format_duration(leg.time_ms),
+            f"{leg.rank} of",
+            format_duration(team.total_ms),
             "8 of 20",  # overall place of the 20 finishers
             "2 of 2",  # Mixed Senior: two finished
         ):

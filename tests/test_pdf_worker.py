@@ -172,7 +172,7 @@ def test_a_worker_makes_the_file_and_reports_its_progress_from_0_to_100(workers,
     assert in_job == sorted(in_job) and len(in_job) > 4, in_job  # moving on, never back
     assert in_task and in_task == sorted(in_task), in_task  # the task's own PROGRESS state
     assert stored_files(media, demo_race) == [f"{job.pk}-certificates.pdf"]
-    finished_runners = 4 * sum(t["status"] == "FIN" for t in job_results(demo_race)["teams"])
+    finished_runners = 4 * len(job_results(demo_race).finishers)
     assert pdf_pages(media / job.file.name) == finished_runners
 
 
@@ -197,7 +197,7 @@ def test_a_worker_killed_halfway_leaves_the_job_to_another_and_one_file(workers,
     assert "make_print_file" in (media.parent / "pdf2.log").read_text()
 
 
-def job_results(race: Race) -> dict:
+def job_results(race: Race):
     from results.standings.selectors import standings_for_race
 
     return standings_for_race(race)

@@ -37,7 +37,7 @@ def race(tmp_path):
 
 
 def statuses(race) -> dict[str, str]:
-    return {t["bib"]: t["status"] for t in standings_for_race(race)["teams"]}
+    return {t.bib: t.status for t in standings_for_race(race).teams}
 
 
 def audited(action: str) -> list[dict]:

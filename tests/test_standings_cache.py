@@ -22,8 +22,8 @@ def load_hand_race() -> Race:
     return Race.objects.get(slug="hand")
 
 
-def r1_cumulative(results: dict, bib: str) -> int | None:
-    return next(t for t in results["teams"] if t["bib"] == bib)["stations"][0]["cumulative_ms"]
+def r1_cumulative(results, bib: str) -> int | None:
+    return results.team(bib).stations[0].cumulative_ms
 
 
 @pytest.mark.django_db(transaction=True)

@@ -17,16 +17,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from results.standings.engine import (
-    STATUS_DNF,
-    STATUS_DNS,
-    STATUS_DQ,
-    STATUS_FIN,
-    STATUS_RUN,
     Course,
     LegResult,
     Split,
     StationResult,
     StationSpec,
+    Status,
     TeamEntry,
     TeamStanding,
     compute_standings,
@@ -178,8 +174,8 @@ class TestCarryOverStart:
             [
                 team("101", R1="07:00", R2="07:20", FINISH="07:40"),
                 team("102", R1="07:04", R2="07:24", FINISH="07:44"),
-                team("105", status=STATUS_DQ, R1="06:59", R2="07:10", FINISH="07:30"),
-                team("106", status=STATUS_DNS, R1="06:50"),
+                team("105", status=Status.DQ, R1="06:59", R2="07:10", FINISH="07:30"),
+                team("106", status=Status.DNS, R1="06:50"),
             ],
         )
         assert standings.carry_over_ms["R1"] == clock("07:05")
@@ -191,7 +187,7 @@ class TestCarryOverStart:
             THREE_LEGS,
             [
                 team("101", R1="07:00", R2="07:20", FINISH="07:40"),
-                team("102", status=STATUS_DNF, R1="06:58"),
+                team("102", status=Status.DNF, R1="06:58"),
             ],
         )
         assert standings.carry_over_ms["R1"] == clock("07:03")
@@ -219,7 +215,7 @@ class TestCarryOverStart:
         )
         out = standing_of(standings, "102")
         assert out.legs[2] == LegResult(3, None, None, True)
-        assert out.status == STATUS_RUN
+        assert out.status == Status.RUN
 
     def test_no_carry_over_without_a_cutoff_nor_at_a_checkpoint_or_the_finish(self):
         odd = Course(
@@ -248,7 +244,7 @@ class TestCarryOverStart:
             THREE_LEGS,
             [
                 team("101", R2="07:20", FINISH="07:40"),
-                team("105", status=STATUS_DQ, R1="06:59"),
+                team("105", status=Status.DQ, R1="06:59"),
             ],
         )
         assert standings.carry_over_ms == {"R2": clock("07:30")}
@@ -320,50 +316,50 @@ class TestRecords:
     def test_a_team_whose_only_record_is_voided_did_not_start(self):
         entry = with_splits(team("104"), Split("R1", clock("07:00"), voided=True))
         result = standing_of(compute_standings(THREE_LEGS, [entry]), "104")
-        assert result.status == STATUS_DNS
+        assert result.status == Status.DNS
         assert cumulatives(result) == [None, None, None]
 
     def test_a_record_at_an_unknown_station_is_ignored(self):
         entry = with_splits(team("104"), Split("R9", clock("07:00")))
         result = standing_of(compute_standings(THREE_LEGS, [entry]), "104")
-        assert result.status == STATUS_DNS
+        assert result.status == Status.DNS
 
     def test_a_start_record_times_nothing_but_shows_the_team_started(self):
         entry = with_splits(team("104"), Split("START", clock("06:31")), Split("FINISH", clock("07:40")))
         started = with_splits(team("105"), Split("START", clock("06:31")))
         standings = compute_standings(THREE_LEGS, [entry, started])
         assert standing_of(standings, "104").total_ms == minutes(70)
-        assert standing_of(standings, "105").status == STATUS_RUN
+        assert standing_of(standings, "105").status == Status.RUN
 
 
 class TestStatus:
     def test_a_team_with_a_finish_time_has_finished(self):
         result = compute_standings(THREE_LEGS, [team("101", FINISH="07:40")]).teams[0]
-        assert (result.status, result.rank, result.total_ms) == (STATUS_FIN, 1, minutes(70))
+        assert (result.status, result.rank, result.total_ms) == (Status.FIN, 1, minutes(70))
 
     def test_a_team_still_out_runs_while_open_and_did_not_finish_once_closed(self):
         entries = [team("107", R1="07:02"), team("104")]
         open_race = compute_standings(THREE_LEGS, entries)
         closed = compute_standings(course(relay("R1", 5), relay("R2", 10), closed=True), entries)
-        assert [r.status for r in open_race.teams] == [STATUS_RUN, STATUS_DNS]
-        assert [r.status for r in closed.teams] == [STATUS_DNF, STATUS_DNS]
+        assert [r.status for r in open_race.teams] == [Status.RUN, Status.DNS]
+        assert [r.status for r in closed.teams] == [Status.DNF, Status.DNS]
 
     def test_an_official_status_wins_over_the_derived_one(self):
         standings = compute_standings(
             THREE_LEGS,
             [
                 team("101", R1="07:00", R2="07:20", FINISH="07:40"),
-                team("102", status=STATUS_DNF, R1="07:01", R2="07:21", FINISH="07:41"),
-                team("103", status=STATUS_DNS, R1="07:02", R2="07:22", FINISH="07:42"),
-                team("104", status=STATUS_DQ, R1="06:59", R2="07:19", FINISH="07:39"),
+                team("102", status=Status.DNF, R1="07:01", R2="07:21", FINISH="07:41"),
+                team("103", status=Status.DNS, R1="07:02", R2="07:22", FINISH="07:42"),
+                team("104", status=Status.DQ, R1="06:59", R2="07:19", FINISH="07:39"),
             ],
         )
         gave_up = standing_of(standings, "102")
-        assert (gave_up.status, gave_up.rank, gave_up.category_rank) == (STATUS_DNF, None, None)
+        assert (gave_up.status, gave_up.rank, gave_up.category_rank) == (Status.DNF, None, None)
         # Still in competition for the legs and stations it ran.
         assert [leg.rank for leg in gave_up.legs] == [2, 1, 1]
         assert gave_up.stations[-1] == StationResult("FINISH", minutes(71), 2)
-        for bib, status in (("103", STATUS_DNS), ("104", STATUS_DQ)):
+        for bib, status in (("103", Status.DNS), ("104", Status.DQ)):
             out = standing_of(standings, bib)
             assert out.status == status
             assert out.total_ms is not None
@@ -424,14 +420,14 @@ class TestListingOrder:
         standings = compute_standings(
             course(relay("R1"), checkpoint("CP1"), relay("R2")),
             [
-                team("A7", status=STATUS_DQ, R1="07:00", FINISH="07:30"),
+                team("A7", status=Status.DQ, R1="07:00", FINISH="07:30"),
                 team("100", R1="07:00", CP1="07:10", R2="07:20", FINISH="07:40"),
                 team("99", R1="07:00", CP1="07:10", R2="07:20", FINISH="07:40"),
                 team("12", R1="07:01", CP1="07:11"),
                 team("11", R1="07:01", CP1="07:12"),
                 team("10", R1="07:00"),
                 team("9", R2="07:30"),
-                team("8", status=STATUS_DNS),
+                team("8", status=Status.DNS),
                 team("200"),
                 with_splits(team("300"), Split("START", clock("06:30"))),
             ],

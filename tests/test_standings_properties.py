@@ -11,13 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from results.standings.engine import (
-    STATUS_DNF,
-    STATUS_DNS,
-    STATUS_DQ,
-    STATUS_FIN,
     Course,
     Split,
     StationSpec,
+    Status,
     TeamEntry,
     compute_standings,
 )
@@ -71,7 +68,7 @@ def races(draw, max_teams: int = 8) -> tuple[Course, list[TeamEntry]]:
             key=key,
             bib=bib,
             category=draw(st.sampled_from("AB")),
-            official_status=draw(st.sampled_from([None, None, None, STATUS_DQ, STATUS_DNS, STATUS_DNF])),
+            official_status=draw(st.sampled_from([None, None, None, Status.DQ, Status.DNS, Status.DNF])),
             splits=tuple(draw(st.lists(splits, max_size=3 * len(codes)))),
         )
         for key, bib in enumerate(team_bibs)
@@ -206,11 +203,11 @@ def _replace(teams: list[TeamEntry], index: int, splits: list[Split]) -> list[Te
 def test_places_count_the_teams_strictly_ahead(race):
     course, teams = race
     standings = compute_standings(course, teams)
-    finishers = [r for r in standings.teams if r.status == STATUS_FIN]
+    finishers = [r for r in standings.teams if r.status == Status.FIN]
     for result in finishers:
         assert result.rank == 1 + sum(other.total_ms < result.total_ms for other in finishers)
     # Finishers are listed first, in place order.
-    assert [r.status for r in standings.teams[: len(finishers)]] == [STATUS_FIN] * len(finishers)
+    assert [r.status for r in standings.teams[: len(finishers)]] == [Status.FIN] * len(finishers)
     assert [r.rank for r in finishers] == sorted(r.rank for r in finishers)
 
 
@@ -239,8 +236,8 @@ def test_a_synthetic_race_has_every_case_the_rules_cover():
     assert overrides and overrides[0]["kuriage_minutes"] != race.race["kuriage_minutes"]
 
     statuses = Counter(result.status for result in standings.teams)
-    assert {STATUS_FIN, STATUS_DQ, STATUS_DNS, STATUS_DNF, "RUN"} <= set(statuses)
-    assert {status for _, status, _ in race.statuses} == {STATUS_DQ, STATUS_DNS, STATUS_DNF}
+    assert {Status.FIN, Status.DQ, Status.DNS, Status.DNF, "RUN"} <= set(statuses)
+    assert {status for _, status, _ in race.statuses} == {Status.DQ, Status.DNS, Status.DNF}
     timed = {row["bib"] for row in race.timing}
     aliases = {}
     for row in race.entries:
@@ -249,11 +246,11 @@ def test_a_synthetic_race_has_every_case_the_rules_cover():
     silent = set(aliases.values()) - {aliases[bib] for bib in timed}
     assert silent - {bib for bib, _, _ in race.statuses}, "a team with no record and no status"
 
-    totals = Counter(result.total_ms for result in standings.teams if result.status == STATUS_FIN)
+    totals = Counter(result.total_ms for result in standings.teams if result.status == Status.FIN)
     assert max(totals.values()) >= 2, "an exact tie"
     # A disqualified team is first at R1 but does not set the cutoff there.
     first_at_r1 = min(teams, key=lambda team: effective_times(course, team).get("R1", float("inf")))
-    assert first_at_r1.official_status == STATUS_DQ
+    assert first_at_r1.official_status == Status.DQ
 
     formats = Counter(_time_format(row["time"]) for row in race.timing)
     assert set(formats) == {"local", "local.ms", "offset", "Z"}

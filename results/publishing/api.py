@@ -9,17 +9,19 @@ from ekiden.page_cache import cached_page
 from races.models import Race
 from races.page_state import race_state
 from results.publishing.export_schema import RaceResultsSerializer
+from results.publishing.exports import results_document
 from results.standings.selectors import standings_for_race
 
 
 class RaceResultsView(APIView):
     """The race's standings exactly as `export_results --format json` gives them."""
 
-    # The body is the export document as the selector builds it; the serializer only documents it.
+    # The body is the export document, made from the typed results by the one function that makes
+    # it for the command too; the serializer only documents it.
     @extend_schema(responses={200: RaceResultsSerializer}, summary="Standings as the export JSON")
     def get(self, request, slug: str):
         race = get_object_or_404(Race, slug=slug)
-        return Response(standings_for_race(race))
+        return Response(results_document(standings_for_race(race)))
 
 
 # Phones and scoreboards poll this too: an unchanged poll is a 304 after one small query, and a

@@ -1,22 +1,16 @@
 """The export JSON's shape as DRF serializers, for the OpenAPI schema only.
 
-The results endpoint returns the export document as the selector builds it; these classes
-never serialise anything, they tell API clients what each field is and where it may be null
-(docs/commands.md, export_results). The component names drop the "Serializer".
+The results endpoint returns the export document as results/publishing/exports.py makes it;
+these classes never serialise anything, they tell API clients what each field is and where it
+may be null (docs/commands.md, export_results). The component names drop the "Serializer".
 """
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from results.standings import engine as standings
+from results.standings.engine import Status
 
-STATUSES = [
-    standings.STATUS_FIN,
-    standings.STATUS_RUN,
-    standings.STATUS_DNF,
-    standings.STATUS_DNS,
-    standings.STATUS_DQ,
-]
+STATUSES = [status.value for status in Status]
 
 
 class LegResultSerializer(serializers.Serializer):

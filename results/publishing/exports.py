@@ -1,4 +1,6 @@
-"""The contract's exports of the standings: JSON (milliseconds) and CSV (displayed times).
+"""The contract's exports of the standings: the JSON document (milliseconds) and the CSV
+(displayed times), made from the typed results at the edge, for the results API and the
+`export_results` command.
 
 The CSV is opened in spreadsheets, so its cells are made inert (results/inert_cells.py); the
 JSON carries every name exactly as registered.
@@ -9,12 +11,47 @@ import json
 from races.models import Race
 from results.publishing.inert_cells import InertTableExport
 from results.publishing.tables import StandingsTable
+from results.standings.race_results import RaceResults
 
 
-def results_json(results: dict) -> str:
-    return json.dumps(results, ensure_ascii=False, indent=1) + "\n"
+def results_document(results: RaceResults) -> dict:
+    """The export document (docs/commands.md, export_results JSON): the one place its keys are spelt."""
+    return {
+        "race": results.race,
+        "stations": list(results.stations),
+        "teams": [
+            {
+                "bib": team.bib,
+                "name": team.name,
+                "category": team.category,
+                "status": team.status.value,
+                "total_ms": team.total_ms,
+                "rank": team.rank,
+                "category_rank": team.category_rank,
+                "legs": [
+                    {
+                        "leg": leg.number,
+                        "runner": leg.runner,
+                        "time_ms": leg.time_ms,
+                        "rank": leg.rank,
+                        "kuriage": leg.kuriage,
+                    }
+                    for leg in team.legs
+                ],
+                "stations": [
+                    {"station": s.station, "cumulative_ms": s.cumulative_ms, "rank": s.rank}
+                    for s in team.stations
+                ],
+            }
+            for team in results.teams
+        ],
+    }
 
 
-def results_csv(race: Race, results: dict) -> str:
+def results_json(results: RaceResults) -> str:
+    return json.dumps(results_document(results), ensure_ascii=False, indent=1) + "\n"
+
+
+def results_csv(race: Race, results: RaceResults) -> str:
     table = StandingsTable.for_results(results, legs=len(race.legs))
     return InertTableExport(InertTableExport.CSV, table).export()

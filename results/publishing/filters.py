@@ -1,8 +1,8 @@
 """Which slice of the standings a spectator asked for: a category, a leg, a station, a search.
 
-The standings come from the cache as the export document (a list of team dicts in listing
-order), not as a queryset, so a django-filter FilterSet does not fit: a plain Form parses the
-query string and pure functions pick and order the teams. A bad parameter is ignored with a
+The standings come from the cache as the typed results (teams in listing order), not as a
+queryset, so a django-filter FilterSet does not fit: a plain Form parses the query string and
+pure functions pick and order the teams. A bad parameter is ignored with a
 note for the reader, never an error page: a phone on a roadside keeps old links around.
 """
 
@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from races.models import Race
 from results.publishing.search import team_matches
+from results.standings.race_results import RaceResults, TeamResults
 
 
 class StandingsQueryForm(forms.Form):
@@ -84,7 +85,7 @@ class StandingsSelection:
     """What the page shows: the teams in order, the columns that explain the order, and the
     best times the gaps are measured from (the leaders of the category or the whole race)."""
 
-    teams: list[dict]
+    teams: list[TeamResults]
     columns: tuple[str, ...]
     heading: str
     notes: list[str] = field(default_factory=list)
@@ -110,14 +111,10 @@ class StandingsSelection:
     def has_kuriage(self) -> bool:
         """Whether a listed time includes a carry-over start, so the legend is needed."""
         for team in self.teams:
-            for leg in team["legs"]:
-                if leg["kuriage"] and (self.leg is None or leg["leg"] == self.leg):
+            for leg in team.legs:
+                if leg.kuriage and (self.leg is None or leg.number == self.leg):
                     return True
         return False
-
-    def as_results(self, results: dict) -> dict:
-        """The export document narrowed to these teams, for StandingsTable.for_results."""
-        return {**results, "teams": self.teams}
 
 
 def read_query(form: StandingsQueryForm) -> tuple[dict, list[str]]:
@@ -135,7 +132,7 @@ def read_query(form: StandingsQueryForm) -> tuple[dict, list[str]]:
 
 
 def select_standings(
-    results: dict,
+    results: RaceResults,
     *,
     category: str = "",
     leg: int | None = None,
@@ -144,21 +141,21 @@ def select_standings(
     category_names: dict[str, str] | None = None,
 ) -> StandingsSelection:
     """Narrow the listing to a category and a search, and order it by a leg or a station."""
-    teams = results["teams"]
+    teams = list(results.teams)
     if category:
-        teams = [t for t in teams if t["category"] == category]
+        teams = [t for t in teams if t.category == category]
     scope = teams
     best_ms = best_times(scope)
     if q:
         teams = [t for t in teams if team_matches(t, q)]
     name = (category_names or {}).get(category, category)
     if leg is not None:
-        teams = _by_rank(teams, lambda t: _leg(t, leg)["rank"])
+        teams = _by_rank(teams, lambda t: t.leg(leg).rank)
         # The runner matters here: the leg is one person's run.
         columns = (f"leg{leg}_rank", "bib", "name", f"leg{leg}_runner", f"leg{leg}_time")
         heading = _("Leg %d") % leg
     elif station:
-        teams = _by_rank(teams, lambda t: _station(t, station)["rank"])
+        teams = _by_rank(teams, lambda t: t.at(station).rank)
         columns = (f"at_{station}_rank", "bib", "name", f"at_{station}", "gap")
         heading = _("At %s") % station
     elif category:
@@ -178,29 +175,21 @@ def select_standings(
         station=station,
         q=q,
         best_ms=best_ms,
-        leader_ms=min((t["total_ms"] for t in scope if t["rank"] is not None), default=None),
+        leader_ms=min((t.total_ms for t in scope if t.rank is not None), default=None),
     )
 
 
-def best_times(teams: list[dict]) -> dict[str, int]:
+def best_times(teams: list[TeamResults]) -> dict[str, int]:
     """The leader's cumulative time at each station, among the teams that have a place there."""
     best: dict[str, int] = {}
     for team in teams:
-        for split in team["stations"]:
-            ms = split["cumulative_ms"]
-            if split["rank"] is not None and ms is not None and ms < best.get(split["station"], ms + 1):
-                best[split["station"]] = ms
+        for split in team.stations:
+            ms = split.cumulative_ms
+            if split.rank is not None and ms is not None and ms < best.get(split.station, ms + 1):
+                best[split.station] = ms
     return best
 
 
-def _by_rank(teams: list[dict], rank_of) -> list[dict]:
+def _by_rank(teams: list[TeamResults], rank_of) -> list[TeamResults]:
     """Ranked teams by place, then the unranked in listing order (the sort is stable)."""
     return sorted(teams, key=lambda t: (rank_of(t) is None, rank_of(t) or 0))
-
-
-def _leg(team: dict, number: int) -> dict:
-    return next(leg for leg in team["legs"] if leg["leg"] == number)
-
-
-def _station(team: dict, code: str) -> dict:
-    return next(s for s in team["stations"] if s["station"] == code)

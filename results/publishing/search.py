@@ -10,6 +10,8 @@ little more than asked, never less, which is what a search box on a phone should
 import unicodedata
 from functools import lru_cache
 
+from results.standings.race_results import TeamResults
+
 # Letters that NFKD does not take apart but a reader types without their stroke.
 _PLAIN_LETTERS = str.maketrans({"ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ł": "l", "Ł": "L", "ı": "i"})
 
@@ -22,11 +24,11 @@ def fold(text: str) -> str:
     return " ".join(bare.casefold().split())
 
 
-def team_matches(team: dict, query: str) -> bool:
+def team_matches(team: TeamResults, query: str) -> bool:
     """A bib exactly, or any part of the team's name or of one of its runners' names."""
     needle = fold(query)
     if not needle:
         return True
-    if fold(team["bib"]) == needle or needle in fold(team["name"]):
+    if fold(team.bib) == needle or needle in fold(team.name):
         return True
-    return any(needle in fold(leg["runner"] or "") for leg in team["legs"])
+    return any(needle in fold(leg.runner or "") for leg in team.legs)

@@ -22,18 +22,9 @@ from results.publishing.filters import StandingsQueryForm, read_query, select_st
 from results.publishing.inert_cells import InertExportMixin
 from results.publishing.position_chart import position_chart
 from results.publishing.print_jobs import latest_book
-from results.publishing.tables import (
-    KURIAGE_MARK,
-    STATUS_LABELS,
-    LiveStandingsTable,
-    TeamLegsTable,
-    TeamStationsTable,
-    format_gap,
-    team_leg_rows,
-    team_station_rows,
-)
+from results.publishing.tables import LiveStandingsTable, TeamLegsTable, TeamStationsTable
+from results.standings.display import KURIAGE_MARK, format_duration, format_gap, status_label
 from results.standings.selectors import standings_for_race, team_progress_for
-from results.timing.race_time import format_duration
 
 # A page a phone scrolls comfortably; the DHL-size race has 25,000 teams.
 TEAMS_PER_PAGE = 100
@@ -64,7 +55,7 @@ class StandingsView(InertExportMixin, SingleTableMixin, TemplateView):
         self.race = get_object_or_404(Race, slug=kwargs["slug"])
         self.results = standings_for_race(self.race)
         self.form = StandingsQueryForm(
-            request.GET or None, race=self.race, station_codes=self.results["stations"]
+            request.GET or None, race=self.race, station_codes=self.results.stations
         )
         wanted, self.notes = read_query(self.form)
         self.category_names = dict(self.race.categories.values_list("code", "name"))
@@ -117,7 +108,7 @@ class StandingsView(InertExportMixin, SingleTableMixin, TemplateView):
                 "notes": self.notes,
                 "categories": self.race.categories.all(),
                 "legs": self.race.legs,
-                "stations": self.results["stations"][1:],
+                "stations": self.results.stations[1:],
                 "kuriage_mark": KURIAGE_MARK,
                 "shows_kuriage_mark": table.shows_kuriage_mark(selection),
                 "registration_open": self.race.registration_is_open(timezone.now()),
@@ -125,7 +116,7 @@ class StandingsView(InertExportMixin, SingleTableMixin, TemplateView):
                 "filter_summary": _filter_summary(selection, self.category_names),
                 "page_title": _page_title(self.race, selection, table),
                 "has_out_teams": selection.view in ("overall", "category")
-                and any(row.record["last_station"] for row in table.paginated_rows),
+                and any(row.record.last_station for row in table.paginated_rows),
                 "downloads": [
                     (label, _export_url(self.request, export_format))
                     for export_format, label in (("csv", "CSV"), ("xlsx", "Excel"))
@@ -164,17 +155,17 @@ def team_detail(request, slug: str, bib: str):
         "team": team,
         "progress": progress,
         "standing": standing,
-        "status_label": STATUS_LABELS.get(standing["status"], standing["status"]),
-        "total": format_duration(standing["total_ms"]),
+        "status_label": status_label(standing.status),
+        "total": format_duration(standing.total_ms),
         "latest": latest,
         "leader_gap": format_gap(latest.leader_gap_ms) if latest else "",
         "ahead_gap": format_gap(latest.ahead.gap_ms) if latest and latest.ahead else "",
-        "legs_table": TeamLegsTable(team_leg_rows(progress)),
-        "stations_table": TeamStationsTable(team_station_rows(progress)),
+        "legs_table": TeamLegsTable(progress.legs),
+        "stations_table": TeamStationsTable(progress.stations),
         "chart": position_chart(progress.stations, progress.field_size),
         "kuriage_mark": KURIAGE_MARK,
         # The PDF certificates exist for finished teams once the results are final.
-        "certificates_ready": race.is_closed and standing["status"] == "FIN",
+        "certificates_ready": race.is_closed and standing.finished,
     }
     template = "results/team_live.html" if request.htmx else "results/team.html"
     return render(request, template, context)

@@ -20,6 +20,7 @@ from ekiden.memo import Memo
 from ekiden.versioned_cache import Kept, VersionedCache
 from races.models import Race
 from results.standings.feed import compute_results
+from results.standings.race_results import RaceResults
 
 #: Kept until a newer version replaces them. A 25,000-team race's results are large: the small
 #: version is read first, so a stale entry is never fetched and unpickled.
@@ -64,7 +65,7 @@ def cached_version(race_id: int) -> int | None:
     return STANDINGS.version(race_id)
 
 
-def fresh_results(race_id: int) -> dict:
+def fresh_results(race_id: int) -> RaceResults:
     wanted = current_version(race_id)
     kept = _recent.get(race_id)
     if kept is None or kept.version < wanted:

@@ -12,22 +12,34 @@ from __future__ import annotations
 
 import gc
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
+from enum import StrEnum
 from itertools import repeat
 
-STATUS_FIN = "FIN"
-STATUS_RUN = "RUN"
-STATUS_DNF = "DNF"
-STATUS_DNS = "DNS"
-STATUS_DQ = "DQ"
+
+class Status(StrEnum):
+    """A team's status in the standings (rule 6), spelt as the exports spell it.
+
+    The one list of statuses: the typed results, the pages, the PDFs and the export schema use
+    it. Their labels for people are in results/standings/display.py (translated; this module
+    stays pure).
+    """
+
+    FIN = "FIN"
+    RUN = "RUN"
+    DNF = "DNF"
+    DNS = "DNS"
+    DQ = "DQ"
+
 
 #: What an official may set on a team; it wins over the derived status (rule 6).
-OFFICIAL_STATUSES = frozenset({STATUS_DQ, STATUS_DNS, STATUS_DNF})
+OFFICIAL_STATUSES = frozenset({Status.DQ, Status.DNS, Status.DNF})
 
 #: Out of the competition: such a team neither sets the carry-over time (rule 2)
 #: nor takes a leg or station place (rule 7), though its times are still worked out.
-_OUT_OF_COMPETITION = frozenset({STATUS_DQ, STATUS_DNS})
+_OUT_OF_COMPETITION = frozenset({Status.DQ, Status.DNS})
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +66,8 @@ class TeamEntry:
     key: int
     bib: str
     category: str
-    #: "DQ", "DNS" or "DNF" set by an official, or None for the derived status.
+    #: "DQ", "DNS" or "DNF" set by an official (a Status or its text), or None for the
+    #: derived status.
     official_status: str | None
     splits: tuple[Split, ...]
 
@@ -89,7 +102,7 @@ class TeamStanding:
     key: int
     bib: str
     category: str
-    status: str
+    status: Status
     total_ms: int | None
     rank: int | None
     category_rank: int | None
@@ -109,13 +122,23 @@ class Standings:
 
 def compute_standings(course: Course, teams: Iterable[TeamEntry]) -> Standings:
     """The standings of a race from its course and every team's records."""
-    # A full recompute of a 25,000-team race allocates some 300,000 result objects.
-    # Left on, the cyclic collector would sweep the caller's whole heap several times
-    # over meanwhile, for garbage that cannot arise here: that nearly tripled the run time.
+    with without_cyclic_gc():
+        return _compute(course, list(teams))
+
+
+@contextmanager
+def without_cyclic_gc() -> Iterator[None]:
+    """The cyclic garbage collector paused while many result objects are made.
+
+    A full recompute of a 25,000-team race allocates some 300,000 result objects. Left on, the
+    collector would sweep the caller's whole heap several times over meanwhile, for garbage that
+    cannot arise here: that nearly tripled the run time. The typed results are built (and
+    unpickled) under it too.
+    """
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _compute(course, list(teams))
+        yield
     finally:
         if collecting:
             gc.enable()
@@ -128,8 +151,7 @@ def _compute(course: Course, entries: list[TeamEntry]) -> Standings:
     if len({spec.code for spec in specs}) != len(specs):
         raise ValueError("Station codes on a course must be unique.")
     finish = len(specs) - 1
-    # Legs run between consecutive handoff points; start and finish always are ones.
-    handoff = [spec.handoff or i in (0, finish) for i, spec in enumerate(specs)]
+    handoff = _handoff_points(specs)
 
     # The work goes column by column (one list per station or leg, one slot per
     # team), so that each rule is one short loop over all teams.
@@ -143,17 +165,17 @@ def _compute(course: Course, entries: list[TeamEntry]) -> Standings:
     totals = cumulative_columns[-1]
 
     # Rule 7: places on exact milliseconds; overall and in the category for FIN only.
-    unfinished = [t for t, status in enumerate(statuses) if status != STATUS_FIN]
+    unfinished = [t for t, status in enumerate(statuses) if status != Status.FIN]
     categories = [team.category for team in entries]
     finishers_by_category: dict[str, list[int]] = {}
     for category, total, status in zip(categories, totals, statuses, strict=True):
-        if status == STATUS_FIN:
+        if status == Status.FIN:
             finishers_by_category.setdefault(category, []).append(total)
     category_places = {category: _first_places(times) for category, times in finishers_by_category.items()}
     team_count = len(entries)
     legs_by_team = zip(
         *(
-            _build(
+            build_frozen(
                 LegResult,
                 team_count,
                 leg=repeat(number),
@@ -169,7 +191,7 @@ def _compute(course: Course, entries: list[TeamEntry]) -> Standings:
     )
     stations_by_team = zip(
         *(
-            _build(
+            build_frozen(
                 StationResult,
                 team_count,
                 station=repeat(spec.code),
@@ -180,7 +202,7 @@ def _compute(course: Course, entries: list[TeamEntry]) -> Standings:
         ),
         strict=True,
     )
-    results = _build(
+    results = build_frozen(
         TeamStanding,
         team_count,
         key=[team.key for team in entries],
@@ -190,7 +212,7 @@ def _compute(course: Course, entries: list[TeamEntry]) -> Standings:
         total_ms=totals,
         rank=_placed(totals, unfinished),
         category_rank=[
-            category_places[category][total] if status == STATUS_FIN else None
+            category_places[category][total] if status == Status.FIN else None
             for category, total, status in zip(categories, totals, statuses, strict=True)
         ],
         legs=legs_by_team,
@@ -213,12 +235,22 @@ def carry_over_times(course: Course, teams: Iterable[TeamEntry]) -> dict[str, in
     entries = list(teams)
     specs = course.stations
     finish = len(specs) - 1
-    handoff = [spec.handoff or i in (0, finish) for i, spec in enumerate(specs)]
+    handoff = _handoff_points(specs)
     arrivals, started = _effective_times(specs, entries)
     statuses = _statuses(entries, arrivals[finish], started, course.closed)
     out_of_competition = [t for t, status in enumerate(statuses) if status in _OUT_OF_COMPETITION]
     carry_over = _carry_over_times(specs, handoff, arrivals, out_of_competition)
     return {specs[i].code: k for i, k in carry_over.items()}
+
+
+def _handoff_points(specs: tuple[StationSpec, ...]) -> list[bool]:
+    """Whether each station is a handoff point, where one leg ends and the next starts.
+
+    The start and the finish always are, whatever their spec says: the course's own rule
+    (races.course.handoff_points), read here again because this module imports nothing of the project.
+    """
+    finish = len(specs) - 1
+    return [spec.handoff or i in (0, finish) for i, spec in enumerate(specs)]
 
 
 def _effective_times(
@@ -251,21 +283,23 @@ def _effective_times(
 
 def _statuses(
     entries: list[TeamEntry], finished_at: list[int | None], started: list[bool], closed: bool
-) -> list[str]:
+) -> list[Status]:
     """Rule 6: an official's status wins; otherwise the records tell."""
-    still_out = STATUS_DNF if closed else STATUS_RUN
+    still_out = Status.DNF if closed else Status.RUN
     statuses = []
     for team, finish_time, has_record in zip(entries, finished_at, started, strict=True):
-        status = team.official_status
-        if status is None:
+        official = team.official_status
+        if official is None:
             if finish_time is not None:
-                status = STATUS_FIN
+                status = Status.FIN
             elif has_record:
                 status = still_out
             else:
-                status = STATUS_DNS
-        elif status not in OFFICIAL_STATUSES:
-            raise ValueError(f"Team {team.bib}: unknown official status {status!r}.")
+                status = Status.DNS
+        elif official in OFFICIAL_STATUSES:
+            status = Status(official)
+        else:
+            raise ValueError(f"Team {team.bib}: unknown official status {official!r}.")
         statuses.append(status)
     return statuses
 
@@ -343,7 +377,7 @@ def _legs_and_cumulative_times(
 
 
 def _listing_order(
-    entries: list[TeamEntry], statuses: list[str], cumulative_columns: list[list[int | None]]
+    entries: list[TeamEntry], statuses: list[Status], cumulative_columns: list[list[int | None]]
 ) -> list[int]:
     """Rule 8: finishers by place; then the teams still out (or given up) by the
     furthest station they reached and their time there; then DQ and DNS teams
@@ -351,7 +385,7 @@ def _listing_order(
     totals = cumulative_columns[-1]
     keys = []
     for t, (team, status) in enumerate(zip(entries, statuses, strict=True)):
-        if status == STATUS_FIN:
+        if status == Status.FIN:
             place = (0, 0, totals[t])
         elif status in _OUT_OF_COMPETITION:
             place = (2, 0, 0)
@@ -360,7 +394,7 @@ def _listing_order(
             while reached and cumulative_columns[reached - 1][t] is None:
                 reached -= 1
             place = (1, -reached, cumulative_columns[reached - 1][t] if reached else 0)
-        keys.append((*place, _bib_order(team.bib), team.key))
+        keys.append((*place, natural_bib_order(team.bib), team.key))
     return sorted(range(len(entries)), key=keys.__getitem__)
 
 
@@ -392,19 +426,24 @@ def _first_places(times: list[int]) -> dict[int, int]:
     return dict(zip(reversed(times), range(len(times), 0, -1), strict=True))
 
 
-def _bib_order(bib: str) -> tuple[int, int, str]:
-    """Bibs compare naturally: all-digit bibs by number ("99" before "100"), then the rest."""
+def natural_bib_order(bib: str) -> tuple[int, int, str]:
+    """Bibs compare naturally: all-digit bibs by number ("99" before "100"), then the rest.
+
+    The one bib order: the listing's tie-break here (rule 8), and every page that sorts or
+    lists by bib (through results/standings/display.py).
+    """
     if bib.isascii() and bib.isdigit():
         return (0, int(bib), bib)
     return (1, 0, bib)
 
 
-def _build(cls: type, count: int, **columns: Iterable) -> list:
+def build_frozen(cls: type, count: int, **columns: Iterable) -> list:
     """`count` instances of a frozen, slotted dataclass, given field by field.
 
     The same objects as `cls(...)`, built at C speed: a full recompute of a
     25,000-team race makes some 300,000 of them, and the frozen `__init__` (one
-    `object.__setattr__` per field) took over half of the engine's time.
+    `object.__setattr__` per field) took over half of the engine's time. The typed
+    results (results/standings/race_results.py) are built the same way.
     """
     names = [field.name for field in fields(cls)]
     if sorted(names) != sorted(columns):

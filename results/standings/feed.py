@@ -1,5 +1,5 @@
 """What feeds the standings engine: the race and its reads from the database, handed to the pure
-engine, and its results as the contract's export document."""
+engine, and its standings with the names the database holds, as the typed results."""
 
 from collections import defaultdict
 from dataclasses import replace
@@ -9,20 +9,20 @@ from django.db.models import BigIntegerField, Func
 
 from races.models import Race
 from results.standings import engine as standings
+from results.standings.race_results import RaceResults, race_results_of
 from results.timing.models import TimingRecord
 from results.timing.race_time import epoch_ms
 
 
 def course_of(race: Race) -> standings.Course:
     stations = race.course
-    handoff_codes = {leg.start.code for leg in race.legs} | {leg.end.code for leg in race.legs}
     specs = []
     for station in stations:
         minutes = station.kuriage_minutes if station.kuriage_minutes is not None else race.kuriage_minutes
         specs.append(
             standings.StationSpec(
                 code=station.code,
-                handoff=station.code in handoff_codes,
+                handoff=station.code in race.handoff_codes,
                 cutoff_ms=None if minutes is None else minutes * 60_000,
             )
         )
@@ -64,43 +64,16 @@ def team_entries(race: Race) -> list[standings.TeamEntry]:
     ]
 
 
-def compute_results(race: Race) -> dict:
-    """The export document (docs/commands.md, export_results JSON), computed from the database now."""
+def compute_results(race: Race) -> RaceResults:
+    """The race's typed results, computed from the database now."""
     result = standings.compute_standings(course_of(race), team_entries(race))
     names = dict(race.teams.order_by().values_list("pk", "name"))
     runners: dict[int, dict[int, str]] = defaultdict(dict)
     for team_id, leg, name in race.runners.order_by().values_list("team_id", "leg", "name"):
         runners[team_id][leg] = name
-    return {
-        "race": race.slug,
-        "stations": [s.code for s in race.course],
-        "teams": [
-            {
-                "bib": team.bib,
-                "name": names[team.key],
-                "category": team.category,
-                "status": team.status,
-                "total_ms": team.total_ms,
-                "rank": team.rank,
-                "category_rank": team.category_rank,
-                "legs": [
-                    {
-                        "leg": leg.leg,
-                        "runner": runners[team.key].get(leg.leg),
-                        "time_ms": leg.time_ms,
-                        "rank": leg.rank,
-                        "kuriage": leg.kuriage,
-                    }
-                    for leg in team.legs
-                ],
-                "stations": [
-                    {"station": s.station, "cumulative_ms": s.cumulative_ms, "rank": s.rank}
-                    for s in team.stations
-                ],
-            }
-            for team in result.teams
-        ],
-    }
+    return race_results_of(
+        race.slug, [s.code for s in race.course], result.teams, names=names, runners=runners
+    )
 
 
 def teams_still_out(race: Race) -> int:
@@ -109,4 +82,4 @@ def teams_still_out(race: Race) -> int:
     so a count taken under the race's lock is exact."""
     course = replace(course_of(race), closed=False)
     result = standings.compute_standings(course, team_entries(race))
-    return sum(1 for team in result.teams if team.status == standings.STATUS_RUN)
+    return sum(1 for team in result.teams if team.status is standings.Status.RUN)

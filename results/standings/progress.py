@@ -1,7 +1,7 @@
 """One team's race as its runners' families follow it, read from the cached standings.
 
-Pure functions over the export document (docs/commands.md, export_results JSON) and the course:
-no ORM and no clock. What the standings engine does not give directly is worked out here, once,
+Pure functions over the typed results (results/standings/race_results.py) and the course: no
+ORM and no clock. What the standings engine does not give directly is worked out here, once,
 for the team page: a runner's place in the category on the leg, the pace per kilometre, and the
 gaps to the leader and to the team just ahead at each station.
 """
@@ -9,7 +9,9 @@ gaps to the leader and to the team just ahead at each station.
 from dataclasses import dataclass
 from decimal import Decimal
 
-STATUS_FIN = "FIN"
+from results.standings.display import displayed_gap
+from results.standings.engine import StationResult as EngineStationResult
+from results.standings.race_results import RaceResults, RunnerLeg, TeamResults
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ class StationResult:
 
 @dataclass(frozen=True)
 class TeamProgress:
-    standing: dict
+    standing: TeamResults
     legs: list[LegResult]
     stations: list[StationResult]
 
@@ -83,54 +85,50 @@ class TeamProgress:
 
 
 def team_progress(
-    results: dict, bib: str, course: list[CourseStation], legs: list[CourseLeg]
+    results: RaceResults, bib: str, course: list[CourseStation], legs: list[CourseLeg]
 ) -> TeamProgress | None:
     """The team's legs and stations with places and gaps; None if the results do not have it."""
-    team = next((t for t in results["teams"] if t["bib"] == bib), None)
+    team = results.team(bib)
     if team is None:
         return None
-    category_teams = [t for t in results["teams"] if t["category"] == team["category"]]
+    category_teams = [t for t in results.teams if t.category == team.category]
     course_legs = {leg.number: leg for leg in legs}
     stations = {s.code: s for s in course}
     return TeamProgress(
         standing=team,
-        legs=[_leg_result(leg, course_legs.get(leg["leg"]), category_teams) for leg in team["legs"]],
+        legs=[_leg_result(leg, course_legs.get(leg.number), category_teams) for leg in team.legs],
         stations=[
-            _station_result(i, split, stations.get(split["station"]), results["teams"])
-            for i, split in enumerate(team["stations"])
+            _station_result(i, split, stations.get(split.station), results.teams)
+            for i, split in enumerate(team.stations)
         ],
     )
 
 
-def _leg_result(leg: dict, course: CourseLeg | None, category_teams: list[dict]) -> LegResult:
+def _leg_result(leg: RunnerLeg, course: CourseLeg | None, category_teams: list[TeamResults]) -> LegResult:
     km = course.km if course is not None else None
     return LegResult(
-        leg=leg["leg"],
-        runner=leg["runner"] or "",
+        leg=leg.number,
+        runner=leg.runner or "",
         start=course.start if course else "",
         end=course.end if course else "",
         km=km,
-        time_ms=leg["time_ms"],
-        kuriage=leg["kuriage"],
-        rank=leg["rank"],
+        time_ms=leg.time_ms,
+        kuriage=leg.kuriage,
+        rank=leg.rank,
         category_rank=_category_leg_rank(leg, category_teams),
-        pace_ms_per_km=pace_ms_per_km(leg["time_ms"], km),
+        pace_ms_per_km=pace_ms_per_km(leg.time_ms, km),
     )
 
 
-def _category_leg_rank(leg: dict, category_teams: list[dict]) -> int | None:
+def _category_leg_rank(leg: RunnerLeg, category_teams: list[TeamResults]) -> int | None:
     """The leg place among the category's teams, by the rule of the leg place (rule 7): only
     teams with a leg place count, equal times share the place and the next one is skipped."""
-    if leg["rank"] is None or leg["time_ms"] is None:
+    if leg.rank is None or leg.time_ms is None:
         return None
     faster = 0
     for other in category_teams:
-        theirs = other["legs"][leg["leg"] - 1]
-        if (
-            theirs["rank"] is not None
-            and theirs["time_ms"] is not None
-            and theirs["time_ms"] < leg["time_ms"]
-        ):
+        theirs = other.legs[leg.number - 1]
+        if theirs.rank is not None and theirs.time_ms is not None and theirs.time_ms < leg.time_ms:
             faster += 1
     return faster + 1
 
@@ -142,36 +140,30 @@ def pace_ms_per_km(time_ms: int | None, km: Decimal | None) -> int | None:
 
 
 def _station_result(
-    index: int, split: dict, station: CourseStation | None, teams: list[dict]
+    index: int, split: EngineStationResult, station: CourseStation | None, teams: tuple[TeamResults, ...]
 ) -> StationResult:
-    """`index`: the station's place in every team's list (the export lists them in course order)."""
-    code = split["station"]
-    mine = split["cumulative_ms"]
+    """`index`: the station's place in every team's list (the results list them in course order)."""
+    code = split.station
+    mine = split.cumulative_ms
     placed = []
     for other in teams:
-        theirs = other["stations"][index]
-        if theirs["rank"] is not None and theirs["cumulative_ms"] is not None:
-            placed.append((theirs["cumulative_ms"], other))
+        theirs = other.stations[index]
+        if theirs.rank is not None and theirs.cumulative_ms is not None:
+            placed.append((theirs.cumulative_ms, other))
     leader_gap = ahead = None
-    if split["rank"] is not None and mine is not None and placed:
+    if split.rank is not None and mine is not None and placed:
         leader_gap = displayed_gap(mine, min(ms for ms, _team in placed))
         in_front = [(ms, other) for ms, other in placed if ms < mine]
         if in_front:
             ms, other = max(in_front, key=lambda pair: pair[0])
-            ahead = TeamAhead(other["bib"], other["name"], displayed_gap(mine, ms))
+            ahead = TeamAhead(other.bib, other.name, displayed_gap(mine, ms))
     return StationResult(
         code=code,
         name=station.name if station else code,
         km=station.km if station else None,
         cumulative_ms=mine,
-        rank=split["rank"],
+        rank=split.rank,
         ranked=len(placed),
         leader_gap_ms=leader_gap,
         ahead=ahead,
     )
-
-
-def displayed_gap(time_ms: int, ahead_ms: int) -> int:
-    """The gap between two times as the reader sees them: both rounded up to the second first,
-    so 1:48:41 and 1:50:02 on the page are 1:21 apart, as a reader would subtract them."""
-    return (-(-time_ms // 1000) - -(-ahead_ms // 1000)) * 1000

@@ -78,7 +78,7 @@ def station_roster(race: Race, station: Station) -> dict:
         "race": race.slug,
         "station": station.code,
         "position": station.position,
-        "relay": station.handoff or station.position in (race.course[0].position, race.course[-1].position),
+        "relay": station.code in race.handoff_codes,
         "arriving_leg": arriving.number if arriving else None,
         "leaving_leg": leaving.number if leaving else None,
         "teams": teams,

@@ -12,14 +12,16 @@ from results.standings import anomalies
 from results.standings import engine as standings
 from results.standings import progress as team_progress
 from results.standings.cache import current_version, fresh_results
+from results.standings.display import natural_bib_order
 from results.standings.feed import EpochMs, course_of
+from results.standings.race_results import RaceResults
 from results.timing.models import TimingRecord, UnmatchedRead
 from results.timing.race_time import epoch_ms
 
 logger = logging.getLogger(__name__)
 
 
-def standings_for_race(race: Race) -> dict:
+def standings_for_race(race: Race) -> RaceResults:
     """The race's results as last computed, never older than the last committed change."""
     return fresh_results(race.pk)
 
@@ -97,7 +99,7 @@ def _team_anomalies(race: Race, pace_ms_per_km: int) -> list[anomalies.Anomaly]:
         for pk, bib, status in race.teams.order_by().values_list("pk", "bib", "official_status")
         if pk in reads
     ]
-    teams.sort(key=lambda team: _natural_bib(team[1]))
+    teams.sort(key=lambda team: natural_bib_order(team[1]))
     # K(s) from the standings engine itself: a carried-over runner left at K, not at T.
     carry_over = standings.carry_over_times(
         course_of(race),
@@ -114,11 +116,11 @@ def _team_anomalies(race: Race, pace_ms_per_km: int) -> list[anomalies.Anomaly]:
             for pk, bib, status in teams
         ),
     )
-    handoff_codes = {leg.start.code for leg in race.legs} | {leg.end.code for leg in race.legs}
     course = anomalies.Course(
         gun_ms=epoch_ms(race.gun),
         stations=tuple(
-            anomalies.CourseStation(s.code, round(s.km * 1000), s.code in handoff_codes) for s in stations
+            anomalies.CourseStation(s.code, round(s.km * 1000), s.code in race.handoff_codes)
+            for s in stations
         ),
         carry_over_ms=carry_over,
         min_pace_ms_per_km=pace_ms_per_km,
@@ -130,10 +132,3 @@ def _team_anomalies(race: Race, pace_ms_per_km: int) -> list[anomalies.Anomaly]:
             for pk, bib, _status in teams
         ),
     )
-
-
-def _natural_bib(bib: str) -> tuple[int, int, str]:
-    """Bibs in the order officials look for them: "99" before "100", then the rest."""
-    if bib.isascii() and bib.isdigit():
-        return (0, int(bib), bib)
-    return (1, 0, bib)

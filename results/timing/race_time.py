@@ -1,7 +1,8 @@
-"""Times at the edges: parsing what readers and officials write, showing what runners read.
+"""Times at the edges: parsing what readers and officials write, showing a moment of the race.
 
 Inside, a time is integer milliseconds (epoch ms for a moment, plain ms for a duration); the
-race's time zone is used only here, to read a time of day and to show one.
+race's time zone is used only here, to read a time of day and to show one. Durations as runners
+read them (rounded up to the second) are results/standings/display.py.
 """
 
 import re
@@ -73,12 +74,9 @@ def epoch_ms(moment: datetime) -> int:
     return delta.days * 86_400_000 + delta.seconds * 1000 + delta.microseconds // 1000
 
 
-def format_duration(ms: int | None) -> str:
-    """H:MM:SS with any fraction rounded up: 1:10:00.001 shows as 1:10:01 (road-running practice)."""
-    if ms is None:
-        return ""
-    seconds = -(-ms // 1000)
-    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+def iso_moment(moment: datetime | None) -> str | None:
+    """A moment as ISO 8601 with its offset, for the audit trail's details; None stays None."""
+    return None if moment is None else moment.isoformat()
 
 
 def format_clock(moment: datetime, race) -> str:

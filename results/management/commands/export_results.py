@@ -10,6 +10,7 @@ from results.publishing.exports import results_csv, results_json
 from results.publishing.pdf.book import results_book
 from results.publishing.pdf.fonts import MissingFont
 from results.publishing.pdf.printed_race import printed_race
+from results.standings.race_results import RaceResults
 from results.standings.selectors import standings_for_race
 
 
@@ -41,7 +42,7 @@ class Command(ContractCommand):
         write_output(output, content)
         self.stdout.write(_("wrote %s") % output)
 
-    def book(self, race, results: dict) -> bytes:
+    def book(self, race, results: RaceResults) -> bytes:
         progress = TerminalProgress(self.stdout, _("results book"))
         try:
             book = results_book(printed_race(race), results, made_at=datetime.now(UTC), progress=progress)

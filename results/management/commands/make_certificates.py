@@ -13,6 +13,7 @@ from results.publishing.pdf.certificates import (
 )
 from results.publishing.pdf.fonts import MissingFont
 from results.publishing.pdf.printed_race import printed_race
+from results.standings.race_results import RaceResults
 from results.standings.selectors import standings_for_race
 
 
@@ -64,7 +65,7 @@ class Command(ContractCommand):
             raise InputProblems([str(exc)]) from None
         progress.finish()
         write_output(output, content)
-        pages = len(teams) if team_pages else sum(len(t["legs"]) for t in teams)
+        pages = len(teams) if team_pages else sum(len(t.legs) for t in teams)
         self.stdout.write(
             _("wrote %(file)s: certificates for %(teams)d team(s), %(pages)d page(s).")
             % {"file": output, "teams": len(teams), "pages": pages}
@@ -82,16 +83,16 @@ class Command(ContractCommand):
             )
         return category
 
-    def check_team(self, race: Race, results: dict, bib: str) -> None:
-        standing = next((t for t in results["teams"] if t["bib"] == bib), None)
+    def check_team(self, race: Race, results: RaceResults, bib: str) -> None:
+        standing = results.team(bib)
         if standing is None:
             raise InputProblems(
                 [_("team %(bib)s is not in race %(race)s.") % {"bib": bib, "race": race.slug}]
             )
-        if standing["status"] != "FIN":
+        if not standing.finished:
             raise InputProblems(
                 [
                     _("team %(bib)s has not finished (%(status)s): it gets no certificate.")
-                    % {"bib": bib, "status": standing["status"]}
+                    % {"bib": bib, "status": standing.status}
                 ]
             )

@@ -1,6 +1,6 @@
 """The results book: a cover, a section per category, the overall list and the leg records.
 
-Input is the export document (`standings_for_race`), whose teams are already in the order the
+Input is the typed results (`standings_for_race`), whose teams are already in the order the
 standings rules list them: finishers by place, then the teams still out or out of the race.
 """
 
@@ -47,8 +47,8 @@ from results.publishing.pdf.layout import (
     style,
 )
 from results.publishing.pdf.printed_race import PrintedRace
-from results.publishing.tables import KURIAGE_MARK, UNKNOWN
-from results.timing.race_time import format_duration
+from results.standings.display import KURIAGE_MARK, UNKNOWN, displayed_gap, format_duration, leg_time_label
+from results.standings.race_results import RaceResults, RunnerLeg, TeamResults
 
 MARGIN = 14 * mm
 HEADING = style("heading", 14, bold=True, colour=ACCENT, spaceBefore=12, spaceAfter=6)
@@ -59,14 +59,14 @@ CELL_SIZE = 7.5
 
 
 def results_book(
-    race: PrintedRace, results: dict, *, made_at: datetime, progress: Progress | None = None
+    race: PrintedRace, results: RaceResults, *, made_at: datetime, progress: Progress | None = None
 ) -> bytes:
     """The whole book as PDF bytes; `made_at` (an aware datetime) is printed on every page."""
     fonts.register()
-    teams = results["teams"]
+    teams = list(results.teams)
     story: list[Flowable] = [*_cover(race, teams), NextPageTemplate("landscape"), PageBreak()]
     for code, name in race.categories:
-        in_category = [t for t in teams if t["category"] == code]
+        in_category = [t for t in teams if t.category == code]
         if in_category:
             story += _section(race, _("%(name)s (%(code)s)") % {"name": name, "code": code}, in_category)
     story += _section(race, _("Overall"), teams, overall=True)
@@ -135,8 +135,8 @@ def _decorate_page(canvas, page: int, pages: int, *, race: PrintedRace, made_at:
 # --- the cover ----------------------------------------------------------------------------
 
 
-def _cover(race: PrintedRace, teams: list[dict]) -> list[Flowable]:
-    finishers = [t for t in teams if t["status"] == "FIN"]
+def _cover(race: PrintedRace, teams: list[TeamResults]) -> list[Flowable]:
+    finishers = [t for t in teams if t.finished]
     facts = [
         (_("Date"), date_label(race.date)),
         (_("Distance"), _("%s km") % km_label(race.distance_km)),
@@ -178,18 +178,18 @@ def _legs_table(race: PrintedRace) -> Table:
     return _small_table(rows, [14 * mm, 60 * mm, 60 * mm, 20 * mm])
 
 
-def _categories_table(race: PrintedRace, teams: list[dict]) -> Table:
+def _categories_table(race: PrintedRace, teams: list[TeamResults]) -> Table:
     rows = [_heads(_("Category"), _("Entered"), _("Finished"), _("Winner"), _("Time"))]
     for code, name in race.categories:
-        in_category = [t for t in teams if t["category"] == code]
-        winner = next((t for t in in_category if t["category_rank"] == 1), None)
+        in_category = [t for t in teams if t.category == code]
+        winner = next((t for t in in_category if t.category_rank == 1), None)
         rows.append(
             [
                 TextBox(Span(f"{name} ({code})", 8)),
                 str(len(in_category)),
-                str(sum(t["status"] == "FIN" for t in in_category)),
-                TextBox(Span(winner["name"] if winner else UNKNOWN, 8)),
-                format_duration(winner["total_ms"]) if winner else "",
+                str(sum(t.finished for t in in_category)),
+                TextBox(Span(winner.name if winner else UNKNOWN, 8)),
+                format_duration(winner.total_ms) if winner else "",
             ]
         )
     return _small_table(rows, [50 * mm, 18 * mm, 18 * mm, 70 * mm, 22 * mm])
@@ -211,13 +211,15 @@ def _small_table(rows: list[list], widths: list[float], *, lines: bool = True) -
 # --- the results tables -------------------------------------------------------------------
 
 
-def _section(race: PrintedRace, title: str, teams: list[dict], *, overall: bool = False) -> list[Flowable]:
+def _section(
+    race: PrintedRace, title: str, teams: list[TeamResults], *, overall: bool = False
+) -> list[Flowable]:
     """The section's table, its title repeated on every page; carry-over starts get a footnote."""
     story: list[Flowable] = [CondPageBreak(50 * mm), _results_table(race, title, teams, overall=overall)]
-    if not any(t["status"] == "FIN" for t in teams):
+    if not any(t.finished for t in teams):
         story.append(Paragraph(markup(_("No team has finished here yet.")), BODY))
     notes = []
-    if any(leg["kuriage"] for t in teams for leg in t["legs"]):
+    if any(t.has_kuriage for t in teams):
         notes.append(
             _(
                 "%(mark)s carry-over start (kuriage): the leader was too far ahead, so this "
@@ -237,7 +239,7 @@ def _section(race: PrintedRace, title: str, teams: list[dict], *, overall: bool 
     return story
 
 
-def _results_table(race: PrintedRace, title: str, teams: list[dict], *, overall: bool) -> LongTable:
+def _results_table(race: PrintedRace, title: str, teams: list[TeamResults], *, overall: bool) -> LongTable:
     legs = len(race.legs)
     page_width = landscape(A4)[0] - 2 * MARGIN
     fixed = [11 * mm, 10 * mm, 40 * mm] + ([10 * mm, 10 * mm] if overall else []) + [16 * mm, 16 * mm]
@@ -256,19 +258,19 @@ def _results_table(race: PrintedRace, title: str, teams: list[dict], *, overall:
         ]
     )
 
-    winner = next((t["total_ms"] for t in teams if t["status"] == "FIN"), None)
+    winner = next((t.total_ms for t in teams if t.finished), None)
     for team in teams:
-        finished = team["status"] == "FIN"
-        place = team["rank"] if overall else team["category_rank"]
+        finished = team.finished
+        place = team.rank if overall else team.category_rank
         row = [
-            place_label(place) if finished else team["status"],
-            team["bib"],
-            TextBox(Span(team["name"], CELL_SIZE)),
+            place_label(place) if finished else team.status.value,
+            team.bib,
+            TextBox(Span(team.name, CELL_SIZE)),
         ]
-        row += [_leg_cell(leg) for leg in team["legs"]]
+        row += [_leg_cell(leg) for leg in team.legs]
         if overall:
-            row += [team["category"], place_label(team["category_rank"])]
-        row += [format_duration(team["total_ms"]) if finished else "", _gap(team, winner) if finished else ""]
+            row += [team.category, place_label(team.category_rank)]
+        row += [format_duration(team.total_ms) if finished else "", _gap(team, winner) if finished else ""]
         rows.append(row)
 
     table = LongTable(rows, colWidths=widths, repeatRows=2)
@@ -293,29 +295,25 @@ def _results_table(race: PrintedRace, title: str, teams: list[dict], *, overall:
     return table
 
 
-def _leg_cell(leg: dict) -> TextBox:
+def _leg_cell(leg: RunnerLeg) -> TextBox:
     """Runner on the first line; time, carry-over mark and (small) leg place on the second."""
-    time = format_duration(leg["time_ms"]) or UNKNOWN
-    if leg["kuriage"]:
-        time += f" {KURIAGE_MARK}"
-    second = [Span(time, CELL_SIZE)]
-    if leg["rank"] is not None:
-        second.append(Span(f" ({leg['rank']})", 5.5, colour=MUTED))
-    return TextBox(Span(leg["runner"] or UNKNOWN, CELL_SIZE), second)
+    second = [Span(leg_time_label(leg.time_ms, leg.kuriage) or UNKNOWN, CELL_SIZE)]
+    if leg.rank is not None:
+        second.append(Span(f" ({leg.rank})", 5.5, colour=MUTED))
+    return TextBox(Span(leg.runner or UNKNOWN, CELL_SIZE), second)
 
 
-def _gap(team: dict, winner_ms: int | None) -> str:
+def _gap(team: TeamResults, winner_ms: int | None) -> str:
     """Behind the list's winner in displayed (rounded-up) seconds, so gaps and times agree."""
-    if winner_ms is None or team["total_ms"] == winner_ms:
+    if winner_ms is None or team.total_ms == winner_ms:
         return ""
-    gap_seconds = -(-team["total_ms"] // 1000) - -(-winner_ms // 1000)
-    return "+" + format_duration(gap_seconds * 1000)
+    return "+" + format_duration(displayed_gap(team.total_ms, winner_ms))
 
 
 # --- the leg records ----------------------------------------------------------------------
 
 
-def _leg_records(race: PrintedRace, teams: list[dict]) -> list[Flowable]:
+def _leg_records(race: PrintedRace, teams: list[TeamResults]) -> list[Flowable]:
     heads = [_("Leg"), _("Category"), _("Runner"), _("Team"), _("Bib"), _("Time")]
     rows: list[list] = [
         [TextBox(Span(_("Leg records: the fastest runner of each leg"), 11, bold=True, colour=ACCENT))]
@@ -323,21 +321,20 @@ def _leg_records(race: PrintedRace, teams: list[dict]) -> list[Flowable]:
         [TextBox(Span(h, 6.5, bold=True, colour=MUTED)) for h in heads],
     ]
     groups = [(_("Overall"), teams)] + [
-        (name, [t for t in teams if t["category"] == code]) for code, name in race.categories
+        (name, [t for t in teams if t.category == code]) for code, name in race.categories
     ]
     for leg in race.legs:
         leg_label = _("%(n)d · %(km)s km") % {"n": leg.number, "km": km_label(leg.km)}
         for label, group in groups:
             for team, record in _fastest(group, leg.number):
-                time = format_duration(record["time_ms"])
                 rows.append(
                     [
                         leg_label,
                         TextBox(Span(label, 8)),
-                        TextBox(Span(record["runner"] or UNKNOWN, 8)),
-                        TextBox(Span(team["name"], 8)),
-                        team["bib"],
-                        f"{time} {KURIAGE_MARK}" if record["kuriage"] else time,
+                        TextBox(Span(record.runner or UNKNOWN, 8)),
+                        TextBox(Span(team.name, 8)),
+                        team.bib,
+                        leg_time_label(record.time_ms, record.kuriage),
                     ]
                 )
                 leg_label = ""
@@ -367,15 +364,15 @@ def _leg_records(race: PrintedRace, teams: list[dict]) -> list[Flowable]:
     return [table, Paragraph(markup(note), NOTE)]
 
 
-def _fastest(teams: Iterable[dict], leg_number: int) -> list[tuple[dict, dict]]:
+def _fastest(teams: Iterable[TeamResults], leg_number: int) -> list[tuple[TeamResults, RunnerLeg]]:
     """The team(s) and leg record(s) with the group's best time on this leg; ties share it."""
     timed = [
         (team, leg)
         for team in teams
-        for leg in team["legs"]
-        if leg["leg"] == leg_number and leg["rank"] is not None and leg["time_ms"] is not None
+        for leg in team.legs
+        if leg.number == leg_number and leg.rank is not None and leg.time_ms is not None
     ]
     if not timed:
         return []
-    best = min(leg["time_ms"] for _team, leg in timed)
-    return [(team, leg) for team, leg in timed if leg["time_ms"] == best]
+    best = min(leg.time_ms for _team, leg in timed)
+    return [(team, leg) for team, leg in timed if leg.time_ms == best]

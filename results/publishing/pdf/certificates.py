@@ -1,7 +1,7 @@
 """Certificates: a page per runner of a finished team, or a page per team listing its runners.
 
 A finished team is one with status FIN: only those have a team time and places to print. The
-input is the export document, so a certificate says exactly what the results say.
+input is the typed results, so a certificate says exactly what the results say.
 """
 
 import re
@@ -32,8 +32,8 @@ from results.publishing.pdf.layout import (
     km_label,
 )
 from results.publishing.pdf.printed_race import PrintedRace
-from results.publishing.tables import UNKNOWN
-from results.timing.race_time import format_duration
+from results.standings.display import UNKNOWN, format_duration
+from results.standings.race_results import RaceResults, RunnerLeg, TeamResults
 
 WIDTH, HEIGHT = A4
 BORDER = 12 * mm
@@ -41,14 +41,14 @@ LOGO_BOX = (70 * mm, 28 * mm)  # the most a logo may take: width, height
 SIGNATURE_Y = 42 * mm
 
 
-def finished_teams(results: dict, *, category: str | None = None, bib: str | None = None) -> list[dict]:
+def finished_teams(
+    results: RaceResults, *, category: str | None = None, bib: str | None = None
+) -> list[TeamResults]:
     """The teams that get certificates, in the order of the results."""
     return [
         team
-        for team in results["teams"]
-        if team["status"] == "FIN"
-        and (category is None or team["category"] == category)
-        and (bib is None or team["bib"] == bib)
+        for team in results.finishers
+        if (category is None or team.category == category) and (bib is None or team.bib == bib)
     ]
 
 
@@ -63,8 +63,8 @@ def no_finishers_message(race_name: str, category_name: str | None = None) -> st
 
 def certificates_pdf(
     race: PrintedRace,
-    results: dict,
-    teams: list[dict],
+    results: RaceResults,
+    teams: list[TeamResults],
     *,
     runner_pages: bool = True,
     team_pages: bool = False,
@@ -79,7 +79,7 @@ def certificates_pdf(
         if team_pages:
             story += [*_team_page(race, team, counts), PageBreak()]
         if runner_pages:
-            for leg in team["legs"]:
+            for leg in team.legs:
                 story += [*_runner_page(race, team, leg, counts), PageBreak()]
     if story:
         story.pop()  # no blank page after the last certificate
@@ -91,7 +91,7 @@ def certificates_pdf(
 
 
 def certificates_zip(
-    race: PrintedRace, results: dict, teams: list[dict], *, progress: Progress | None = None
+    race: PrintedRace, results: RaceResults, teams: list[TeamResults], *, progress: Progress | None = None
 ) -> bytes:
     """One PDF per team (its team page, then a page per runner) in a ZIP, named by bib and team."""
     buffer = BytesIO()
@@ -108,10 +108,10 @@ def certificates_zip(
     return buffer.getvalue()
 
 
-def certificate_filename(race: PrintedRace, team: dict) -> str:
+def certificate_filename(race: PrintedRace, team: TeamResults) -> str:
     """`<race>-<bib>-<team>.pdf`; the team's name is kept to letters, digits and dashes of any script."""
-    name = re.sub(r"[^\w]+", "-", team["name"]).strip("-_")[:60]
-    return f"{race.slug}-{team['bib']}-{name}.pdf" if name else f"{race.slug}-{team['bib']}.pdf"
+    name = re.sub(r"[^\w]+", "-", team.name).strip("-_")[:60]
+    return f"{race.slug}-{team.bib}-{name}.pdf" if name else f"{race.slug}-{team.bib}.pdf"
 
 
 @dataclass(frozen=True)
@@ -123,14 +123,12 @@ class _Counts:
     leg_ranked: Counter
 
     @classmethod
-    def of(cls, results: dict) -> "_Counts":
-        finished = [t for t in results["teams"] if t["status"] == "FIN"]
+    def of(cls, results: RaceResults) -> "_Counts":
+        finished = results.finishers
         return cls(
             finishers=len(finished),
-            category_finishers=Counter(t["category"] for t in finished),
-            leg_ranked=Counter(
-                leg["leg"] for t in results["teams"] for leg in t["legs"] if leg["rank"] is not None
-            ),
+            category_finishers=Counter(t.category for t in finished),
+            leg_ranked=Counter(leg.number for t in results.teams for leg in t.legs if leg.rank is not None),
         )
 
 
@@ -225,39 +223,39 @@ def _heading(race: PrintedRace, title: str) -> list[Flowable]:
     ]
 
 
-def _runner_page(race: PrintedRace, team: dict, leg: dict, counts: "_Counts") -> list[Flowable]:
-    course = race.leg(leg["leg"])
+def _runner_page(race: PrintedRace, team: TeamResults, leg: RunnerLeg, counts: "_Counts") -> list[Flowable]:
+    course = race.leg(leg.number)
     if course:
         where = _("ran leg %(n)d (%(start)s – %(end)s, %(km)s km) for") % {
-            "n": leg["leg"],
+            "n": leg.number,
             "start": course.start,
             "end": course.end,
             "km": km_label(course.km),
         }
     else:
-        where = _("ran leg %d for") % leg["leg"]
+        where = _("ran leg %d for") % leg.number
     story = [
         *_heading(race, _("Certificate of finish")),
         _centred(Span(_("This certifies that"), 11, colour=MUTED)),
         Spacer(1, 5 * mm),
-        _centred(Span(leg["runner"] or UNKNOWN, 28, bold=True)),
+        _centred(Span(leg.runner or UNKNOWN, 28, bold=True)),
         Spacer(1, 5 * mm),
         _centred(Span(where, 11, colour=MUTED)),
         Spacer(1, 4 * mm),
-        _centred(Span(team["name"], 18, bold=True)),
+        _centred(Span(team.name, 18, bold=True)),
         Spacer(1, 1 * mm),
         _centred(Span(_team_line(race, team), 10, colour=MUTED)),
         Spacer(1, 20 * mm),
         _Facts(
             [
-                (_("Leg time"), format_duration(leg["time_ms"]) or UNKNOWN),
-                (_("Leg place"), _of(leg["rank"], counts.leg_ranked[leg["leg"]])),
+                (_("Leg time"), format_duration(leg.time_ms) or UNKNOWN),
+                (_("Leg place"), _of(leg.rank, counts.leg_ranked[leg.number])),
             ]
         ),
         Spacer(1, 10 * mm),
         _team_facts(team, counts),
     ]
-    if leg["kuriage"]:
+    if leg.kuriage:
         story += [
             Spacer(1, 10 * mm),
             _centred(
@@ -273,7 +271,7 @@ def _runner_page(race: PrintedRace, team: dict, leg: dict, counts: "_Counts") ->
     return story
 
 
-def _team_page(race: PrintedRace, team: dict, counts: "_Counts") -> list[Flowable]:
+def _team_page(race: PrintedRace, team: TeamResults, counts: "_Counts") -> list[Flowable]:
     heads = [
         (_("Leg"), "left"),
         (_("km"), "left"),
@@ -282,15 +280,15 @@ def _team_page(race: PrintedRace, team: dict, counts: "_Counts") -> list[Flowabl
         (_("Place"), "right"),
     ]
     rows: list[list] = [[TextBox(Span(h, 8, bold=True, colour=MUTED), align=align) for h, align in heads]]
-    for leg in team["legs"]:
-        course = race.leg(leg["leg"])
+    for leg in team.legs:
+        course = race.leg(leg.number)
         rows.append(
             [
-                str(leg["leg"]),
+                str(leg.number),
                 km_label(course.km) if course else "",
-                TextBox(Span(leg["runner"] or UNKNOWN, 11)),
-                format_duration(leg["time_ms"]) or UNKNOWN,
-                _of(leg["rank"], counts.leg_ranked[leg["leg"]]),
+                TextBox(Span(leg.runner or UNKNOWN, 11)),
+                format_duration(leg.time_ms) or UNKNOWN,
+                _of(leg.rank, counts.leg_ranked[leg.number]),
             ]
         )
     runners = Table(rows, colWidths=[12 * mm, 18 * mm, 70 * mm, 24 * mm, 28 * mm])
@@ -309,7 +307,7 @@ def _team_page(race: PrintedRace, team: dict, counts: "_Counts") -> list[Flowabl
     )
     return [
         *_heading(race, _("Team certificate")),
-        _centred(Span(team["name"], 24, bold=True)),
+        _centred(Span(team.name, 24, bold=True)),
         Spacer(1, 2 * mm),
         _centred(Span(_team_line(race, team), 10, colour=MUTED)),
         Spacer(1, 14 * mm),
@@ -319,19 +317,19 @@ def _team_page(race: PrintedRace, team: dict, counts: "_Counts") -> list[Flowabl
     ]
 
 
-def _team_line(race: PrintedRace, team: dict) -> str:
+def _team_line(race: PrintedRace, team: TeamResults) -> str:
     return _("bib %(bib)s · %(category)s") % {
-        "bib": team["bib"],
-        "category": race.category_name(team["category"]),
+        "bib": team.bib,
+        "category": race.category_name(team.category),
     }
 
 
-def _team_facts(team: dict, counts: "_Counts") -> _Facts:
+def _team_facts(team: TeamResults, counts: "_Counts") -> _Facts:
     return _Facts(
         [
-            (_("Team time"), format_duration(team["total_ms"])),
-            (_("Overall place"), _of(team["rank"], counts.finishers)),
-            (_("Category place"), _of(team["category_rank"], counts.category_finishers[team["category"]])),
+            (_("Team time"), format_duration(team.total_ms)),
+            (_("Overall place"), _of(team.rank, counts.finishers)),
+            (_("Category place"), _of(team.category_rank, counts.category_finishers[team.category])),
         ]
     )
 

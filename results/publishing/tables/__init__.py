@@ -1,39 +1,20 @@
 """Tables of the standings (django-tables2): the contract's export, the live page, the team page.
 
-Imported from here as before; each subject has its module.
+Imported from here as before; each subject has its module. Their rows are the typed results
+(results/standings/race_results.py) or the team's progress; how a time, a gap or a status is
+shown is results/standings/display.py.
 """
 
-from results.publishing.tables.export import (
-    KURIAGE_MARK,
-    UNKNOWN,
-    StandingsTable,
-    leg_time_label,
-    standings_rows,
-)
-from results.publishing.tables.live import (
-    STATUS_LABELS,
-    LiveStandingsTable,
-    PlaceColumn,
-    format_gap,
-    format_pace,
-    live_rows,
-)
-from results.publishing.tables.team import TeamLegsTable, TeamStationsTable, team_leg_rows, team_station_rows
+from results.publishing.tables.export import StandingsTable
+from results.publishing.tables.live import LiveRow, LiveStandingsTable, PlaceColumn, live_rows
+from results.publishing.tables.team import TeamLegsTable, TeamStationsTable
 
 __all__ = [
-    "KURIAGE_MARK",
-    "STATUS_LABELS",
-    "UNKNOWN",
+    "LiveRow",
     "LiveStandingsTable",
     "PlaceColumn",
     "StandingsTable",
     "TeamLegsTable",
     "TeamStationsTable",
-    "format_gap",
-    "format_pace",
-    "leg_time_label",
     "live_rows",
-    "standings_rows",
-    "team_leg_rows",
-    "team_station_rows",
 ]

@@ -1,43 +1,53 @@
-"""The standings table of the contract's CSV export: every column, displayed (rounded-up) times."""
+"""The standings table of the contract's CSV export: every column, displayed (rounded-up) times.
+
+Its rows are the typed results' teams; a leg's or a station's columns pick theirs from the team's
+legs and stations.
+"""
+
+from collections.abc import Callable
 
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
-from results.timing.race_time import format_duration
-
-KURIAGE_MARK = "*"
-UNKNOWN = "–"  # no split there (yet), or no place for a team that is out of the ranking
-
-
-def leg_time_label(leg: dict) -> str:
-    """A leg's time as shown; a carry-over start is marked even before the runner arrives."""
-    time = format_duration(leg["time_ms"])
-    return f"{time or UNKNOWN} {KURIAGE_MARK}" if leg["kuriage"] else time
+from results.standings.display import format_duration, leg_time_label
+from results.standings.engine import StationResult
+from results.standings.race_results import RaceResults, RunnerLeg
 
 
-def standings_rows(results: dict) -> list[dict]:
-    """Flatten the export document into table rows with displayed (rounded-up) times."""
-    rows = []
-    for team in results["teams"]:
-        row = {
-            "rank": team["rank"],
-            "bib": team["bib"],
-            "name": team["name"],
-            "category": team["category"],
-            "category_rank": team["category_rank"],
-            "status": team["status"],
-            "total": format_duration(team["total_ms"]),
-        }
-        for leg in team["legs"]:
-            n = leg["leg"]
-            row[f"leg{n}_runner"] = leg["runner"] or ""
-            row[f"leg{n}_time"] = leg_time_label(leg)
-            row[f"leg{n}_rank"] = leg["rank"]
-        for station in team["stations"]:
-            row[f"at_{station['station']}"] = format_duration(station["cumulative_ms"])
-            row[f"at_{station['station']}_rank"] = station["rank"]
-        rows.append(row)
-    return rows
+class DurationColumn(tables.Column):
+    """A time in milliseconds, shown rounded up to the whole second."""
+
+    def render(self, value):
+        return format_duration(value)
+
+
+class PickedColumn(tables.Column):
+    """A cell worked out from one of the team's legs or stations (`accessor`: "legs" or
+    "stations"; `index`: which one; `show`: what of it the cell shows)."""
+
+    def __init__(self, accessor: str, index: int, show: Callable, **kwargs):
+        super().__init__(accessor=accessor, **kwargs)
+        self.index = index
+        self.show = show
+
+    def render(self, value):
+        return self.show(value[self.index])
+
+
+def _runner(leg: RunnerLeg) -> str:
+    return leg.runner or ""
+
+
+def _leg_time(leg: RunnerLeg) -> str:
+    return leg_time_label(leg.time_ms, leg.kuriage)
+
+
+def _time_there(split: StationResult) -> str:
+    return format_duration(split.cumulative_ms)
+
+
+def _place(result: RunnerLeg | StationResult) -> int | str:
+    return "" if result.rank is None else result.rank
 
 
 class StandingsTable(tables.Table):
@@ -47,25 +57,28 @@ class StandingsTable(tables.Table):
     category = tables.Column(verbose_name=_("Category"))
     category_rank = tables.Column(verbose_name=_("Cat. place"), default="")
     status = tables.Column(verbose_name=_("Status"))
-    total = tables.Column(verbose_name=_("Time"), default="")
+    total = DurationColumn(verbose_name=_("Time"), accessor="total_ms", default="")
 
     class Meta:
         orderable = False
         attrs = {"class": "table table-sm table-striped standings"}
 
     @classmethod
-    def for_results(cls, results: dict, legs: int, **kwargs) -> "StandingsTable":
+    def for_results(cls, results: RaceResults, legs: int, **kwargs) -> "StandingsTable":
         """With a runner, time and rank column per leg and a split column per station."""
         extra = []
         for n in range(1, legs + 1):
             extra += [
-                (f"leg{n}_runner", tables.Column(verbose_name=_("Leg %d runner") % n, default="")),
-                (f"leg{n}_time", tables.Column(verbose_name=_("Leg %d") % n, default="")),
-                (f"leg{n}_rank", tables.Column(verbose_name=_("Leg %d place") % n, default="")),
+                (f"leg{n}_runner", PickedColumn("legs", n - 1, _runner, verbose_name=_("Leg %d runner") % n)),
+                (f"leg{n}_time", PickedColumn("legs", n - 1, _leg_time, verbose_name=_("Leg %d") % n)),
+                (f"leg{n}_rank", PickedColumn("legs", n - 1, _place, verbose_name=_("Leg %d place") % n)),
             ]
-        for code in results["stations"][1:]:
+        for i, code in enumerate(results.stations[1:]):
             extra += [
-                (f"at_{code}", tables.Column(verbose_name=code, default="")),
-                (f"at_{code}_rank", tables.Column(verbose_name=_("%s place") % code, default="")),
+                (f"at_{code}", PickedColumn("stations", i, _time_there, verbose_name=code)),
+                (f"at_{code}_rank", PickedColumn("stations", i, _place, verbose_name=_("%s place") % code)),
             ]
-        return cls(standings_rows(results), extra_columns=extra, **kwargs)
+        return cls(list(results.teams), extra_columns=extra, **kwargs)
+
+    def value_status(self, value):
+        return value.value  # the code, as the export spells it

@@ -1,5 +1,7 @@
 """The live standings page's table: one view at a time, sortable, downloadable."""
 
+from dataclasses import dataclass
+from operator import attrgetter
 from urllib.parse import quote
 
 import django_tables2 as tables
@@ -7,42 +9,20 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django_tables2.utils import Accessor
 
-from results.publishing.tables.export import KURIAGE_MARK, standings_rows
-from results.standings.progress import displayed_gap
-from results.timing.race_time import format_duration
-
-STATUS_LABELS = {
-    "FIN": gettext_lazy("Finished"),
-    "RUN": gettext_lazy("On the course"),
-    "DNF": gettext_lazy("Did not finish"),
-    "DNS": gettext_lazy("Did not start"),
-    "DQ": gettext_lazy("Disqualified"),
-}
-
-
-def format_gap(ms: int | None) -> str:
-    """+M:SS under an hour, +H:MM:SS above; nothing for the leader (or a tie with it)."""
-    if not ms or ms <= 0:
-        return ""
-    seconds = -(-ms // 1000)
-    if seconds < 3600:
-        return f"+{seconds // 60}:{seconds % 60:02d}"
-    return "+" + format_duration(ms)
-
-
-def format_pace(ms_per_km: int | None) -> str:
-    """min:ss per km, rounded up to the second like every time shown."""
-    if ms_per_km is None:
-        return ""
-    seconds = -(-ms_per_km // 1000)
-    return f"{seconds // 60}:{seconds % 60:02d}"
-
-
-def _natural(bib: str) -> tuple:
-    return (0, int(bib), bib) if bib.isascii() and bib.isdigit() else (1, 0, bib)
+from results.standings.display import (
+    KURIAGE_MARK,
+    displayed_gap,
+    format_duration,
+    format_gap,
+    leg_time_label,
+    natural_bib_order,
+    status_label,
+)
+from results.standings.engine import StationResult
+from results.standings.race_results import RunnerLeg, TeamResults
 
 
 def _ranked(value) -> tuple:
@@ -51,51 +31,128 @@ def _ranked(value) -> tuple:
     return (value is None, value or 0)
 
 
-def live_rows(selection) -> list[dict]:
-    """One row per listed team: the contract's displayed values, plus what the page adds (the
-    last station of a team still out, the gap to the leader) and the sort keys of its columns."""
-    rows = standings_rows({"teams": selection.teams})
-    for listing, (row, team) in enumerate(zip(rows, selection.teams, strict=True)):
-        reached = [s for s in team["stations"] if s["cumulative_ms"] is not None]
-        last = reached[-1] if reached and team["status"] != "FIN" else None
-        row.update(
-            listing=listing,
-            kuriage=any(leg["kuriage"] for leg in team["legs"]),
-            last_station=last["station"] if last else "",
-            last_station_rank=last["rank"] if last else None,
-            last_station_time=format_duration(last["cumulative_ms"]) if last else "",
-            rank_key=(*_ranked(team["rank"]), listing),
-            category_rank_key=(*_ranked(team["category_rank"]), listing),
-            bib_key=_natural(team["bib"]),
-            name_key=(team["name"].casefold(), listing),
-            total_key=(*_ranked(team["total_ms"]), listing),
-        )
+@dataclass(slots=True, eq=False)
+class LiveRow:
+    """One listed team: its results, what the page adds (the last station of a team still out,
+    the gap), and the sort keys of its columns. The view's leg or station is `leg` or `split`."""
+
+    team: TeamResults
+    #: Its place in the view's listing: what breaks a tie when sorting by a column.
+    listing: int
+    #: A team still out: the furthest station where it has a time.
+    last: StationResult | None
+    gap_ms: int | None
+    leg: RunnerLeg | None = None
+    split: StationResult | None = None
+    #: The row's finished cells (LiveStandingsTable.prepare_rows).
+    cells_html: str = ""
+
+    @property
+    def total(self) -> str:
+        return format_duration(self.team.total_ms)
+
+    @property
+    def gap(self) -> str:
+        return format_gap(self.gap_ms)
+
+    @property
+    def last_station(self) -> str:
+        return self.last.station if self.last else ""
+
+    @property
+    def last_station_rank(self) -> int | None:
+        return self.last.rank if self.last else None
+
+    @property
+    def last_station_time(self) -> str:
+        return format_duration(self.last.cumulative_ms) if self.last else ""
+
+    @property
+    def leg_runner(self) -> str:
+        return self.leg.runner or ""
+
+    @property
+    def leg_time(self) -> str:
+        return leg_time_label(self.leg.time_ms, self.leg.kuriage)
+
+    @property
+    def split_time(self) -> str:
+        return format_duration(self.split.cumulative_ms)
+
+    # The sort keys: unplaced last, then the listing order.
+
+    @property
+    def rank_key(self) -> tuple:
+        return (*_ranked(self.team.rank), self.listing)
+
+    @property
+    def category_rank_key(self) -> tuple:
+        return (*_ranked(self.team.category_rank), self.listing)
+
+    @property
+    def bib_key(self) -> tuple:
+        return natural_bib_order(self.team.bib)
+
+    @property
+    def name_key(self) -> tuple:
+        return (self.team.name.casefold(), self.listing)
+
+    @property
+    def total_key(self) -> tuple:
+        return (*_ranked(self.team.total_ms), self.listing)
+
+    @property
+    def gap_key(self) -> tuple:
+        return (self.gap_ms is None, self.gap_ms or 0, self.listing)
+
+    @property
+    def leg_rank_key(self) -> tuple:
+        return (*_ranked(self.leg.rank), self.listing)
+
+    @property
+    def leg_time_key(self) -> tuple:
+        return (*_ranked(self.leg.time_ms), self.listing)
+
+    @property
+    def leg_runner_key(self) -> tuple:
+        return ((self.leg.runner or "").casefold(), self.listing)
+
+    @property
+    def split_rank_key(self) -> tuple:
+        return (*_ranked(self.split.rank), self.listing)
+
+    @property
+    def split_key(self) -> tuple:
+        return (*_ranked(self.split.cumulative_ms), self.listing)
+
+
+def live_rows(selection) -> list[LiveRow]:
+    """One row per listed team, with the gap the view measures: at its station, to the winner,
+    or for a team still out, at its last station."""
+    rows = []
+    for listing, team in enumerate(selection.teams):
+        reached = [s for s in team.stations if s.cumulative_ms is not None]
+        last = reached[-1] if reached and not team.finished else None
+        split = team.at(selection.station) if selection.station else None
         gap_ms = None
-        if selection.station:
-            split = next(s for s in team["stations"] if s["station"] == selection.station)
+        if split is not None:
             best = selection.best_ms.get(selection.station)
-            if split["rank"] is not None and best is not None:
-                gap_ms = displayed_gap(split["cumulative_ms"], best)
-            row[f"at_{selection.station}_key"] = (*_ranked(split["cumulative_ms"]), listing)
-            row[f"at_{selection.station}_rank_key"] = (*_ranked(split["rank"]), listing)
-        elif team["rank"] is not None and selection.leader_ms is not None:
-            gap_ms = displayed_gap(team["total_ms"], selection.leader_ms)
-        elif last is not None and last["rank"] is not None and last["station"] in selection.best_ms:
-            gap_ms = displayed_gap(last["cumulative_ms"], selection.best_ms[last["station"]])
-        row["gap"] = format_gap(gap_ms)
-        row["gap_key"] = (gap_ms is None, gap_ms or 0, listing)
-        if selection.leg is not None:
-            leg = team["legs"][selection.leg - 1]
-            row[f"leg{selection.leg}_time_key"] = (*_ranked(leg["time_ms"]), listing)
-            row[f"leg{selection.leg}_rank_key"] = (*_ranked(leg["rank"]), listing)
-            row[f"leg{selection.leg}_runner_key"] = ((leg["runner"] or "").casefold(), listing)
+            if split.rank is not None and best is not None:
+                gap_ms = displayed_gap(split.cumulative_ms, best)
+        elif team.rank is not None and selection.leader_ms is not None:
+            gap_ms = displayed_gap(team.total_ms, selection.leader_ms)
+        elif last is not None and last.rank is not None and last.station in selection.best_ms:
+            gap_ms = displayed_gap(last.cumulative_ms, selection.best_ms[last.station])
+        leg = team.leg(selection.leg) if selection.leg is not None else None
+        rows.append(LiveRow(team, listing, last, gap_ms, leg=leg, split=split))
     return rows
 
 
-def _view_column(verbose_name, sort_key: str, css: str, cell_css: str = "") -> tables.Column:
+def _view_column(verbose_name, accessor: str, sort_key: str, css: str, cell_css: str = "") -> tables.Column:
     """A column only the leg or the station view has, sorted by its key in the rows."""
     return tables.Column(
         verbose_name=verbose_name,
+        accessor=accessor,
         default="",
         order_by=(sort_key,),
         attrs={"th": {"class": css}, "td": {"class": cell_css or css}},
@@ -125,16 +182,24 @@ class LiveStandingsTable(tables.Table):
     view add plain columns for what the page shows as marks (status, last station).
     """
 
-    rank = PlaceColumn(verbose_name=_("Place"), order_by=("rank_key",))
-    category_rank = PlaceColumn(verbose_name=_("Cat. place"), order_by=("category_rank_key",))
-    bib = tables.Column(verbose_name=_("Bib"), order_by=("bib_key",), attrs={"td": {"class": "bib"}})
+    rank = PlaceColumn(verbose_name=_("Place"), accessor="team__rank", order_by=("rank_key",))
+    category_rank = PlaceColumn(
+        verbose_name=_("Cat. place"), accessor="team__category_rank", order_by=("category_rank_key",)
+    )
+    bib = tables.Column(
+        verbose_name=_("Bib"), accessor="team__bib", order_by=("bib_key",), attrs={"td": {"class": "bib"}}
+    )
     name = tables.Column(
         verbose_name=_("Team"),
+        accessor="team__name",
         order_by=("name_key",),
         attrs={"th": {"class": "team"}, "td": {"class": "team"}},
     )
     category = tables.Column(
-        verbose_name=_("Cat."), order_by=("category", "category_rank_key"), attrs={"td": {"class": "cat"}}
+        verbose_name=_("Cat."),
+        accessor="team__category",
+        order_by=("team__category", "category_rank_key"),
+        attrs={"td": {"class": "cat"}},
     )
     total = tables.Column(
         verbose_name=_("Time"),
@@ -149,7 +214,7 @@ class LiveStandingsTable(tables.Table):
         attrs={"th": {"class": "time"}, "td": {"class": "time gap"}},
     )
     # In the downloads only: the page shows them as a badge and beside the time.
-    status = tables.Column(verbose_name=_("Status"), visible=False)
+    status = tables.Column(verbose_name=_("Status"), accessor="team__status", visible=False)
     last_station = tables.Column(verbose_name=_("Last station"), visible=False, default="")
     last_station_rank = tables.Column(verbose_name=_("Place there"), visible=False, default="")
     last_station_time = tables.Column(verbose_name=_("Time there"), visible=False, default="")
@@ -176,15 +241,26 @@ class LiveStandingsTable(tables.Table):
         if selection.leg is not None:
             n = selection.leg
             extra = [
-                (f"leg{n}_rank", PlaceColumn(verbose_name=_("Place"), order_by=(f"leg{n}_rank_key",))),
-                (f"leg{n}_runner", _view_column(_("Runner"), f"leg{n}_runner_key", "team", "team runner")),
-                (f"leg{n}_time", _view_column(_("Leg time"), f"leg{n}_time_key", "time")),
+                (
+                    f"leg{n}_rank",
+                    PlaceColumn(verbose_name=_("Place"), accessor="leg__rank", order_by=("leg_rank_key",)),
+                ),
+                (
+                    f"leg{n}_runner",
+                    _view_column(_("Runner"), "leg_runner", "leg_runner_key", "team", "team runner"),
+                ),
+                (f"leg{n}_time", _view_column(_("Leg time"), "leg_time", "leg_time_key", "time")),
             ]
         elif selection.station:
             code = selection.station
             extra = [
-                (f"at_{code}_rank", PlaceColumn(verbose_name=_("Place"), order_by=(f"at_{code}_rank_key",))),
-                (f"at_{code}", _view_column(_("Time"), f"at_{code}_key", "time")),
+                (
+                    f"at_{code}_rank",
+                    PlaceColumn(
+                        verbose_name=_("Place"), accessor="split__rank", order_by=("split_rank_key",)
+                    ),
+                ),
+                (f"at_{code}", _view_column(_("Time"), "split_time", "split_key", "time")),
             ]
         table = cls(
             live_rows(selection),
@@ -209,10 +285,10 @@ class LiveStandingsTable(tables.Table):
         """Whether a row on this page carries the carry-over mark, so the legend explains it."""
         rows = [row.record for row in self.paginated_rows]
         if selection.leg is not None:
-            return any(KURIAGE_MARK in record[f"leg{selection.leg}_time"] for record in rows)
+            return any(record.leg.kuriage for record in rows)
         if selection.station:
             return False
-        return any(record["kuriage"] and record["total"] for record in rows)
+        return any(record.team.has_kuriage and record.total for record in rows)
 
     def prepare_rows(self) -> None:
         """Each row of the current page as its finished `<td>` cells, for the template.
@@ -225,18 +301,19 @@ class LiveStandingsTable(tables.Table):
         for column in self.columns:  # the visible ones, in order
             render = getattr(self, f"render_{column.name}", None)
             css = column.attrs.get("td", {}).get("class", "")
-            columns.append((column.name, render, format_html(' class="{}"', css) if css else ""))
+            value_of = attrgetter(".".join(Accessor(column.accessor).bits))
+            columns.append((value_of, render, format_html(' class="{}"', css) if css else ""))
         for row in self.paginated_rows:
             record = row.record
             cells = []
-            for name, render, css in columns:
-                value = record.get(name)
+            for value_of, render, css in columns:
+                value = value_of(record)
                 if render is not None:
                     content = render(value=value, record=record)
                 else:
                     content = "" if value is None else value
                 cells.append(format_html("<td{}>{}</td>", css, content))
-            record["cells_html"] = mark_safe("".join(cells))  # each part escaped by format_html
+            record.cells_html = mark_safe("".join(cells))  # each part escaped by format_html
 
     def put_unplaced_last(self) -> None:
         """After sorting by a place or a time, the teams without one go last whichever the
@@ -249,8 +326,10 @@ class LiveStandingsTable(tables.Table):
         key = self.columns[name].order_by[0].bare
         rows = self.data.data
 
+        sort_key = Accessor(key)
+
         def unplaced(row) -> bool:
-            value = row.get(key)
+            value = sort_key.resolve(row)
             return isinstance(value, tuple) and value[:1] == (True,)
 
         self.data.data = [row for row in rows if not unplaced(row)] + [row for row in rows if unplaced(row)]
@@ -258,26 +337,30 @@ class LiveStandingsTable(tables.Table):
     def value_rank(self, value):
         return value
 
+    def value_status(self, value):
+        return value.value  # the code, as the exports spell it
+
     def render_rank(self, value, record):
-        if value is not None or record["last_station_rank"] is None:
+        if value is not None or record.last_station_rank is None:
             return "" if value is None else value
         # Still out: its place at the last station, told apart from a final place.
         return format_html(
             '<span class="at-station" title="{}">{}</span>',
-            _("place at %s") % record["last_station"],
-            record["last_station_rank"],
+            _("place at %s") % record.last_station,
+            record.last_station_rank,
         )
 
     def render_name(self, value, record):
-        link = format_html('<a href="{}">{}</a>', self.team_url(record["bib"]), value)
-        if record["status"] == "FIN":
+        team = record.team
+        link = format_html('<a href="{}">{}</a>', self.team_url(team.bib), value)
+        if team.finished:
             return link
         # The badge first: a long name is cut at the cell's end, the status never is.
         return format_html(
             '<abbr class="badge badge-{}" title="{}">{}</abbr> {}',
-            record["status"].lower(),
-            STATUS_LABELS.get(record["status"], record["status"]),
-            record["status"],
+            team.status.lower(),
+            status_label(team.status),
+            team.status,
             link,
         )
 
@@ -285,25 +368,27 @@ class LiveStandingsTable(tables.Table):
         return value
 
     def render_category(self, value, record):
-        if record["category_rank"] is None:
+        if record.team.category_rank is None:
             return value
-        return format_html('{} <span class="cat-place">{}</span>', value, record["category_rank"])
+        return format_html('{} <span class="cat-place">{}</span>', value, record.team.category_rank)
 
     def value_category(self, value):
         return value
 
     def render_total(self, value, record):
         mark = (
-            format_html(' <span class="mark">{}</span>', KURIAGE_MARK) if record["kuriage"] and value else ""
+            format_html(' <span class="mark">{}</span>', KURIAGE_MARK)
+            if record.team.has_kuriage and value
+            else ""
         )
         if value:
             return format_html("{}{}", value, mark)
-        if record["last_station"]:
+        if record.last_station:
             return format_html(
                 '<span class="where"><span class="visually-hidden">{} </span>{}</span> {}',
                 _("at"),
-                record["last_station"],
-                record["last_station_time"],
+                record.last_station,
+                record.last_station_time,
             )
         return ""
 

@@ -1,12 +1,17 @@
-"""The team page's tables: each runner's leg, and the team at each station."""
+"""The team page's tables: each runner's leg, and the team at each station.
+
+Their rows are the team's progress (results/standings/progress.py): LegResult and StationResult.
+"""
 
 import django_tables2 as tables
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy
 
-from results.publishing.tables.export import UNKNOWN, leg_time_label
-from results.publishing.tables.live import format_gap, format_pace
-from results.timing.race_time import format_duration
+from results.standings.display import UNKNOWN, format_duration, format_gap, format_pace, leg_time_label
+
+
+def _km(km) -> str:
+    return f"{km.normalize():f} km"
 
 
 class TeamLegsTable(tables.Table):
@@ -14,13 +19,15 @@ class TeamLegsTable(tables.Table):
     runner = tables.Column(verbose_name=gettext_lazy("Runner"), default="", attrs={"td": {"class": "name"}})
     time = tables.Column(
         verbose_name=gettext_lazy("Time"),
-        default=UNKNOWN,
+        accessor="time_ms",
+        empty_values=(),  # a carry-over start is marked even before the runner arrives
         attrs={"th": {"class": "time"}, "td": {"class": "time"}},
     )
     rank = tables.Column(verbose_name=gettext_lazy("Place"), default=UNKNOWN)
     category_rank = tables.Column(verbose_name=gettext_lazy("Cat. place"), default=UNKNOWN)
     pace = tables.Column(
         verbose_name=gettext_lazy("Pace /km"),
+        accessor="pace_ms_per_km",
         default=UNKNOWN,
         attrs={"th": {"class": "time"}, "td": {"class": "time"}},
     )
@@ -31,29 +38,41 @@ class TeamLegsTable(tables.Table):
         template_name = "results/standings_table.html"
 
     def render_runner(self, value, record):
-        if not record["course"]:
+        if record.km is None:
             return value
-        return format_html('{}<br><span class="course">{}</span>', value, record["course"])
+        course = f"{record.start}–{record.end} · {_km(record.km)}"
+        return format_html('{}<br><span class="course">{}</span>', value, course)
 
     def value_runner(self, value):
         return value
 
+    def render_time(self, record):
+        return leg_time_label(record.time_ms, record.kuriage) or UNKNOWN
+
+    def render_pace(self, value):
+        return format_pace(value)
+
 
 class TeamStationsTable(tables.Table):
-    station = tables.Column(verbose_name=gettext_lazy("Station"), attrs={"td": {"class": "name"}})
+    station = tables.Column(
+        verbose_name=gettext_lazy("Station"), accessor="name", attrs={"td": {"class": "name"}}
+    )
     cumulative = tables.Column(
         verbose_name=gettext_lazy("Time"),
+        accessor="cumulative_ms",
         default=UNKNOWN,
         attrs={"th": {"class": "time"}, "td": {"class": "time"}},
     )
     rank = tables.Column(verbose_name=gettext_lazy("Place"), default=UNKNOWN)
     leader_gap = tables.Column(
         verbose_name=gettext_lazy("To the leader"),
+        accessor="leader_gap_ms",
         default="",
         attrs={"th": {"class": "time"}, "td": {"class": "time"}},
     )
     ahead_gap = tables.Column(
         verbose_name=gettext_lazy("To the team ahead"),
+        accessor="ahead",
         default="",
         attrs={"th": {"class": "time"}, "td": {"class": "time"}},
     )
@@ -64,40 +83,17 @@ class TeamStationsTable(tables.Table):
         template_name = "results/standings_table.html"
 
     def render_station(self, value, record):
-        return format_html('{}<br><span class="course">{}</span>', value, record["where"])
+        where = f"{record.code} · {_km(record.km)}" if record.km is not None else record.code
+        return format_html('{}<br><span class="course">{}</span>', value, where)
 
     def value_station(self, value):
         return value
 
+    def render_cumulative(self, value):
+        return format_duration(value)
 
-def _km(km) -> str:
-    return f"{km.normalize():f} km"
+    def render_leader_gap(self, value):
+        return format_gap(value)
 
-
-def team_leg_rows(progress) -> list[dict]:
-    return [
-        {
-            "leg": leg.leg,
-            "course": f"{leg.start}–{leg.end} · {_km(leg.km)}" if leg.km is not None else "",
-            "runner": leg.runner,
-            "time": leg_time_label({"time_ms": leg.time_ms, "kuriage": leg.kuriage}),
-            "rank": leg.rank,
-            "category_rank": leg.category_rank,
-            "pace": format_pace(leg.pace_ms_per_km),
-        }
-        for leg in progress.legs
-    ]
-
-
-def team_station_rows(progress) -> list[dict]:
-    return [
-        {
-            "station": station.name,
-            "where": f"{station.code} · {_km(station.km)}" if station.km is not None else station.code,
-            "cumulative": format_duration(station.cumulative_ms),
-            "rank": station.rank,
-            "leader_gap": format_gap(station.leader_gap_ms),
-            "ahead_gap": format_gap(station.ahead.gap_ms) if station.ahead else "",
-        }
-        for station in progress.stations
-    ]
+    def render_ahead_gap(self, value):
+        return format_gap(value.gap_ms)

@@ -1,0 +1,86 @@
+"""How results are shown to people, written once for the pages, tables, PDFs and officials' pages.
+
+Rule 9 (docs/commands.md, "Standings rules"): times are shown as H:MM:SS with any fraction
+rounded up to the whole second, as road running does; the exports keep milliseconds. Gaps and
+paces are worked out from the times as shown, so a reader's own subtraction agrees with the page.
+Also here: the marks the results print, the statuses' labels and the order of bibs.
+"""
+
+from django.utils.translation import gettext_lazy
+
+from races.models import OfficialStatus
+from results.standings.engine import Status, natural_bib_order
+
+__all__ = [
+    "KURIAGE_MARK",
+    "STATUS_LABELS",
+    "UNKNOWN",
+    "displayed_gap",
+    "format_duration",
+    "format_gap",
+    "format_pace",
+    "leg_time_label",
+    "natural_bib_order",
+    "status_label",
+    "whole_seconds",
+]
+
+#: Beside a time that includes a carry-over start (kuriage).
+KURIAGE_MARK = "*"
+#: No split there (yet), or no place for a team that is out of the ranking.
+UNKNOWN = "–"
+
+#: What each status means, for people. An official's statuses are labelled where officials set
+#: them (races.models.OfficialStatus); the two the records alone give are labelled here.
+STATUS_LABELS = {
+    Status.FIN: gettext_lazy("Finished"),
+    Status.RUN: gettext_lazy("On the course"),
+    **{Status(choice.value): choice.label for choice in OfficialStatus if choice.value},
+}
+
+
+def status_label(status: str) -> str:
+    return STATUS_LABELS.get(status, status)
+
+
+def whole_seconds(ms: int) -> int:
+    """A duration in whole seconds, any fraction rounded up: 1:10:00.001 is 1:10:01."""
+    return -(-ms // 1000)
+
+
+def format_duration(ms: int | None) -> str:
+    """H:MM:SS, rounded up to the whole second; nothing for an unknown time."""
+    if ms is None:
+        return ""
+    seconds = whole_seconds(ms)
+    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+def displayed_gap(time_ms: int, ahead_ms: int) -> int:
+    """The gap between two times as the reader sees them: both rounded up to the second first,
+    so 1:48:41 and 1:50:02 on the page are 1:21 apart, as a reader would subtract them."""
+    return (whole_seconds(time_ms) - whole_seconds(ahead_ms)) * 1000
+
+
+def format_gap(ms: int | None) -> str:
+    """+M:SS under an hour, +H:MM:SS above; nothing for the leader (or a tie with it)."""
+    if not ms or ms <= 0:
+        return ""
+    seconds = whole_seconds(ms)
+    if seconds < 3600:
+        return f"+{seconds // 60}:{seconds % 60:02d}"
+    return "+" + format_duration(ms)
+
+
+def format_pace(ms_per_km: int | None) -> str:
+    """min:ss per km, rounded up to the second like every time shown."""
+    if ms_per_km is None:
+        return ""
+    seconds = whole_seconds(ms_per_km)
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def leg_time_label(time_ms: int | None, kuriage: bool) -> str:
+    """A leg's time as shown; a carry-over start is marked even before the runner arrives."""
+    time = format_duration(time_ms)
+    return f"{time or UNKNOWN} {KURIAGE_MARK}" if kuriage else time
