@@ -1,6 +1,6 @@
 """The contract's exports of the standings: JSON (milliseconds) and CSV (displayed times).
 
-The CSV is opened in spreadsheets, so its cells are made inert (results/inert_cells.py); the
+The CSV is opened in spreadsheets, so its cells are made inert (results/publishing/inert_cells.py); the
 JSON carries every name exactly as registered.
 """
 

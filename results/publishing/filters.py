@@ -106,19 +106,6 @@ class StandingsSelection:
             return "station"
         return "category" if self.category else "overall"
 
-    @property
-    def has_kuriage(self) -> bool:
-        """Whether a listed time includes a carry-over start, so the legend is needed."""
-        for team in self.teams:
-            for leg in team["legs"]:
-                if leg["kuriage"] and (self.leg is None or leg["leg"] == self.leg):
-                    return True
-        return False
-
-    def as_results(self, results: dict) -> dict:
-        """The export document narrowed to these teams, for StandingsTable.for_results."""
-        return {**results, "teams": self.teams}
-
 
 def read_query(form: StandingsQueryForm) -> tuple[dict, list[str]]:
     """The parameters that made sense, and a note for each one that did not."""
