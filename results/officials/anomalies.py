@@ -26,7 +26,7 @@ from races.access import works_results_desk
 from races.models import Race
 from races.problems import InputProblems
 from results.officials.guards import race_page_required
-from results.officials.paging import paginate_table
+from results.publishing.paging import paginate_table
 from results.standings.anomalies import READS_APART_MS, Anomaly, Kind
 from results.standings.selectors import anomalies_for_race, min_pace_ms_per_km, unmatched_reads_resolved
 from results.timing.models import UnmatchedRead

@@ -19,7 +19,7 @@ from django_tables2.views import SingleTableMixin
 from races.access import works_results_desk
 from races.models import AuditEntry, Race
 from results.officials.guards import race_page_required
-from results.officials.paging import paginate_table
+from results.publishing.paging import paginate_table
 from results.timing.race_time import format_clock, format_moment
 
 ENTRIES_PER_PAGE = 50
