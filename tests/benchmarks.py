@@ -75,7 +75,7 @@ os.environ.update(
     DATABASE_URL=f"{PG}/{DB_NAME}",
     REDIS_URL=REDIS,
     CELERY_TASK_ALWAYS_EAGER="0",
-    CACHE_KEY_PREFIX=f"tasuki-bench-{RUN_ID}",
+    TASUKI_CACHE_KEY_PREFIX=f"tasuki-bench-{RUN_ID}",
     CELERY_TASK_DEFAULT_QUEUE=f"tasuki-bench-{RUN_ID}",
 )
 sys.path.insert(0, str(ROOT))

@@ -81,7 +81,7 @@ def workers(transactional_db, broker, media, tmp_path):
             "CELERY_TASK_ALWAYS_EAGER": "0",
             "CELERY_TASK_DEFAULT_QUEUE": QUEUE,
             "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
-            "CACHE_KEY_PREFIX": f"tasuki-pdf-test-{os.getpid()}",
+            "TASUKI_CACHE_KEY_PREFIX": f"tasuki-pdf-test-{os.getpid()}",
             "MEDIA_ROOT": str(media),
         }
         hostname = f"{name}-{os.getpid()}@tasuki-test"

@@ -101,7 +101,7 @@ def refresh(race_id: int, wanted: int | None = None) -> dict:
     if wanted is None:
         wanted = current_version(race_id)
     token = uuid.uuid4().hex
-    wait = settings.STANDINGS_RECOMPUTE_WAIT_SECONDS
+    wait = settings.TASUKI_STANDINGS_RECOMPUTE_WAIT_SECONDS
     while True:
         if cache.add(lock_key(race_id), token, timeout=wait):
             try:

@@ -35,4 +35,4 @@ def schedule_refresh(race_id: int) -> None:
         return
     # The first change of a burst enqueues the task; the others find it pending and ride along.
     if cache.add(pending_key(race_id), 1, timeout=60):
-        refresh_standings.apply_async(args=(race_id,), countdown=settings.STANDINGS_DEBOUNCE_SECONDS)
+        refresh_standings.apply_async(args=(race_id,), countdown=settings.TASUKI_STANDINGS_DEBOUNCE_SECONDS)
