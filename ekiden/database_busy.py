@@ -1,6 +1,6 @@
 """A database busy with another writer: wait a bounded time, then say so in one line.
 
-SQLite lets one writer in at a time; a second one waits DATABASE_BUSY_TIMEOUT seconds for the
+SQLite lets one writer in at a time; a second one waits TASUKI_DATABASE_BUSY_TIMEOUT seconds for the
 lock (ekiden/settings.py). PostgreSQL waits as long for a locked row or table (lock_timeout).
 Then the write fails with OperationalError and its transaction is rolled back, so the person
 can be told that nothing was changed, instead of being shown a traceback or a 500 page.

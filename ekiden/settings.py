@@ -3,8 +3,14 @@
 With nothing set you get the embedded mode: an SQLite file, Celery tasks run eagerly
 in-process and a local-memory cache, so `make run` needs no services. `DATABASE_URL` and
 `REDIS_URL` switch to PostgreSQL, the Redis cache and a real Celery broker.
+
+The project's own settings and environment variables are named `TASUKI_...`; the ecosystem's
+keep their usual names (DATABASE_URL, REDIS_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS, Django's
+own setting names, CELERY_...). Importing this module reads; it creates no file or folder.
 """
 
+import logging
+import os
 from pathlib import Path
 
 import environ
@@ -13,6 +19,34 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
+
+#: Environment names of earlier versions, by their new name: still read, with a warning.
+RENAMED_ENVIRONMENT = {
+    "TASUKI_DATABASE_BUSY_TIMEOUT": "DATABASE_BUSY_TIMEOUT",
+    "TASUKI_DEVICE_READS_MAX_AHEAD_SECONDS": "DEVICE_READS_MAX_AHEAD_SECONDS",
+    "TASUKI_STANDINGS_DEBOUNCE_SECONDS": "STANDINGS_DEBOUNCE_SECONDS",
+    "TASUKI_CACHE_KEY_PREFIX": "CACHE_KEY_PREFIX",
+    "TASUKI_LOG_LEVEL": "LOG_LEVEL",
+}
+
+
+def environment_name(name: str) -> str:
+    """The variable to read for `name`: its old name when only that is set, said at start-up.
+
+    Logged, not a DeprecationWarning: Python hides those outside __main__, and the one who
+    must rename the variable is whoever runs the site.
+    """
+    old = RENAMED_ENVIRONMENT[name]
+    if old not in os.environ:
+        return name
+    if name in os.environ:
+        logging.getLogger(__name__).warning("%s is ignored: %s is set and wins. Remove %s.", old, name, old)
+        return name
+    logging.getLogger(__name__).warning(
+        "%s is deprecated: rename it %s (read from %s for now).", old, name, old
+    )
+    return old
+
 
 DEBUG = env.bool("DEBUG", default=True)
 
@@ -80,33 +114,35 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "ekiden.wsgi.application"
 
-VAR_DIR = Path(env.str("TASUKI_VAR_DIR", default=str(BASE_DIR / "var")))
+# The embedded mode's files: the SQLite database and the uploads. The folder is made when the
+# site starts with its database in it (ekiden/embedded.py), not when settings are read.
+TASUKI_VAR_DIR = Path(env.str("TASUKI_VAR_DIR", default=str(BASE_DIR / "var")))
 
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'tasuki.sqlite3'}"),
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{TASUKI_VAR_DIR / 'tasuki.sqlite3'}"),
 }
 # Race day writes come from several tablets and imports at once: a write waits this many
 # seconds for another writer's lock, then fails with "the database is busy" and changes nothing.
-DATABASE_BUSY_TIMEOUT = env.float("DATABASE_BUSY_TIMEOUT", default=20.0)
-if DATABASE_BUSY_TIMEOUT < 0:
-    raise ImproperlyConfigured("DATABASE_BUSY_TIMEOUT must be a number of seconds, 0 or more.")
+TASUKI_DATABASE_BUSY_TIMEOUT = env.float(environment_name("TASUKI_DATABASE_BUSY_TIMEOUT"), default=20.0)
+if TASUKI_DATABASE_BUSY_TIMEOUT < 0:
+    raise ImproperlyConfigured("TASUKI_DATABASE_BUSY_TIMEOUT must be a number of seconds, 0 or more.")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
-            "timeout": DATABASE_BUSY_TIMEOUT,
+            "timeout": TASUKI_DATABASE_BUSY_TIMEOUT,
             "transaction_mode": "IMMEDIATE",
             "init_command": "PRAGMA journal_mode=WAL;",
         }
     )
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABASE_BUSY_TIMEOUT:
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and TASUKI_DATABASE_BUSY_TIMEOUT:
     # Options given in DATABASE_URL win. Behind PgBouncer, which refuses start-up options, set
-    # DATABASE_BUSY_TIMEOUT=0 and lock_timeout on the database role instead.
+    # TASUKI_DATABASE_BUSY_TIMEOUT=0 and lock_timeout on the database role instead.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "options", f"-c lock_timeout={round(DATABASE_BUSY_TIMEOUT * 1000)}"
+        "options", f"-c lock_timeout={round(TASUKI_DATABASE_BUSY_TIMEOUT * 1000)}"
     )
 
 # A connection per web worker kept between requests: opening one costs more than the small
-# query a polled page needs (races/page_cache.py) or a device post. 0 closes it after each
+# query a polled page needs (ekiden/page_cache.py) or a device post. 0 closes it after each
 # request. Checked before it is used again.
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -120,7 +156,7 @@ if REDIS_URL:
         "default": {
             "BACKEND": "ekiden.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="tasuki"),
+            "KEY_PREFIX": env.str(environment_name("TASUKI_CACHE_KEY_PREFIX"), default="tasuki"),
         }
     }
     CELERY_BROKER_URL = REDIS_URL
@@ -163,7 +199,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 # Uploads (certificate logos) and the printed results; served to organisers through views.
-MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(TASUKI_VAR_DIR / "media")))
 MEDIA_URL = "media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -194,7 +230,9 @@ REST_FRAMEWORK = {
 }
 # A device read later than the server's clock plus this is refused: a tablet set to the wrong
 # day or time zone must not put a team at the finish before it got there.
-DEVICE_READS_MAX_AHEAD_SECONDS = env.int("DEVICE_READS_MAX_AHEAD_SECONDS", default=300)
+TASUKI_DEVICE_READS_MAX_AHEAD_SECONDS = env.int(
+    environment_name("TASUKI_DEVICE_READS_MAX_AHEAD_SECONDS"), default=300
+)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Tasuki API",
@@ -211,7 +249,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
+    "root": {
+        "handlers": ["console"],
+        "level": env.str(environment_name("TASUKI_LOG_LEVEL"), default="WARNING"),
+    },
 }
 
 # Organisers upload entries and chip files in the admin; a file above this size is refused with
@@ -231,20 +272,22 @@ if TASUKI_LIVE_POLL_SECONDS <= 0:
     raise ImproperlyConfigured("TASUKI_LIVE_POLL_SECONDS must be a positive number of seconds, e.g. 10.")
 
 # A public page is rendered again at most this often, however fast the splits come; meanwhile
-# readers get the page rendered last (races/page_cache.py). 0: after every change.
+# readers get the page rendered last (ekiden/page_cache.py). 0: after every change.
 TASUKI_PAGE_REFRESH_SECONDS = env.float("TASUKI_PAGE_REFRESH_SECONDS", default=1.0)
 if TASUKI_PAGE_REFRESH_SECONDS < 0:
     raise ImproperlyConfigured("TASUKI_PAGE_REFRESH_SECONDS must be 0 or a number of seconds, e.g. 1.")
 # A station's keypad roster (who each bib is, how far each team got) is built again at most this
-# often after a change (results/roster.py); 0: after every change.
+# often after a change (results/standings/roster.py); 0: after every change.
 TASUKI_ROSTER_REFRESH_SECONDS = env.float("TASUKI_ROSTER_REFRESH_SECONDS", default=30.0)
 if TASUKI_ROSTER_REFRESH_SECONDS < 0:
     raise ImproperlyConfigured("TASUKI_ROSTER_REFRESH_SECONDS must be 0 or a number of seconds, e.g. 30.")
 
 # How long standings readers wait for a recompute that another process is running.
-STANDINGS_RECOMPUTE_WAIT_SECONDS = 30
+TASUKI_STANDINGS_RECOMPUTE_WAIT_SECONDS = 30
 # A burst of splits within this window causes one recompute, not one per split.
-STANDINGS_DEBOUNCE_SECONDS = env.float("STANDINGS_DEBOUNCE_SECONDS", default=0.2)
+TASUKI_STANDINGS_DEBOUNCE_SECONDS = env.float(
+    environment_name("TASUKI_STANDINGS_DEBOUNCE_SECONDS"), default=0.2
+)
 
 
 def registration_rate(value: str) -> tuple[int, int]:
@@ -274,5 +317,3 @@ if TASUKI_MIN_PACE_SECONDS_PER_KM < 0:
     raise ImproperlyConfigured(
         "TASUKI_MIN_PACE_SECONDS_PER_KM must be 0 (no check) or a pace in seconds per km, e.g. 150."
     )
-
-VAR_DIR.mkdir(parents=True, exist_ok=True)

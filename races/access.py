@@ -1,4 +1,4 @@
-"""Who may work which race and station on race day (DESIGN.md, Pages: roles).
+"""Who may work which race and station on race day (docs/race-day.md, "During the race").
 
 A superuser, a member of the admin's "Organiser" group (who holds the right to close races)
 or an organiser named on the race may do everything for that race; a station official only

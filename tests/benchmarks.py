@@ -2,7 +2,7 @@
 
 `python -m tests.benchmarks [standings] [api] [pdf] [live]` runs the sections named (default: all).
 
-standings: for synthetic races of 300 × 4, 5,000 × 4 and 25,000 × 5 legs (+1 checkpoint):
+standings: for simulated races of 300 × 4, 5,000 × 4 and 25,000 × 5 legs (+1 checkpoint):
 - engine: full recompute of the pure standings engine (median of several runs);
 - import: `import_timing` throughput into PostgreSQL (records/s, the whole file in one go);
 - end-to-end: from one committed split to standings cached by a real Celery worker on Redis.
@@ -76,7 +76,7 @@ os.environ.update(
     DATABASE_URL=f"{PG}/{DB_NAME}",
     REDIS_URL=REDIS,
     CELERY_TASK_ALWAYS_EAGER="0",
-    CACHE_KEY_PREFIX=f"tasuki-bench-{RUN_ID}",
+    TASUKI_CACHE_KEY_PREFIX=f"tasuki-bench-{RUN_ID}",
     CELERY_TASK_DEFAULT_QUEUE=f"tasuki-bench-{RUN_ID}",
 )
 sys.path.insert(0, str(ROOT))
@@ -185,13 +185,14 @@ def main(argv: list[str]) -> None:
 
 
 def standings_benchmark() -> None:
+    from results.simulation.race import simulate_race
     from results.standings.engine import compute_standings
-    from tests.synthetic import course_and_entries, generate_race
+    from tests.standings_reference import course_and_entries
 
     races = {}
     for teams, legs, checkpoints in SIZES:
         start = time.perf_counter()
-        race = generate_race(seed=7, teams=teams, legs=legs, checkpoints=checkpoints, slug=f"bench-{teams}")
+        race = simulate_race(seed=7, teams=teams, legs=legs, checkpoints=checkpoints, slug=f"bench-{teams}")
         generated = time.perf_counter() - start
         course, entries = course_and_entries(race)
         runs = 21 if teams <= 5_000 else 5
@@ -209,13 +210,13 @@ def standings_benchmark() -> None:
 
     print()
     with celery_worker():
-        for (teams, _legs, _checkpoints), synthetic in races.items():
-            race, _ = race_import(payload=synthetic.race)
-            entry_columns = list(synthetic.entries[0])
+        for (teams, _legs, _checkpoints), simulated in races.items():
+            race, _ = race_import(payload=simulated.payload)
+            entry_columns = list(simulated.entries[0])
             start = time.perf_counter()
-            entries_import(race=race, raw=csv_bytes(synthetic.entries, entry_columns))
+            entries_import(race=race, raw=csv_bytes(simulated.entries, entry_columns))
             entries_seconds = time.perf_counter() - start
-            timing_raw = csv_bytes(synthetic.timing, ["bib", "station", "time", "source", "read_id"])
+            timing_raw = csv_bytes(simulated.timing, ["bib", "station", "time", "source", "read_id"])
             # Let the worker finish the recompute the entries caused: on two cores it would
             # otherwise share the CPU with the import being measured.
             wait_for_cached_version(race)
@@ -223,13 +224,13 @@ def standings_benchmark() -> None:
             summary = timing_import(race=race, raw=timing_raw)
             seconds = time.perf_counter() - start
             print(
-                f"import   {teams:>6} teams: entries {len(synthetic.entries)} rows in {entries_seconds:.1f} s; "
+                f"import   {teams:>6} teams: entries {len(simulated.entries)} rows in {entries_seconds:.1f} s; "
                 f"timing {summary.added} records in {seconds:.2f} s = {summary.added / seconds:,.0f} records/s"
             )
             standings_cache.refresh(race.pk)
             delays = []
-            finish = synthetic.race["stations"][-1]["code"]
-            bib = synthetic.entries[0]["team_bib"]
+            finish = simulated.payload["stations"][-1]["code"]
+            bib = simulated.entries[0]["team_bib"]
             for i in range(7):
                 start = time.perf_counter()
                 timing_record_create(
@@ -369,19 +370,19 @@ def api_reads(
 
 
 def api_benchmark() -> None:
-    from tests.synthetic import generate_race
+    from results.simulation.race import simulate_race
 
-    synthetic = generate_race(seed=7, teams=API_TEAMS, legs=4, slug="bench-api")
+    simulated = simulate_race(seed=7, teams=API_TEAMS, legs=4, checkpoints=0, slug="bench-api")
     prepare_database()
     from races.services import entries_import, race_import
     from results.timing.device_tokens import device_token_create
     from results.timing.models import TimingRecord
 
-    race, _ = race_import(payload=synthetic.race)
-    entries_import(race=race, raw=csv_bytes(synthetic.entries, list(synthetic.entries[0])))
+    race, _ = race_import(payload=simulated.payload)
+    entries_import(race=race, raw=csv_bytes(simulated.entries, list(simulated.entries[0])))
     stations = [station for station in race.course if station.code != "START"]
     _token, token = device_token_create(race=race, name="bench tablet", stations=stations)
-    bibs = sorted({row["team_bib"] for row in synthetic.entries})
+    bibs = sorted({row["team_bib"] for row in simulated.entries})
     codes = [station.code for station in stations]
     rng = random.Random(7)
     singles = [json.dumps(read).encode() for read in api_reads(bibs, codes, race.gun, API_SINGLE_POSTS, rng)]
@@ -441,8 +442,6 @@ def api_benchmark() -> None:
 
 # --- the printed results ------------------------------------------------------------------
 
-PDF_TEAMS = 300  # the ALEPS race: 300 teams of four, 1,200 runners
-
 
 def pdf_main() -> None:
     import shutil
@@ -475,7 +474,7 @@ def pdf_bench(folder: Path) -> None:
     from results.publishing.pdf.book import results_book
     from results.publishing.pdf.certificates import certificates_pdf, certificates_zip, finished_teams
     from results.publishing.pdf.printed_race import printed_race
-    from results.simulation.demo import demo_race
+    from results.simulation.demo import DEMO_TEAMS, demo_race
     from results.standings.selectors import standings_for_race
     from results.timing.services import timing_import
 
@@ -483,8 +482,8 @@ def pdf_bench(folder: Path) -> None:
     fonts.register()
     fonts_seconds = time.perf_counter() - start
     call_command("migrate", verbosity=0)
-    # A few more teams than the race has, so that 300 of them finish.
-    demo = demo_race(teams=PDF_TEAMS + 30)
+    # A few more teams than the race has, so that as many as it has finish.
+    demo = demo_race(teams=DEMO_TEAMS + 30)
     race, _ = race_import(payload=demo.payload)
     entries_import(race=race, raw=demo.entries_csv)
     timing_import(race=race, raw=demo.timing_csv)
@@ -492,8 +491,8 @@ def pdf_bench(folder: Path) -> None:
     race.refresh_from_db()
     results = standings_for_race(race)
     printed = printed_race(race)
-    book_input = replace(results, teams=results.teams[:PDF_TEAMS])
-    teams = finished_teams(results)[:PDF_TEAMS]
+    book_input = replace(results, teams=results.teams[:DEMO_TEAMS])
+    teams = finished_teams(results)[:DEMO_TEAMS]
     runners = sum(len(t.legs) for t in teams)
     made_at = datetime.now(UTC)
 
@@ -502,7 +501,8 @@ def pdf_bench(folder: Path) -> None:
         "wall-clock seconds, and in brackets the CPU seconds, which another busy process does not inflate\n"
     )
     timed(
-        f"book of {PDF_TEAMS} teams (goal ≤ 3 s)", partial(results_book, printed, book_input, made_at=made_at)
+        f"book of {DEMO_TEAMS} teams (goal ≤ 3 s)",
+        partial(results_book, printed, book_input, made_at=made_at),
     )
     timed(
         f"certificates of {runners} runners (goal ≤ 15 s, < 2 MB)",

@@ -5,6 +5,10 @@ that looks things up again from scratch, places are counted (1 + how many did st
 better), and the listing is sorted with a comparison function. Nothing here is shared
 with the engine except its input dataclasses, which are only read.
 
+`course_and_entries` reads a race's files (the race JSON, the entries and timing rows, the
+statuses) into the engine's input as literally, without the importers, so that a simulated race
+can be checked both through the commands and straight through the engine.
+
 Both `reference_standings` and `as_plain` return the same plain shape:
 {"teams": [ {key, bib, category, status, total_ms, rank, category_rank,
              legs: [{leg, time_ms, rank, kuriage}], stations: [{station, cumulative_ms, rank}]}
@@ -15,6 +19,11 @@ Both `reference_standings` and `as_plain` return the same plain shape:
 from __future__ import annotations
 
 import functools
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from results.simulation.race import SimulatedRace
+from results.standings.engine import Course, Split, StationSpec, TeamEntry
 
 OUT_OF_COMPETITION = ("DQ", "DNS")
 
@@ -243,3 +252,91 @@ def as_plain(standings) -> dict:
         ],
         "carry_over_ms": dict(standings.carry_over_ms),
     }
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
+
+
+def _epoch_ms(moment: datetime) -> int:
+    return (moment - _EPOCH) // _MS
+
+
+def course_and_entries(race: SimulatedRace, *, closed: bool = False) -> tuple[Course, list[TeamEntry]]:
+    """The engine's input for a race in contract formats, as the importers would store it.
+
+    Bibs, runner bibs and chip ids resolve to their team; a record is identified by its
+    read_id, else by (bib, station, time, source), so re-sent reads count once.
+    """
+    document = race.payload
+    course = read_course(document, closed=closed)
+    tz = ZoneInfo(document["timezone"])
+    race_date = date.fromisoformat(document["date"])
+
+    team_of: dict[str, str] = {}
+    categories: dict[str, str] = {}
+    for row in race.entries:
+        team_bib = row["team_bib"]
+        categories[team_bib] = row["category"]
+        for alias in (team_bib, row.get("runner_bib"), row.get("chip_id")):
+            if alias:
+                team_of[alias] = team_bib
+
+    splits: dict[str, list[Split]] = {bib: [] for bib in categories}
+    seen: set = set()
+    for row in race.timing:
+        identity = row.get("read_id") or (row["bib"], row["station"], row["time"], row.get("source") or "")
+        if identity not in seen:
+            seen.add(identity)
+            at_ms = parse_time_ms(row["time"], race_date, tz)
+            splits[team_of[row["bib"]]].append(Split(row["station"], at_ms))
+
+    official = {bib: status for bib, status, _reason in race.statuses}
+    entries = [
+        TeamEntry(
+            key=int(bib),
+            bib=bib,
+            category=category,
+            official_status=official.get(bib),
+            splits=tuple(splits[bib]),
+        )
+        for bib, category in categories.items()
+    ]
+    return course, entries
+
+
+def read_course(document: dict, *, closed: bool) -> Course:
+    """The course of a race JSON document: the gun, each station's handoff and cutoff."""
+    tz = ZoneInfo(document["timezone"])
+    race_date = date.fromisoformat(document["date"])
+    gun_ms = _epoch_ms(datetime.combine(race_date, time.fromisoformat(document["start_time"]), tzinfo=tz))
+    last = len(document["stations"]) - 1
+    specs = []
+    for position, station in enumerate(document["stations"]):
+        handoff = position in (0, last) or station.get("handoff", True)
+        cutoff_ms = None
+        if handoff and position not in (0, last):
+            cutoff_ms = _cutoff_ms(station, document)
+        specs.append(StationSpec(station["code"], handoff, cutoff_ms))
+    return Course(gun_ms=gun_ms, stations=tuple(specs), closed=closed)
+
+
+def _cutoff_ms(station: dict, document: dict) -> int | None:
+    # The station's own cutoff, else the race's (a null one counts as not given, as import_race
+    # stores it).
+    minutes = station.get("kuriage_minutes")
+    if minutes is None:
+        minutes = document.get("kuriage_minutes")
+    return None if minutes is None else round(minutes * 60_000)
+
+
+def parse_time_ms(text: str, race_date: date, tz: ZoneInfo) -> int:
+    """Epoch ms of an `import_timing` time: local time of day on the race date, or ISO 8601."""
+    text = text.strip()
+    if "T" in text:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=tz)
+    else:
+        moment = datetime.combine(race_date, time.fromisoformat(text), tzinfo=tz)
+    return _epoch_ms(moment)

@@ -14,9 +14,9 @@ from results.standings.anomalies import (
     Kind,
     Read,
     TeamReads,
-    UnknownBibRead,
+    UnmatchedReadRow,
     find_anomalies,
-    unknown_bib_anomalies,
+    unmatched_read_anomalies,
 )
 
 MIN = 60_000
@@ -178,13 +178,13 @@ class TestMissingSplit:
 
 class TestUnknownBib:
     def test_each_unknown_bib_read_is_listed_with_its_device(self):
-        found = unknown_bib_anomalies([UnknownBibRead(3, "999", "R1", 20 * MIN, "R1 tablet")])
+        found = unmatched_read_anomalies([UnmatchedReadRow(3, "999", "R1", 20 * MIN, "R1 tablet")])
         assert found == [
             Anomaly(Kind.UNKNOWN_BIB, "R1", "999", record_ids=(3,), at_ms=20 * MIN, device="R1 tablet")
         ]
 
     def test_a_read_without_a_time_is_still_listed(self):
-        assert unknown_bib_anomalies([UnknownBibRead(4, "x", "R9", None, "")])[0].at_ms is None
+        assert unmatched_read_anomalies([UnmatchedReadRow(4, "x", "R9", None, "")])[0].at_ms is None
 
 
 class TestCarryOverComesFromTheEngine:

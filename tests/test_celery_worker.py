@@ -70,7 +70,7 @@ def wait_for_cached_version(race: Race, timeout: float = 15) -> dict:
 def test_a_burst_of_splits_is_recomputed_a_few_times_not_once_per_split(worker, settings):
     # A window long enough that the burst is many commits per window even on a loaded machine;
     # the bound below counts windows, so a slow machine never turns into a failed test.
-    settings.STANDINGS_DEBOUNCE_SECONDS = 1.0
+    settings.TASUKI_STANDINGS_DEBOUNCE_SECONDS = 1.0
     folder = EXAMPLES / "hand-worked"
     assert run("import_race", str(folder / "race.json")).ok
     assert run("import_entries", "hand", str(folder / "entries.csv")).ok
@@ -93,6 +93,6 @@ def test_a_burst_of_splits_is_recomputed_a_few_times_not_once_per_split(worker, 
     recomputes = standings_cache.computations(race.pk) - before
     print(f"\n{recomputes} recomputes for 200 splits in {burst_seconds:.1f} s")  # `pytest -s`, for the notes
     # At most one recompute per debounce window the burst lasted (plus the one after the last).
-    windows = int(burst_seconds / settings.STANDINGS_DEBOUNCE_SECONDS) + 2
+    windows = int(burst_seconds / settings.TASUKI_STANDINGS_DEBOUNCE_SECONDS) + 2
     assert 1 <= recomputes <= min(windows, 100), f"{recomputes} recomputes for 200 splits"
     assert "refresh_standings" in worker.read_text()

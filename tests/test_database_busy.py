@@ -172,7 +172,7 @@ class RealLockTest(SimpleTestCase):
         env.update(
             DATABASE_URL=f"sqlite:///{directory}/tasuki.sqlite3",
             TASUKI_VAR_DIR=directory,
-            DATABASE_BUSY_TIMEOUT="1",
+            TASUKI_DATABASE_BUSY_TIMEOUT="1",
             DJANGO_SETTINGS_MODULE="ekiden.settings",
         )
         return subprocess.run(

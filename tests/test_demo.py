@@ -14,7 +14,7 @@ from django.test import SimpleTestCase, TestCase, override_settings
 from races import services as race_services
 from races.eligibility import CategoryRules, RunnerFacts, eligibility_problems
 from races.models import AuditEntry, Race, Runner, Team
-from results.simulation.demo import DEMO_SLUG, demo_race
+from results.simulation.demo import DEMO_SLUG, DEMO_TEAMS, demo_race
 from results.standings.feed import compute_results
 from results.timing import services as timing_services
 from results.timing.models import TimingRecord
@@ -119,12 +119,12 @@ class LoadDemoTests(TestCase):
         self.assertEqual(len(race.legs), 4)
         self.assertEqual(race.stations.get(code="R1").kuriage_minutes, 15)
 
-    def test_about_300_teams_of_four_in_the_four_categories(self):
+    def test_the_demo_teams_of_four_in_the_four_categories(self):
         per_category = Counter(self.race.teams.values_list("category__code", flat=True))
         self.assertEqual(set(per_category), {"MO", "WO", "MX", "MXS"})
         self.assertTrue(all(n >= 20 for n in per_category.values()), per_category)
-        self.assertEqual(sum(per_category.values()), 300)
-        self.assertEqual(self.race.runners.count(), 1200)
+        self.assertEqual(sum(per_category.values()), DEMO_TEAMS)
+        self.assertEqual(self.race.runners.count(), 4 * DEMO_TEAMS)
 
     def test_every_team_is_eligible_for_its_category(self):
         teams = self.race.teams.select_related("category").prefetch_related("runners")
@@ -174,7 +174,7 @@ class LoadDemoTests(TestCase):
     def test_it_prints_a_summary_and_the_demo_login_once(self):
         lines = self.output.splitlines()
         self.assertEqual(len(lines), 2)
-        self.assertIn("300 teams", lines[0])
+        self.assertIn(f"{DEMO_TEAMS} teams", lines[0])
         self.assertIn("organiser / ekiden-demo", lines[1])
         organiser = get_user_model().objects.get(username="organiser")
         self.assertTrue(organiser.is_staff and organiser.is_superuser)
@@ -210,9 +210,9 @@ class LoadDemoOnAServerTests(TestCase):
     def test_the_race_is_loaded_and_the_login_refused_with_one_line_why(self):
         errors = StringIO()
         output = load_demo(stderr=errors)  # returns: the command succeeds (exit status 0)
-        self.assertIn("300 teams", output)
+        self.assertIn(f"{DEMO_TEAMS} teams", output)
         self.assertNotIn("ekiden-demo", output)
-        self.assertEqual(Race.objects.get(slug=DEMO_SLUG).teams.count(), 300)
+        self.assertEqual(Race.objects.get(slug=DEMO_SLUG).teams.count(), DEMO_TEAMS)
         self.assertFalse(get_user_model().objects.exists())
         self.assertEqual(
             errors.getvalue().splitlines(),

@@ -247,6 +247,17 @@ class PaginationAndSizeTest(TestCase):
         self.assertIn('aria-current="page"><span class="visually-hidden">Page </span>2</a>', body)
         self.assertIn("<title>Men · page 2 of 2 · Race big</title>", body)
 
+    def test_a_page_number_typed_in_full_width_digits_is_that_page(self):
+        # A Japanese phone's keyboard types "２": the reader means page 2.
+        response = self.client.get(standings_url("big"), {"page": "２"})
+        self.assertEqual(response.context["table"].page.number, 2)
+        self.assertEqual(bibs_in_order(response)[0], "101")
+        for odd in ("", "x", "-2", "2.0", "３", "1" * 10):
+            fresh()
+            self.assertEqual(
+                self.client.get(standings_url("big"), {"page": odd}).context["table"].page.number, 1
+            )
+
     def test_a_hundred_rows_weigh_under_40_kb_compressed(self):
         response = self.client.get(standings_url("big"), headers={"Accept-Encoding": "gzip"})
         self.assertEqual(response["Content-Encoding"], "gzip")

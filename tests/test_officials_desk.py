@@ -658,3 +658,13 @@ class TestTheAuditTrail(DeskTestCase):
         assert self.trail(page="2").status_code == 200
         assert self.trail(page="99", per_page="0").status_code == 200
         assert self.trail(page="x").status_code == 200
+
+    def test_a_page_number_typed_in_full_width_digits_is_that_page(self):
+        AuditEntry.objects.bulk_create(
+            AuditEntry(race=self.race, actor="script", action=AuditEntry.Action.TEAM_STATUS)
+            for _ in range(60)
+        )
+        # A Japanese phone's keyboard types "２": the official means page 2, as on the public pages.
+        assert self.trail(page="２").context["table"].page.number == 2
+        assert self.trail(page="２").content.decode().count("<tr") == 1 + 62 - 50
+        assert self.trail(page="３").context["table"].page.number == 1  # past the end: the first

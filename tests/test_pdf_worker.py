@@ -81,7 +81,7 @@ def workers(transactional_db, broker, media, tmp_path):
             "CELERY_TASK_ALWAYS_EAGER": "0",
             "CELERY_TASK_DEFAULT_QUEUE": QUEUE,
             "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
-            "CACHE_KEY_PREFIX": f"tasuki-pdf-test-{os.getpid()}",
+            "TASUKI_CACHE_KEY_PREFIX": f"tasuki-pdf-test-{os.getpid()}",
             "MEDIA_ROOT": str(media),
         }
         hostname = f"{name}-{os.getpid()}@tasuki-test"
@@ -111,7 +111,7 @@ def workers(transactional_db, broker, media, tmp_path):
 
 @pytest.fixture
 def demo_race(transactional_db) -> Race:
-    """The demo race, 300 teams: enough certificates for a job that takes seconds.
+    """The demo race (DEMO_TEAMS teams): enough certificates for a job that takes seconds.
 
     Loaded without scheduling standings refreshes: those would go to the suite's own queue,
     and the workers here compute the standings themselves.

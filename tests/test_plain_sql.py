@@ -1,4 +1,4 @@
-"""Model instances from rows of plain SQL (races/plain_sql.py), as the ORM would load them."""
+"""Model instances from rows of plain SQL (ekiden/plain_sql.py), as the ORM would load them."""
 
 from datetime import UTC, date, datetime, time
 

@@ -10,9 +10,9 @@ import json
 
 import pytest
 
+from results.simulation.race import simulate_race
 from tests.commands import run, write
-from tests.standings_reference import reference_standings
-from tests.synthetic import course_and_entries, generate_race
+from tests.standings_reference import course_and_entries, reference_standings
 
 pytestmark = pytest.mark.django_db
 
@@ -28,9 +28,9 @@ def write_csv(tmp_path, name: str, rows: list[dict], columns: list[str]) -> str:
 
 @pytest.mark.parametrize("seed", [11, 12, 13])
 def test_the_commands_export_exactly_what_the_rules_define(tmp_path, seed):
-    race = generate_race(seed=seed, teams=2000, legs=4, checkpoints=1, slug=f"random-{seed}")
-    slug = race.race["slug"]
-    assert run("import_race", write(tmp_path, "race.json", json.dumps(race.race))).ok
+    race = simulate_race(seed=seed, teams=2000, legs=4, checkpoints=1, slug=f"random-{seed}")
+    slug = race.payload["slug"]
+    assert run("import_race", write(tmp_path, "race.json", json.dumps(race.payload))).ok
     entries = run(
         "import_entries", slug, write_csv(tmp_path, "entries.csv", race.entries, list(race.entries[0]))
     )

@@ -6,6 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from ekiden.settings import RENAMED_ENVIRONMENT
+
 ROOT = Path(__file__).resolve().parents[1]
 PROBE = (
     "import json, django; from django.conf import settings; django.setup(); "
@@ -20,7 +24,9 @@ SETTINGS_FROM_ENV = {
     "SECRET_KEY",
     "DEBUG",
     "TASUKI_UPLOAD_MAX_BYTES",
-    "DATABASE_BUSY_TIMEOUT",
+    "TASUKI_VAR_DIR",
+    *RENAMED_ENVIRONMENT,
+    *RENAMED_ENVIRONMENT.values(),
 }
 
 
@@ -98,17 +104,96 @@ def test_an_upload_limit_that_is_not_positive_refuses_to_start():
 def test_a_write_waits_20_seconds_for_a_busy_database_unless_set():
     sqlite_timeout = "DATABASES['default']['OPTIONS']['timeout']"
     assert setting(sqlite_timeout) == "20.0"
-    assert setting(sqlite_timeout, DATABASE_BUSY_TIMEOUT="1") == "1.0"
+    assert setting(sqlite_timeout, TASUKI_DATABASE_BUSY_TIMEOUT="1") == "1.0"
     postgres = "postgres://postgres@127.0.0.1:5432/test"
     postgres_options = "DATABASES['default']['OPTIONS']['options']"
     assert setting(postgres_options, DATABASE_URL=postgres) == "-c lock_timeout=20000"
     assert (
-        setting(postgres_options, DATABASE_URL=postgres, DATABASE_BUSY_TIMEOUT="2.5")
+        setting(postgres_options, DATABASE_URL=postgres, TASUKI_DATABASE_BUSY_TIMEOUT="2.5")
         == "-c lock_timeout=2500"
     )
 
 
 def test_a_negative_busy_timeout_refuses_to_start():
-    started = start(DATABASE_BUSY_TIMEOUT="-1")
+    started = start(TASUKI_DATABASE_BUSY_TIMEOUT="-1")
     assert started.returncode != 0
-    assert "DATABASE_BUSY_TIMEOUT must be a number of seconds, 0 or more." in started.stderr
+    assert "TASUKI_DATABASE_BUSY_TIMEOUT must be a number of seconds, 0 or more." in started.stderr
+
+
+# Renamed environment variables: a site set up with an earlier version keeps working, and is told.
+OLD_VALUES = {
+    "DATABASE_BUSY_TIMEOUT": ("TASUKI_DATABASE_BUSY_TIMEOUT", "1", "1.0"),
+    "DEVICE_READS_MAX_AHEAD_SECONDS": ("TASUKI_DEVICE_READS_MAX_AHEAD_SECONDS", "60", "60"),
+    "STANDINGS_DEBOUNCE_SECONDS": ("TASUKI_STANDINGS_DEBOUNCE_SECONDS", "0.5", "0.5"),
+    "CACHE_KEY_PREFIX": ("TASUKI_CACHE_KEY_PREFIX", "site-b", "site-b"),
+    "LOG_LEVEL": ("TASUKI_LOG_LEVEL", "INFO", "INFO"),
+}
+READ = {
+    "TASUKI_DATABASE_BUSY_TIMEOUT": "settings.TASUKI_DATABASE_BUSY_TIMEOUT",
+    "TASUKI_DEVICE_READS_MAX_AHEAD_SECONDS": "settings.TASUKI_DEVICE_READS_MAX_AHEAD_SECONDS",
+    "TASUKI_STANDINGS_DEBOUNCE_SECONDS": "settings.TASUKI_STANDINGS_DEBOUNCE_SECONDS",
+    "TASUKI_CACHE_KEY_PREFIX": "settings.CACHES['default'].get('KEY_PREFIX')",
+    "TASUKI_LOG_LEVEL": "settings.LOGGING['root']['level']",
+}
+
+
+def read_setting(new: str, **env: str) -> subprocess.CompletedProcess:
+    # The cache's key prefix is set only with Redis; nothing connects to it here.
+    env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/6")
+    return start(
+        f"import django; from django.conf import settings; django.setup(); print({READ[new]})", **env
+    )
+
+
+def test_every_renamed_variable_is_covered():
+    assert set(OLD_VALUES) == set(RENAMED_ENVIRONMENT.values())
+    assert {new for new, _value, _read in OLD_VALUES.values()} == set(RENAMED_ENVIRONMENT) == set(READ)
+
+
+@pytest.mark.parametrize("old", sorted(OLD_VALUES))
+def test_an_old_environment_name_still_works_and_names_the_new_one(old):
+    new, value, read = OLD_VALUES[old]
+    started = read_setting(new, **{old: value})
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.strip() == read
+    assert f"{old} is deprecated: rename it {new}" in started.stderr
+
+
+@pytest.mark.parametrize("old", sorted(OLD_VALUES))
+def test_the_new_name_wins_over_the_old_one_which_is_said_to_be_ignored(old):
+    new, value, read = OLD_VALUES[old]
+    started = read_setting(new, **{new: value, old: "rubbish"})
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.strip() == read
+    assert f"{old} is ignored: {new} is set and wins" in started.stderr
+
+
+def test_the_new_names_alone_start_without_a_word():
+    started = start(TASUKI_DATABASE_BUSY_TIMEOUT="1", TASUKI_STANDINGS_DEBOUNCE_SECONDS="0.5")
+    assert started.returncode == 0, started.stderr
+    assert started.stderr == ""
+
+
+def test_reading_the_settings_creates_no_folder(tmp_path):
+    var = tmp_path / "var"
+    started = start("import ekiden.settings", TASUKI_VAR_DIR=str(var))
+    assert started.returncode == 0, started.stderr
+    assert not var.exists()
+
+
+def test_the_sqlite_folder_is_made_when_the_site_starts_with_its_database_there(tmp_path):
+    var = tmp_path / "var"
+    started = start("import django; django.setup()", TASUKI_VAR_DIR=str(var))
+    assert started.returncode == 0, started.stderr
+    assert var.is_dir()
+
+
+def test_a_postgresql_site_gets_no_var_folder(tmp_path):
+    var = tmp_path / "var"
+    started = start(
+        "import django; django.setup()",
+        TASUKI_VAR_DIR=str(var),
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/h_sizes",
+    )
+    assert started.returncode == 0, started.stderr
+    assert not var.exists()

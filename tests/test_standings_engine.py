@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from results.simulation.race import SimulatedRace
 from results.standings.engine import (
     Course,
     LegResult,
@@ -28,7 +29,7 @@ from results.standings.engine import (
     compute_standings,
 )
 from tests.conftest import EXAMPLES
-from tests.synthetic import SyntheticRace, course_and_entries
+from tests.standings_reference import course_and_entries
 
 KL = ZoneInfo("Asia/Kuala_Lumpur")
 RACE_DAY = date(2025, 11, 23)
@@ -503,7 +504,7 @@ class TestCourse:
 EXAMPLE_NAMES = ["hand-worked", "mini-ekiden"]
 
 
-def read_example(name: str) -> SyntheticRace:
+def read_example(name: str) -> SimulatedRace:
     folder = EXAMPLES / name
     race = json.loads((folder / "race.json").read_text(encoding="utf-8"))
     with open(folder / "entries.csv", encoding="utf-8-sig", newline="") as rows:
@@ -515,12 +516,12 @@ def read_example(name: str) -> SyntheticRace:
         if line.strip():
             bib, status, reason = [*line.split("\t"), ""][:3]
             statuses.append((bib, status, reason))
-    return SyntheticRace(race=race, entries=entries, timing=timing, statuses=statuses)
+    return SimulatedRace(payload=race, entries=entries, timing=timing, statuses=statuses)
 
 
-def example_input(example: SyntheticRace) -> tuple[Course, list[TeamEntry]]:
+def example_input(example: SimulatedRace) -> tuple[Course, list[TeamEntry]]:
     """The engine's input for an example, read straight from its files."""
-    race = example.race
+    race = example.payload
     tz = ZoneInfo(race["timezone"])
     race_day = date.fromisoformat(race["date"])
     start = datetime.combine(race_day, time.fromisoformat(race["start_time"]), tzinfo=tz)
@@ -619,7 +620,7 @@ def test_hand_worked_carry_over_times():
 
 
 @pytest.mark.parametrize("name", EXAMPLE_NAMES)
-def test_synthetic_adapter_reads_the_examples_like_the_files_say(name):
+def test_the_reference_reads_the_examples_like_the_files_say(name):
     example = read_example(name)
     course_, teams = example_input(example)
     adapted_course, adapted_teams = course_and_entries(example)

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from results.simulation.race import simulate_race
 from results.standings.engine import (
     Course,
     Split,
@@ -18,8 +19,7 @@ from results.standings.engine import (
     TeamEntry,
     compute_standings,
 )
-from tests.standings_reference import as_plain, reference_standings
-from tests.synthetic import course_and_entries, generate_race
+from tests.standings_reference import as_plain, course_and_entries, reference_standings
 
 GUN = 1_763_850_600_000  # 2025-11-23 06:30 in Kuala Lumpur
 #: Times on a coarse grid so that ties, and arrivals exactly at a cutoff, are common.
@@ -211,12 +211,14 @@ def test_places_count_the_teams_strictly_ahead(race):
     assert [r.rank for r in finishers] == sorted(r.rank for r in finishers)
 
 
-# Whole synthetic races, in the contract's formats, through the adapter.
+# Whole simulated races, in the contract's formats, through the reference's reading of the files.
 
 
 @pytest.mark.parametrize("seed", range(10))
 def test_engine_agrees_with_the_reference_on_a_synthetic_race(seed):
-    course, teams = course_and_entries(generate_race(seed, 2000, 4, 1), closed=seed % 2 == 1)
+    course, teams = course_and_entries(
+        simulate_race(seed=seed, teams=2000, legs=4, checkpoints=1), closed=seed % 2 == 1
+    )
     engine = as_plain(compute_standings(course, teams))
     reference = reference_standings(course, teams)
     assert engine["carry_over_ms"] == reference["carry_over_ms"]
@@ -226,14 +228,14 @@ def test_engine_agrees_with_the_reference_on_a_synthetic_race(seed):
 
 
 def test_a_synthetic_race_has_every_case_the_rules_cover():
-    race = generate_race(3, 300, 4, 1)
+    race = simulate_race(seed=3, teams=300, legs=4, checkpoints=1)
     course, teams = course_and_entries(race)
     standings = compute_standings(course, teams)
 
     carried = Counter(leg.leg for result in standings.teams for leg in result.legs if leg.kuriage)
     assert len(carried) >= 2 and max(carried.values()) >= 2
-    overrides = [s for s in race.race["stations"] if "kuriage_minutes" in s]
-    assert overrides and overrides[0]["kuriage_minutes"] != race.race["kuriage_minutes"]
+    overrides = [s for s in race.payload["stations"] if "kuriage_minutes" in s]
+    assert overrides and overrides[0]["kuriage_minutes"] != race.payload["kuriage_minutes"]
 
     statuses = Counter(result.status for result in standings.teams)
     assert {Status.FIN, Status.DQ, Status.DNS, Status.DNF, "RUN"} <= set(statuses)
@@ -278,23 +280,24 @@ def _time_format(text: str) -> str:
 
 
 def test_a_synthetic_race_is_the_same_for_the_same_seed():
-    first, again = generate_race(11, 50, 3), generate_race(11, 50, 3)
-    assert (first.race, first.entries, first.timing, first.statuses) == (
-        again.race,
+    first = simulate_race(seed=11, teams=50, legs=3, checkpoints=0)
+    again = simulate_race(seed=11, teams=50, legs=3, checkpoints=0)
+    assert (first.payload, first.entries, first.timing, first.statuses) == (
+        again.payload,
         again.entries,
         again.timing,
         again.statuses,
     )
-    assert generate_race(12, 50, 3).timing != first.timing
+    assert simulate_race(seed=12, teams=50, legs=3, checkpoints=0).timing != first.timing
 
 
 def test_a_synthetic_race_keeps_the_entry_rules():
-    race = generate_race(5, 400, 4)
-    rules = {category["code"]: category for category in race.race["categories"]}
+    race = simulate_race(seed=5, teams=400, legs=4, checkpoints=0)
+    rules = {category["code"]: category for category in race.payload["categories"]}
     teams: dict[str, list[dict]] = {}
     for row in race.entries:
         teams.setdefault(row["team_bib"], []).append(row)
-    race_day = race.race["date"]
+    race_day = race.payload["date"]
     for bib, runners in teams.items():
         assert sorted(int(r["leg"]) for r in runners) == [1, 2, 3, 4], bib
         rule = rules[runners[0]["category"]]
@@ -315,5 +318,5 @@ def _age(birth: str, on: str) -> int:
 
 def test_random_module_state_is_left_alone():
     state = random.getstate()
-    generate_race(1, 20, 2)
+    simulate_race(seed=1, teams=20, legs=2, checkpoints=0)
     assert random.getstate() == state

@@ -1,1 +1,4 @@
-"""Race-day pages for officials: everything under /officials/ needs a login (DESIGN.md, Pages)."""
+"""Race-day pages for officials: everything under /officials/ needs a login.
+
+Who may open which page: docs/race-day.md, "During the race".
+"""

@@ -2,9 +2,11 @@
 
 The page polls itself with htmx and swaps the list; each poll reads the reads as they are now
 (results.standings.selectors.anomalies_for_race). Each anomaly links to the team's corrections page,
-where voiding the wrong read clears it. An unknown bib has no team to correct: an official marks
-it dealt with (results.timing.unmatched_reads), with a note of what they did, and it goes to the
-"dealt with" page, from where it can be put back.
+where voiding the wrong read clears it. An unknown bib has no team to correct: an official
+resolves its unmatched read (results.timing.unmatched_reads), with a note of what they did, and it
+goes to the page of resolved reads, from where it can be put back. (The code says "unmatched read"
+and "resolve", as the model and its fields do; the officials' pages say "unknown bib" and "dealt
+with".)
 """
 
 from collections import Counter
@@ -25,10 +27,10 @@ from races.audit import Actor
 from races.models import Race
 from races.problems import InputProblems
 from results.officials.guards import race_page_required
-from results.officials.paging import paginate_table
+from results.publishing.paging import paginate_table
 from results.standings.anomalies import READS_APART_MS, Anomaly, Kind
 from results.standings.display import format_duration
-from results.standings.selectors import anomalies_for_race, min_pace_ms_per_km, unmatched_reads_dealt_with
+from results.standings.selectors import anomalies_for_race, min_pace_ms_per_km, unmatched_reads_resolved
 from results.timing.models import UnmatchedRead
 from results.timing.race_time import format_clock, format_moment, from_epoch_ms
 from results.timing.unmatched_reads import NOTE_MAX_LENGTH, unmatched_read_reopen, unmatched_read_resolve
@@ -98,9 +100,9 @@ class AnomalyTable(tables.Table):
     bib = tables.Column(verbose_name=gettext_lazy("Team"))
     station = tables.Column(verbose_name=gettext_lazy("Station"))
     description = tables.Column(verbose_name=gettext_lazy("Details"))
-    # An unknown bib has no team page to clear it on: it is marked dealt with here.
-    dealt_with = tables.TemplateColumn(
-        template_name="officials/anomalies/dealt_with_form.html",
+    # An unknown bib has no team page to clear it on: its unmatched read is resolved here.
+    resolve = tables.TemplateColumn(
+        template_name="officials/anomalies/resolve_form.html",
         verbose_name=gettext_lazy("What was done"),
         extra_context={"note_max_length": NOTE_MAX_LENGTH},
     )
@@ -140,7 +142,7 @@ def anomaly_list(request, race: Race):
     rows = _rows(found, race)
     table = AnomalyTable(rows, empty_text=_("Nothing to check."))
     if not any(row["unmatched_read"] for row in rows):
-        table.columns.hide("dealt_with")  # a column of nothing on a phone's narrow screen
+        table.columns.hide("resolve")  # a column of nothing on a phone's narrow screen
     paginate_table(table, request, ANOMALIES_PER_PAGE)
     counts = Counter(anomaly.kind for anomaly in found)
     context = {
@@ -150,7 +152,7 @@ def anomaly_list(request, race: Race):
         "counts": [(KIND_LABELS[kind], counts[kind]) for kind in Kind if counts[kind]],
         "checked_at": format_clock(timezone.now(), race)[:8],
         "poll_seconds": POLL_SECONDS,
-        "dealt_with": unmatched_reads_dealt_with(race).count(),
+        "resolved_count": unmatched_reads_resolved(race).count(),
         "desk": True,
     }
     template = "officials/anomalies/list.html"
@@ -161,8 +163,8 @@ def anomaly_list(request, race: Race):
 
 @race_page_required(works_results_desk, ONLY_FOR_DESK)
 @require_POST
-def unknown_bib_dealt_with(request, race: Race, pk: int):
-    return _change_unknown_bib(
+def resolve_unmatched_read(request, race: Race, pk: int):
+    return _change_unmatched_read(
         request,
         race,
         pk,
@@ -174,19 +176,19 @@ def unknown_bib_dealt_with(request, race: Race, pk: int):
 
 @race_page_required(works_results_desk, ONLY_FOR_DESK)
 @require_POST
-def unknown_bib_reopen(request, race: Race, pk: int):
-    return _change_unknown_bib(
+def reopen_unmatched_read(request, race: Race, pk: int):
+    return _change_unmatched_read(
         request,
         race,
         pk,
         unmatched_read_reopen,
         _("Unknown bib %(bib)s at %(station)s is back on the anomaly list."),
-        back_to="officials:unknown_bibs_dealt_with",
+        back_to="officials:resolved_unmatched_reads",
     )
 
 
-def _change_unknown_bib(request, race: Race, pk: int, change, done: str, *, back_to: str):
-    """Deal with an unknown bib or re-open it, with the official's note; say what became of it."""
+def _change_unmatched_read(request, race: Race, pk: int, change, done: str, *, back_to: str):
+    """Resolve an unmatched read or re-open it, with the official's note; say what became of it."""
     try:
         read = change(
             race=race, read_pk=pk, actor=Actor.of_user(request.user), note=request.POST.get("note", "")
@@ -211,10 +213,10 @@ def _back(request, page: str, race: Race):
     return redirect(url)
 
 
-# --- the unknown bibs dealt with ----------------------------------------------------------
+# --- the unmatched reads resolved ----------------------------------------------------------
 
 
-class DealtWithTable(tables.Table):
+class ResolvedReadsTable(tables.Table):
     bib_as_read = tables.Column(verbose_name=gettext_lazy("Read as"))
     station_code = tables.Column(verbose_name=gettext_lazy("Station"))
     at = tables.Column(verbose_name=gettext_lazy("Time"), default="–")
@@ -257,10 +259,10 @@ class DealtWithTable(tables.Table):
 
 
 @race_page_required(works_results_desk, ONLY_FOR_DESK)
-def unknown_bibs_dealt_with(request, race: Race):
-    table = DealtWithTable(
-        unmatched_reads_dealt_with(race), race=race, empty_text=_("No unknown bib has been dealt with yet.")
+def resolved_unmatched_reads(request, race: Race):
+    table = ResolvedReadsTable(
+        unmatched_reads_resolved(race), race=race, empty_text=_("No unknown bib has been dealt with yet.")
     )
     paginate_table(table, request, ANOMALIES_PER_PAGE)
     context = {"race": race, "table": table, "desk": True}
-    return render(request, "officials/anomalies/dealt_with.html", context)
+    return render(request, "officials/anomalies/resolved.html", context)

@@ -21,7 +21,7 @@ from races.access import works_results_desk
 from races.audit import read_details
 from races.models import AuditEntry, Race
 from results.officials.guards import race_page_required
-from results.officials.paging import paginate_table
+from results.publishing.paging import paginate_table
 from results.timing.race_time import format_clock, format_moment
 
 ENTRIES_PER_PAGE = 50

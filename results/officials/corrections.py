@@ -32,7 +32,7 @@ from races.problems import InputProblems, add_to_form
 from races.services import REASON_MAX_LENGTH
 from results.officials.audit import team_audit_table
 from results.officials.guards import race_page_required, refused
-from results.officials.paging import paginate_table
+from results.publishing.paging import paginate_table
 from results.timing.models import Source, TimingRecord
 from results.timing.race_time import format_clock, format_moment
 from results.timing.services import timing_record_create, timing_record_restore, timing_record_void

@@ -12,33 +12,12 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
-from races.access import is_race_organiser, may_record_at, stations_user_may_work
+from races.access import may_record_at, stations_user_may_work
 from races.models import Race, Station
 
 
 def refused(request, race: Race | None, reason: str):
     return render(request, "officials/refused.html", {"race": race, "reason": reason}, status=403)
-
-
-def race_official_required(*, organiser: bool = False):
-    """The view gets `race` and `stations` (those the user may work); `organiser` pages need more."""
-
-    def decorator(view):
-        @login_required
-        @wraps(view)
-        def guarded(request, slug: str, *args, **kwargs):
-            race = get_object_or_404(Race, slug=slug)
-            is_organiser = is_race_organiser(request.user, race)
-            if organiser and not is_organiser:
-                return refused(request, race, _("This page is for the race's organisers."))
-            stations = stations_user_may_work(request.user, race)
-            if not is_organiser and not stations:
-                return refused(request, race, _("You are not an official of this race."))
-            return view(request, race, stations, *args, **kwargs)
-
-        return guarded
-
-    return decorator
 
 
 def race_page_required(may: Callable[..., bool], refusal: str):

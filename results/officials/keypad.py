@@ -37,6 +37,8 @@ OFFLINE_ASSETS = (
     "officials/keypad-store.js",
     "officials/keypad-clock.js",
     "officials/keypad-outbox.js",
+    "officials/keypad-roster.js",
+    "officials/keypad-screen.js",
     "officials/keypad.js",
 )
 # A phone shows the last entries of its station; older ones stay in its storage and on the server.

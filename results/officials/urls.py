@@ -32,17 +32,19 @@ urlpatterns = [
     ),
     path("<slug:slug>/anomalies/", anomalies.anomaly_list, name="anomalies"),
     path(
-        "<slug:slug>/anomalies/dealt-with/", anomalies.unknown_bibs_dealt_with, name="unknown_bibs_dealt_with"
+        "<slug:slug>/anomalies/dealt-with/",
+        anomalies.resolved_unmatched_reads,
+        name="resolved_unmatched_reads",
     ),
     path(
         "<slug:slug>/anomalies/unknown-bibs/<int:pk>/dealt-with/",
-        anomalies.unknown_bib_dealt_with,
-        name="unknown_bib_dealt_with",
+        anomalies.resolve_unmatched_read,
+        name="resolve_unmatched_read",
     ),
     path(
         "<slug:slug>/anomalies/unknown-bibs/<int:pk>/reopen/",
-        anomalies.unknown_bib_reopen,
-        name="unknown_bib_reopen",
+        anomalies.reopen_unmatched_read,
+        name="reopen_unmatched_read",
     ),
     path("<slug:slug>/audit/", audit.audit_trail, name="audit"),
     # Printing: the results book and the certificates.

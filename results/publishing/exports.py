@@ -2,7 +2,7 @@
 (displayed times), made from the typed results at the edge, for the results API and the
 `export_results` command.
 
-The CSV is opened in spreadsheets, so its cells are made inert (results/inert_cells.py); the
+The CSV is opened in spreadsheets, so its cells are made inert (results/publishing/inert_cells.py); the
 JSON carries every name exactly as registered.
 """
 

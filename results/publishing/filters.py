@@ -107,15 +107,6 @@ class StandingsSelection:
             return "station"
         return "category" if self.category else "overall"
 
-    @property
-    def has_kuriage(self) -> bool:
-        """Whether a listed time includes a carry-over start, so the legend is needed."""
-        for team in self.teams:
-            for leg in team.legs:
-                if leg.kuriage and (self.leg is None or leg.number == self.leg):
-                    return True
-        return False
-
 
 def read_query(form: StandingsQueryForm) -> tuple[dict, list[str]]:
     """The parameters that made sense, and a note for each one that did not."""

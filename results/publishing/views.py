@@ -20,6 +20,7 @@ from races.models import Race
 from races.page_state import race_for_state, race_state, state_of
 from results.publishing.filters import StandingsQueryForm, read_query, select_standings
 from results.publishing.inert_cells import InertExportMixin
+from results.publishing.paging import paginate_table
 from results.publishing.position_chart import position_chart
 from results.publishing.print_jobs import latest_book
 from results.publishing.tables import LiveStandingsTable, TeamLegsTable, TeamStationsTable
@@ -97,7 +98,7 @@ class StandingsView(InertExportMixin, SingleTableMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         table = context["table"]
-        _paginate(table, self.request)
+        paginate_table(table, self.request, TEAMS_PER_PAGE)
         table.prepare_rows()
         selection = self.selection
         context.update(live_context(self.race))
@@ -169,16 +170,6 @@ def team_detail(request, slug: str, bib: str):
     }
     template = "results/team_live.html" if request.htmx else "results/team.html"
     return render(request, template, context)
-
-
-def _paginate(table, request) -> None:
-    # Not RequestConfig: it takes ?per_page= from the URL, and per_page=0 would divide by zero.
-    # A page number past the end or not a number shows the first page.
-    page = request.GET.get("page", "1")
-    number = int(page) if page.isascii() and page.isdigit() and len(page) < 9 else 1
-    table.paginate(page=1, per_page=TEAMS_PER_PAGE)
-    if 1 < number <= table.paginator.num_pages:
-        table.page = table.paginator.page(number)
 
 
 def _filter_summary(selection, category_names: dict[str, str]) -> str:

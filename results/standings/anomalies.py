@@ -77,7 +77,7 @@ class TeamReads:
 
 
 @dataclass(frozen=True, slots=True)
-class UnknownBibRead:
+class UnmatchedReadRow:
     read_id: int
     bib: str
     station: str
@@ -195,7 +195,7 @@ def _stretch(
     return []
 
 
-def unknown_bib_anomalies(reads: Iterable[UnknownBibRead]) -> list[Anomaly]:
+def unmatched_read_anomalies(reads: Iterable[UnmatchedReadRow]) -> list[Anomaly]:
     return [
         Anomaly(
             Kind.UNKNOWN_BIB,

@@ -27,8 +27,8 @@ from results.standings.race_results import RaceResults
 STANDINGS: VersionedCache[dict] = VersionedCache(
     "standings",
     large=True,
-    lock_seconds=settings.STANDINGS_RECOMPUTE_WAIT_SECONDS,
-    wait_seconds=settings.STANDINGS_RECOMPUTE_WAIT_SECONDS,
+    lock_seconds=settings.TASUKI_STANDINGS_RECOMPUTE_WAIT_SECONDS,
+    wait_seconds=settings.TASUKI_STANDINGS_RECOMPUTE_WAIT_SECONDS,
 )
 
 # The results this process last used, per race. A 25,000-team race's results take longer to

@@ -64,14 +64,14 @@ def anomalies_for_race(race: Race) -> list[anomalies.Anomaly]:
         .order_by("received_at", "pk")
         .values_list("pk", "bib_as_read", "station_code", "at", "device")
     )
-    return found + anomalies.unknown_bib_anomalies(
-        anomalies.UnknownBibRead(pk, bib, station, None if at is None else epoch_ms(at), device)
+    return found + anomalies.unmatched_read_anomalies(
+        anomalies.UnmatchedReadRow(pk, bib, station, None if at is None else epoch_ms(at), device)
         for pk, bib, station, at, device in unmatched
     )
 
 
-def unmatched_reads_dealt_with(race: Race):
-    """The unknown-bib reads officials have dealt with, the latest first, with who did it."""
+def unmatched_reads_resolved(race: Race):
+    """The unmatched reads officials have resolved ("dealt with" on the pages), the latest first, with who did it."""
     return (
         UnmatchedRead.objects.filter(race_id=race.pk, resolved=True)
         .select_related("resolved_by")

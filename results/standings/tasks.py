@@ -36,4 +36,4 @@ def schedule_refresh(race_id: int) -> None:
     and clears the pending mark before anything else: every change is computed at once.
     """
     if cache.add(pending_key(race_id), 1, timeout=60):
-        refresh_standings.apply_async(args=(race_id,), countdown=settings.STANDINGS_DEBOUNCE_SECONDS)
+        refresh_standings.apply_async(args=(race_id,), countdown=settings.TASUKI_STANDINGS_DEBOUNCE_SECONDS)

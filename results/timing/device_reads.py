@@ -62,7 +62,7 @@ def device_reads_store(
     the wrong bib, or a chip never entered, is then seen by someone who can act on it, even
     if the device gives up re-sending.
     """
-    ahead = timedelta(seconds=settings.DEVICE_READS_MAX_AHEAD_SECONDS)
+    ahead = timedelta(seconds=settings.TASUKI_DEVICE_READS_MAX_AHEAD_SECONDS)
     checker = ReadChecker(race, identifiers={read.bib for read in reads}, latest=timezone.now() + ahead)
     problems: list[Problem] = []
     checked: list[tuple[int, SplitRead]] = []

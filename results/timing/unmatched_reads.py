@@ -1,8 +1,11 @@
-"""Unknown-bib reads dealt with by an official, and put back when that was a mistake.
+"""Unmatched reads resolved by an official, and put back when that was a mistake.
 
-A device's read of a bib the race does not know stays on the anomaly list until an official has
-looked into it: found the team it belonged to and added the split by hand, or judged it a stray
-read. The read itself stays on file; who dealt with it, when and what they did go into the audit
+An unmatched read is a device's read of a bib the race does not know ("unknown bib" on the
+officials' pages); resolving it is what the pages call "dealt with".
+
+It stays on the anomaly list until an official has looked into it: found the team it belonged to
+and added the split by hand, or judged it a stray read. The read itself stays on file; who
+resolved it, when and what they did go into the audit
 trail. The note is an official's words (it may name a runner): it stays on the officials' pages.
 """
 
@@ -22,7 +25,7 @@ NOTE_MAX_LENGTH = REASON_MAX_LENGTH
 
 @transaction.atomic
 def unmatched_read_resolve(*, race: Race, read_pk: int, actor: Actor, note: str = "") -> UnmatchedRead:
-    """Take an unknown-bib read off the open anomalies, with what the official did about it."""
+    """Take an unmatched read off the open anomalies, with what the official did about it."""
     note = _checked_note(note)
     read = _locked_read(race, read_pk)
     if read.resolved:
@@ -49,7 +52,7 @@ def unmatched_read_resolve(*, race: Race, read_pk: int, actor: Actor, note: str 
 
 @transaction.atomic
 def unmatched_read_reopen(*, race: Race, read_pk: int, actor: Actor, note: str = "") -> UnmatchedRead:
-    """Put a read dealt with by mistake back on the open anomalies; its old note stays in the trail."""
+    """Put a read resolved by mistake back on the open anomalies; its old note stays in the trail."""
     note = _checked_note(note)
     read = _locked_read(race, read_pk)
     if not read.resolved:

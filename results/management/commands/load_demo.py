@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from races.audit import Actor
 from races.command_line import ContractCommand
 from races.services import entries_import, race_import, team_status_set
-from results.simulation.demo import demo_race
+from results.simulation.demo import DEMO_TEAMS, demo_race
 from results.timing.models import TimingRecord
 from results.timing.services import timing_import
 
@@ -16,11 +16,11 @@ DEMO_PASSWORD = "ekiden-demo"  # published on purpose: a login for a local demo
 
 class Command(ContractCommand):
     help = _(
-        "Load the ALEPS EKIDEN demo race (slug aleps-demo: about 300 teams, live, the last still out) "
+        "Load the ALEPS EKIDEN demo race (slug aleps-demo: %(teams)d teams, live, the last still out) "
         "through the same import services as an organiser's files. Running it again changes nothing. "
         "Unless a user 'organiser' exists, also creates the superuser organiser / ekiden-demo: "
         "for a local demo only, and only with DEBUG on (skip it with --no-user)."
-    )
+    ) % {"teams": DEMO_TEAMS}
 
     def add_arguments(self, parser):
         parser.add_argument(
