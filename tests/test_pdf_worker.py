@@ -125,9 +125,7 @@ def demo_race(transactional_db) -> Race:
 
 
 def enqueue(job: PrintJob, broker: Celery) -> None:
-    broker.send_task(
-        "results.publishing.tasks.make_print_file", args=(job.pk,), task_id=job.task_id, queue=QUEUE
-    )
+    broker.send_task("results.tasks.make_print_file", args=(job.pk,), task_id=job.task_id, queue=QUEUE)
 
 
 def watch(job: PrintJob, broker: Celery, until, timeout: float = 120) -> tuple[list[int], list[int]]:

@@ -7,6 +7,9 @@ from results.publishing.print_making import SOFT_TIME_LIMIT, TIME_LIMIT, print_j
 
 
 @shared_task(
+    # The name the broker knows, kept from before the task moved here: a print job queued by the
+    # old code while a site upgrades is still made by the new workers.
+    name="results.tasks.make_print_file",
     bind=True,
     # Acknowledged only once the file is stored: a worker lost halfway (killed, out of memory,
     # a machine restarted) leaves the task to another worker, which makes the file again.

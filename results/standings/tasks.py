@@ -11,6 +11,8 @@ from results.standings.cache import pending_key, refresh
 
 
 @shared_task(
+    # The name the broker knows, kept from before the task moved here (see make_print_file).
+    name="results.tasks.refresh_standings",
     acks_late=True,
     soft_time_limit=120,
     time_limit=180,
