@@ -22,7 +22,7 @@ def _fresh_cache():
 
 @pytest.fixture(autouse=True)
 def _pages_follow_every_change(settings):
-    # On a server a page is rendered again at most once a second (races/page_cache.py); a test
+    # On a server a page is rendered again at most once a second (ekiden/page_cache.py); a test
     # that records a split and reads the page at once expects the new page.
     settings.TASUKI_PAGE_REFRESH_SECONDS = 0
     settings.TASUKI_ROSTER_REFRESH_SECONDS = 0

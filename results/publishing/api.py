@@ -25,5 +25,5 @@ class RaceResultsView(APIView):
 
 
 # Phones and scoreboards poll this too: an unchanged poll is a 304 after one small query, and a
-# changed document is encoded once per version (races/page_cache.py).
+# changed document is encoded once per version (ekiden/page_cache.py).
 race_results = cached_page(race_state, vary_on_accept=True)(RaceResultsView.as_view())

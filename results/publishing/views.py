@@ -1,6 +1,6 @@
 """Public pages: the live standings a spectator reads on a phone, and one page per team.
 
-Both read the cached standings only and are served through the page cache (races/page_cache.py):
+Both read the cached standings only and are served through the page cache (ekiden/page_cache.py):
 an unchanged poll is a 304 after one small query. While the race is open, htmx asks for the
 live part of the page again every few seconds and swaps it in place (the reader's scroll and
 open filter stay); once the race is closed the page says so and stops asking.
