@@ -43,7 +43,9 @@ def test_imports_point_down_the_layers():
     assert checked.returncode == 0, checked.stdout[-3000:]
 
 
-NAMED_FILE = re.compile(r"(?<![\w/.-])((?:docs|ekiden|races|results|templates|tests)/[\w/.-]*\w\.(?:py|html|js|md|css|json|csv|txt))")
+NAMED_FILE = re.compile(
+    r"(?<![\w/.-])((?:docs|ekiden|races|results|templates|tests)/[\w/.-]*\w\.(?:py|html|js|md|css|json|csv|txt))"
+)
 
 
 def named_files(path: Path) -> set[str]:
