@@ -2,10 +2,11 @@
 engine, and its standings with the names the database holds, as the typed results."""
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import replace
 
 from django.db import connection
-from django.db.models import BigIntegerField, Func
+from django.db.models import BigIntegerField, Func, QuerySet
 
 from races.models import Race
 from results.standings import engine as standings
@@ -41,18 +42,24 @@ class EpochMs(Func):
         return self.as_sql(compiler, connection, template=template, **extra_context)
 
 
+def read_rows(records: QuerySet[TimingRecord], last: str) -> Iterable[tuple[int, int, int, object]]:
+    """(team id, station id, time in epoch ms, the field `last`) of each record: the epoch
+    milliseconds computed by PostgreSQL where it can, converted here elsewhere."""
+    records = records.order_by()
+    if connection.vendor == "postgresql":
+        return records.values_list("team_id", "station_id", EpochMs("at"), last)
+    return (
+        (team, station, epoch_ms(at), value)
+        for team, station, at, value in records.values_list("team_id", "station_id", "at", last)
+    )
+
+
 def team_entries(race: Race) -> list[standings.TeamEntry]:
     codes = {s.pk: s.code for s in race.course}
     splits: dict[int, list[standings.Split]] = defaultdict(list)
-    records = TimingRecord.objects.filter(race_id=race.pk).order_by()
-    if connection.vendor == "postgresql":
-        rows = records.values_list("team_id", "station_id", EpochMs("at"), "voided")
-    else:
-        rows = (
-            (t, s, epoch_ms(at), v)
-            for t, s, at, v in records.values_list("team_id", "station_id", "at", "voided")
-        )
-    for team_id, station_id, at_ms, voided in rows:
+    for team_id, station_id, at_ms, voided in read_rows(
+        TimingRecord.objects.filter(race_id=race.pk), "voided"
+    ):
         splits[team_id].append(standings.Split(codes[station_id], at_ms, voided))
     return [
         standings.TeamEntry(

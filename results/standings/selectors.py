@@ -4,7 +4,6 @@ import logging
 from collections import defaultdict
 
 from django.conf import settings
-from django.db import connection
 
 from ekiden.versioned_cache import VersionedCache
 from races.models import Race
@@ -13,7 +12,7 @@ from results.standings import engine as standings
 from results.standings import progress as team_progress
 from results.standings.cache import current_version, fresh_results
 from results.standings.display import natural_bib_order
-from results.standings.feed import EpochMs, course_of
+from results.standings.feed import course_of, read_rows
 from results.standings.race_results import RaceResults
 from results.timing.models import TimingRecord, UnmatchedRead
 from results.timing.race_time import epoch_ms
@@ -82,16 +81,10 @@ def unmatched_reads_resolved(race: Race):
 def _team_anomalies(race: Race, pace_ms_per_km: int) -> list[anomalies.Anomaly]:
     stations = race.course
     codes = {s.pk: s.code for s in stations}
-    records = TimingRecord.objects.filter(race_id=race.pk, voided=False).order_by()
-    if connection.vendor == "postgresql":
-        rows = records.values_list("team_id", "station_id", EpochMs("at"), "pk")
-    else:
-        rows = (
-            (t, s, epoch_ms(at), pk)
-            for t, s, at, pk in records.values_list("team_id", "station_id", "at", "pk")
-        )
     reads: dict[int, dict[str, list[anomalies.Read]]] = defaultdict(lambda: defaultdict(list))
-    for team_id, station_id, at_ms, pk in rows:
+    for team_id, station_id, at_ms, pk in read_rows(
+        TimingRecord.objects.filter(race_id=race.pk, voided=False), "pk"
+    ):
         reads[team_id][codes[station_id]].append(anomalies.Read(pk, at_ms))
 
     teams = [

@@ -56,17 +56,18 @@ class SplitRead:
         """What identifies a read that has no read id; what a re-sent read must repeat."""
         return (self.team_id, self.station_id, self.at, self.source)
 
+    def row(self, race_id: int, user_id: int | None, device: str, received: datetime) -> tuple:
+        """The read as a new row's values, in READ_COLUMNS order: what every way of storing it
+        (COPY, the devices' INSERT, the ORM) writes."""
+        return (
+            race_id, self.team_id, self.station_id, self.at, self.source, self.read_id,
+            self.bib_as_read, user_id, device, received, False, "",
+        )  # fmt: skip
+
     def as_record(self, race: Race, user=None, device: str = "") -> TimingRecord:
+        values = self.row(race.pk, getattr(user, "pk", None), device, timezone.now())
         return TimingRecord(
-            race=race,
-            team_id=self.team_id,
-            station_id=self.station_id,
-            at=self.at,
-            source=self.source,
-            read_id=self.read_id,
-            bib_as_read=self.bib_as_read,
-            device=device,
-            recorded_by=user,
+            **{field.attname: value for field, value in zip(READ_FIELDS, values, strict=True)}
         )
 
     def same_content(self, record: "TimingRecord") -> bool:
@@ -162,23 +163,7 @@ READ_FIELDS = [
 
 def _read_rows(race: Race, reads: list[SplitRead], user, device: str) -> list[tuple]:
     now, user_id = timezone.now(), getattr(user, "pk", None)
-    return [
-        (
-            race.pk,
-            r.team_id,
-            r.station_id,
-            r.at,
-            r.source,
-            r.read_id,
-            r.bib_as_read,
-            user_id,
-            device,
-            now,
-            False,
-            "",
-        )
-        for r in reads
-    ]
+    return [read.row(race.pk, user_id, device, now) for read in reads]
 
 
 def _insert_reads(race: Race, reads: list[SplitRead], user, device: str = "") -> None:
@@ -240,13 +225,8 @@ def timing_reads_add(
             summary.added += 1
             summary.added_positions.append(position)
             summary.added_reads.append(read)
-        elif stored[read.read_id] == read.content:
-            summary.count_already_stored(read)
         else:
-            record = TimingRecord.objects.select_related("team", "station").get(
-                race=race, read_id=read.read_id
-            )
-            bad(position, Problem(conflict_message(read, record, race), field="read_id"))
+            _settle_stored(race, position, read, stored[read.read_id], bad, summary)
     return summary
 
 
@@ -318,18 +298,35 @@ def _new_reads(
             stored_content = stored_by_id.get(read.read_id)
             if stored_content is None:
                 fresh.append((line, read))
-            elif stored_content == read.content:
-                summary.count_already_stored(read)
             else:
-                record = TimingRecord.objects.select_related("team", "station").get(
-                    race=race, read_id=read.read_id
-                )
-                bad(line, Problem(conflict_message(read, record, race), field="read_id"))
+                _settle_stored(race, line, read, stored_content, bad, summary)
         elif read.content in stored_keyless:
             summary.count_already_stored(read)
         else:
             fresh.append((line, read))
     return fresh, summary
+
+
+def stored_read(race: Race, read: SplitRead) -> TimingRecord | None:
+    """The stored read this one repeats or contradicts: the race's read with the same id, or,
+    for a read without one, the read with the same content."""
+    records = TimingRecord.objects.select_related("team", "station")
+    if read.read_id:
+        return records.filter(race_id=race.pk, read_id=read.read_id).first()
+    return records.filter(
+        team_id=read.team_id, station_id=read.station_id, at=read.at, source=read.source, read_id=""
+    ).first()
+
+
+def _settle_stored(
+    race: Race, position: int, read: SplitRead, stored_content: tuple, bad: ProblemAtPosition, summary
+) -> None:
+    """A read whose id the race has stored already: the same read again is counted as stored;
+    another read under that id goes to `bad`, with what is stored under it."""
+    if stored_content == read.content:
+        summary.count_already_stored(read)
+    else:
+        bad(position, Problem(conflict_message(read, stored_read(race, read), race), field="read_id"))
 
 
 def _stored_by_id(race: Race, read_ids: Collection[str] | None) -> dict[str, tuple]:

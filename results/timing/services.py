@@ -25,7 +25,13 @@ from races.problems import InputProblems, Problem
 from races.services import check_reason_length
 from results.timing.models import Source, TimingRecord
 from results.timing.race_time import SplitTimeParser, TimeFormatError, format_clock
-from results.timing.read_store import SplitRead, StoredReadsSummary, conflict_message, timing_reads_store
+from results.timing.read_store import (
+    SplitRead,
+    StoredReadsSummary,
+    conflict_message,
+    stored_read,
+    timing_reads_store,
+)
 
 TIMING_COLUMNS = ("bib", "station", "time")
 TIMING_OPTIONAL = ("source", "read_id")
@@ -207,7 +213,7 @@ def timing_record_create(
     if problems:
         raise InputProblems(problems)
 
-    existing = _existing_record(race, read)
+    existing = stored_read(race, read)
     if existing is not None:
         if read.read_id and not read.same_content(existing):
             raise InputProblems([conflict_message(read, existing, race)])
@@ -242,15 +248,6 @@ def _effective_time(team_id: int, station_id: int) -> datetime | None:
         .values_list("at", flat=True)
         .first()
     )
-
-
-def _existing_record(race: Race, read: SplitRead) -> TimingRecord | None:
-    records = TimingRecord.objects.select_related("team", "station")
-    if read.read_id:
-        return records.filter(race=race, read_id=read.read_id).first()
-    return records.filter(
-        team_id=read.team_id, station_id=read.station_id, at=read.at, source=read.source, read_id=""
-    ).first()
 
 
 def timing_import(
