@@ -185,6 +185,7 @@ def main(argv: list[str]) -> None:
 
 
 def standings_benchmark() -> None:
+    prepare_database()  # the simulation writes its files with the entries' columns of races/
     from results.simulation.race import simulate_race
     from results.standings.engine import compute_standings
     from tests.standings_reference import course_and_entries
@@ -370,10 +371,10 @@ def api_reads(
 
 
 def api_benchmark() -> None:
+    prepare_database()
     from results.simulation.race import simulate_race
 
     simulated = simulate_race(seed=7, teams=API_TEAMS, legs=4, checkpoints=0, slug="bench-api")
-    prepare_database()
     from races.services import entries_import, race_import
     from results.timing.device_tokens import device_token_create
     from results.timing.models import TimingRecord
