@@ -30,7 +30,7 @@ import time
 import uuid
 from collections.abc import Callable, Hashable
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, Generic, Protocol, TypeVar
 
 from django.core.cache import cache, caches
@@ -90,12 +90,14 @@ class VersionedCache(Generic[V]):
     def kept(self, key: Hashable) -> Kept[V] | None:
         """The value kept under `key`, whatever its version."""
         found = cache.get(self.key(key))
-        return None if found is None else Kept(*found)
+        # Anything else under the key (an older release's entry, kept in Redis over an upgrade)
+        # is taken for nothing kept: computed again and replaced, never a failed request.
+        return Kept(*found) if isinstance(found, tuple) and len(found) == len(fields(Kept)) else None
 
     def version(self, key: Hashable) -> Any | None:
         """The version kept under `key`: a small read when the values are large."""
         if self.large:
-            mark = cache.get(f"{self.key(key)}:version")
+            mark = self._mark(key)
             return None if mark is None else mark[0]
         kept = self.kept(key)
         return None if kept is None else kept.version
@@ -151,13 +153,18 @@ class VersionedCache(Generic[V]):
 
         With large values, one that will not do is not fetched: both are None then."""
         if self.large:
-            mark = cache.get(f"{self.key(key)}:version")
+            mark = self._mark(key)
             if mark is None or not self._will_do(mark[0], mark[1], wanted, recent_seconds):
                 return None, None
         kept = self.kept(key)
         if kept is None:
             return None, None
         return (kept if self._will_do(kept.version, kept.at, wanted, recent_seconds) else None), kept
+
+    def _mark(self, key: Hashable) -> tuple[Any, float] | None:
+        """(version, at) of a large value; None: nothing kept (or an older release's entry)."""
+        mark = cache.get(f"{self.key(key)}:version")
+        return mark if isinstance(mark, tuple) and len(mark) == 2 else None
 
     def _will_do(self, version: Any, at: float, wanted: Any, recent_seconds: float) -> bool:
         if version == wanted or (self.ordered and version > wanted):

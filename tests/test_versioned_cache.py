@@ -177,3 +177,14 @@ def test_a_held_lock_is_not_taken_twice(backend):
     first.release()
     first.release()  # twice: nothing happens
     assert shared_lock("roster:1:2:lock", seconds=10).acquire()
+
+
+@pytest.mark.parametrize("large", [False, True])
+def test_an_older_release_s_entry_under_the_key_is_computed_again_not_a_failed_request(backend, large):
+    # Redis keeps its keys over an upgrade: the keypad roster's key held a dict before.
+    roster = VersionedCache("roster", large=large)
+    cache.set(roster.key((3, "R1")), {"version": 9, "at": 1.0, "json": b"{}", "etag": "x"})
+    cache.set(f"{roster.key((3, 'R1'))}:version", {"version": 9})
+    compute = Computations("the roster now")
+    kept = roster.fetch((3, "R1"), wanted=9, compute=compute)
+    assert (kept.value, compute.calls) == ("the roster now", 1)
