@@ -180,7 +180,7 @@ class TestUnknownBib:
     def test_each_unknown_bib_read_is_listed_with_its_device(self):
         found = unmatched_read_anomalies([UnmatchedReadRow(3, "999", "R1", 20 * MIN, "R1 tablet")])
         assert found == [
-            Anomaly(Kind.UNKNOWN_BIB, "R1", "999", record_ids=(3,), at_ms=20 * MIN, device="R1 tablet")
+            Anomaly(Kind.UNMATCHED_READ, "R1", "999", record_ids=(3,), at_ms=20 * MIN, device="R1 tablet")
         ]
 
     def test_a_read_without_a_time_is_still_listed(self):

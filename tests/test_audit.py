@@ -23,8 +23,8 @@ from races.audit import (
     EntriesImported,
     RaceClosed,
     RaceReopened,
-    ReadDealtWith,
-    ReadDealtWithBy,
+    ReadResolution,
+    ReadResolvedBy,
     RunnerNamed,
     SplitAdded,
     SplitCorrected,
@@ -33,8 +33,8 @@ from races.audit import (
     TeamDeleted,
     TeamRegistered,
     TimingImported,
-    UnknownBibDealtWith,
-    UnknownBibReopened,
+    UnmatchedReadReopened,
+    UnmatchedReadResolved,
     audit,
     read_details,
 )
@@ -102,26 +102,26 @@ EXAMPLES = [
     ],
     (
         Action.UNMATCHED_RESOLVED,
-        UnknownBibDealtWith(
+        UnmatchedReadResolved(
             unmatched_read=4,
             bib_as_read="777",
             station="R1",
             time=R1_READ,
             device="R1 tablet",
-            before=ReadDealtWith(resolved=False),
-            after=ReadDealtWith(resolved=True),
+            before=ReadResolution(resolved=False),
+            after=ReadResolution(resolved=True),
         ),
     ),
     (
         Action.UNMATCHED_REOPENED,
-        UnknownBibReopened(
+        UnmatchedReadReopened(
             unmatched_read=4,
             bib_as_read="777",
             station="R1",
             time=None,
             device="",
-            before=ReadDealtWithBy(resolved=True, by="dana", at=R1_READ, note="it was 177"),
-            after=ReadDealtWith(resolved=False),
+            before=ReadResolvedBy(resolved=True, by="dana", at=R1_READ, note="it was 177"),
+            after=ReadResolution(resolved=False),
         ),
     ),
 ]

@@ -217,12 +217,12 @@ class DeviceTokenDetails(AuditDetails):
 
 
 @dataclass(frozen=True, kw_only=True)
-class ReadDealtWith(Schema):
+class ReadResolution(Schema):
     resolved: bool
 
 
 @dataclass(frozen=True, kw_only=True)
-class ReadDealtWithBy(Schema):
+class ReadResolvedBy(Schema):
     """How a read had been dealt with, kept when that is undone: the official's note stays."""
 
     resolved: bool
@@ -232,47 +232,47 @@ class ReadDealtWithBy(Schema):
 
 
 @dataclass(frozen=True, kw_only=True)
-class UnknownBibDealtWith(AuditDetails):
+class UnmatchedReadResolved(AuditDetails):
     unmatched_read: int
     bib_as_read: str
     station: str
     time: datetime | None
     device: str
-    before: ReadDealtWith
-    after: ReadDealtWith
+    before: ReadResolution
+    after: ReadResolution
 
     def describe(self, clock: Clock) -> str:
-        return _unknown_bib_words(self, clock)
+        return _unmatched_read_words(self, clock)
 
 
 @dataclass(frozen=True, kw_only=True)
-class UnknownBibReopened(AuditDetails):
+class UnmatchedReadReopened(AuditDetails):
     unmatched_read: int
     bib_as_read: str
     station: str
     time: datetime | None
     device: str
-    before: ReadDealtWithBy
-    after: ReadDealtWith
+    before: ReadResolvedBy
+    after: ReadResolution
 
     def describe(self, clock: Clock) -> str:
-        words = _unknown_bib_words(self, clock)
+        words = _unmatched_read_words(self, clock)
         if self.before.note:
             words += " · " + _("note before: %s") % self.before.note
         return words
 
 
-def _unknown_bib_words(change: UnknownBibDealtWith | UnknownBibReopened, clock: Clock) -> str:
+def _unmatched_read_words(change: UnmatchedReadResolved | UnmatchedReadReopened, clock: Clock) -> str:
     parts = [_("read as %s") % change.bib_as_read, change.station]
     if change.time is not None:
         parts.append(clock(change.time))
     if change.device:
         parts.append(_("device %s") % change.device)
-    parts.append(f"{_dealt_with(change.before.resolved)} → {_dealt_with(change.after.resolved)}")
+    parts.append(f"{_resolution_word(change.before.resolved)} → {_resolution_word(change.after.resolved)}")
     return " · ".join(parts)
 
 
-def _dealt_with(resolved: bool) -> str:
+def _resolution_word(resolved: bool) -> str:
     return _("dealt with") if resolved else _("open")
 
 
@@ -295,8 +295,8 @@ SCHEMAS: dict[str, tuple[type[AuditDetails], ...]] = {
     Action.TEAM_DELETED: (TeamDeleted,),
     Action.DEVICE_TOKEN_CREATED: (DeviceTokenDetails,),
     Action.DEVICE_TOKEN_REVOKED: (DeviceTokenDetails,),
-    Action.UNMATCHED_RESOLVED: (UnknownBibDealtWith,),
-    Action.UNMATCHED_REOPENED: (UnknownBibReopened,),
+    Action.UNMATCHED_RESOLVED: (UnmatchedReadResolved,),
+    Action.UNMATCHED_REOPENED: (UnmatchedReadReopened,),
 }
 
 

@@ -45,7 +45,7 @@ KIND_LABELS = {
     Kind.NEGATIVE_LEG: gettext_lazy("Earlier than the station before"),
     Kind.FAST_LEG: gettext_lazy("Too fast"),
     Kind.READS_APART: gettext_lazy("Read twice"),
-    Kind.UNKNOWN_BIB: gettext_lazy("Unknown bib"),
+    Kind.UNMATCHED_READ: gettext_lazy("Unknown bib"),
     Kind.AFTER_FINISH: gettext_lazy("Read after the finish"),
     Kind.MISSING_SPLIT: gettext_lazy("Missing split"),
 }
@@ -84,7 +84,7 @@ def describe(anomaly: Anomaly, race: Race) -> str:
             return _(
                 "%(count)d reads at %(station)s from %(other_time)s to %(time)s, more than %(seconds)d s apart."
             ) % {**at, "count": len(anomaly.record_ids), "seconds": READS_APART_MS // 1000}
-        case Kind.UNKNOWN_BIB:
+        case Kind.UNMATCHED_READ:
             return _(
                 "%(device)s read %(bib)s at %(station)s at %(time)s; no team, runner bib or chip has it."
             ) % {**at, "bib": anomaly.bib, "device": anomaly.device or _("A device")}
@@ -130,7 +130,7 @@ def _rows(found: list[Anomaly], race: Race) -> list[dict]:
                 "station": anomaly.station,
                 "description": describe(anomaly, race),
                 "url": url,
-                "unmatched_read": anomaly.record_ids[0] if anomaly.kind == Kind.UNKNOWN_BIB else None,
+                "unmatched_read": anomaly.record_ids[0] if anomaly.kind == Kind.UNMATCHED_READ else None,
             }
         )
     return rows

@@ -15,7 +15,7 @@ The kinds:
   the average over the whole stretch).
 - READS_APART: two reads of the team at one station more than a minute apart: a second pass,
   a wrong bib, a tablet tap long after the chip.
-- UNKNOWN_BIB: a device read a bib, runner bib or chip id no team of the race has.
+- UNMATCHED_READ: a device read a bib, runner bib or chip id no team of the race has.
 - AFTER_FINISH: a read at a station before the finish later than the team's finish time T(finish).
 - MISSING_SPLIT: no read at a station after the start while the team has one further on.
 
@@ -37,7 +37,7 @@ class Kind(StrEnum):
     NEGATIVE_LEG = "negative_leg"
     FAST_LEG = "fast_leg"
     READS_APART = "reads_apart"
-    UNKNOWN_BIB = "unknown_bib"
+    UNMATCHED_READ = "unmatched_read"
     AFTER_FINISH = "after_finish"
     MISSING_SPLIT = "missing_split"
 
@@ -103,7 +103,7 @@ class Anomaly:
     reference_station: str = ""
     #: For FAST_LEG: the pace over the stretch.
     pace_ms_per_km: int | None = None
-    #: For UNKNOWN_BIB: the device that sent it.
+    #: For UNMATCHED_READ: the device that sent it.
     device: str = ""
 
 
@@ -198,7 +198,7 @@ def _stretch(
 def unmatched_read_anomalies(reads: Iterable[UnmatchedReadRow]) -> list[Anomaly]:
     return [
         Anomaly(
-            Kind.UNKNOWN_BIB,
+            Kind.UNMATCHED_READ,
             read.station,
             read.bib,
             record_ids=(read.read_id,),

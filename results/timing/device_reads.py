@@ -78,8 +78,8 @@ def device_reads_store(
         if split is not None:
             checked.append((index, split))
     if problems:
-        unknown_bibs = {problem.index for problem in problems if problem.field == "bib"}
-        _keep_unmatched(race, [reads[index] for index in sorted(unknown_bibs)], device)
+        unmatched = {problem.index for problem in problems if problem.field == "bib"}
+        _keep_unmatched(race, [reads[index] for index in sorted(unmatched)], device)
         raise DeviceReadsRefused(problems)
 
     conflicts: list[Problem] = []

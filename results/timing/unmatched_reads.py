@@ -13,7 +13,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from races.audit import Actor, ReadDealtWith, ReadDealtWithBy, UnknownBibDealtWith, UnknownBibReopened, audit
+from races.audit import (
+    Actor,
+    ReadResolution,
+    ReadResolvedBy,
+    UnmatchedReadReopened,
+    UnmatchedReadResolved,
+    audit,
+)
 from races.models import AuditEntry, Race
 from races.problems import InputProblems, Problem
 from races.services import REASON_MAX_LENGTH
@@ -42,8 +49,8 @@ def unmatched_read_resolve(*, race: Race, read_pk: int, actor: Actor, note: str 
         race=race,
         action=AuditEntry.Action.UNMATCHED_RESOLVED,
         actor=actor,
-        details=UnknownBibDealtWith(
-            **_read_named(read), before=ReadDealtWith(resolved=False), after=ReadDealtWith(resolved=True)
+        details=UnmatchedReadResolved(
+            **_read_named(read), before=ReadResolution(resolved=False), after=ReadResolution(resolved=True)
         ),
         reason=note,
     )
@@ -57,14 +64,16 @@ def unmatched_read_reopen(*, race: Race, read_pk: int, actor: Actor, note: str =
     read = _locked_read(race, read_pk)
     if not read.resolved:
         raise InputProblems([_("%(read)s is not dealt with; nothing changed.") % {"read": _named(read)}])
-    before = ReadDealtWithBy(resolved=True, by=_who(read), at=read.resolved_at, note=read.resolution_note)
+    before = ReadResolvedBy(resolved=True, by=_who(read), at=read.resolved_at, note=read.resolution_note)
     read.resolved, read.resolved_by, read.resolved_at, read.resolution_note = False, None, None, ""
     read.save(update_fields=["resolved", "resolved_by", "resolved_at", "resolution_note"])
     audit(
         race=race,
         action=AuditEntry.Action.UNMATCHED_REOPENED,
         actor=actor,
-        details=UnknownBibReopened(**_read_named(read), before=before, after=ReadDealtWith(resolved=False)),
+        details=UnmatchedReadReopened(
+            **_read_named(read), before=before, after=ReadResolution(resolved=False)
+        ),
         reason=note,
     )
     return read
