@@ -98,8 +98,9 @@ class StoredReadsSummary:
         }
 
 
-def conflict_message(read: SplitRead, record: TimingRecord, race: Race) -> str:
-    return _(
+def conflict_problem(read: SplitRead, record: TimingRecord, race: Race) -> Problem:
+    """A read id already stored for another read: what is stored under it, and what to do."""
+    message = _(
         "read id %(id)s is already stored for team %(bib)s at %(station)s %(time)s (%(source)s); "
         "a re-sent read must carry the same content, a new read a new id."
     ) % {
@@ -109,6 +110,7 @@ def conflict_message(read: SplitRead, record: TimingRecord, race: Race) -> str:
         "time": format_clock(record.at, race),
         "source": record.source,
     }
+    return Problem(message, field="read_id")
 
 
 def timing_reads_store(
@@ -326,7 +328,7 @@ def _settle_stored(
     if stored_content == read.content:
         summary.count_already_stored(read)
     else:
-        bad(position, Problem(conflict_message(read, stored_read(race, read), race), field="read_id"))
+        bad(position, conflict_problem(read, stored_read(race, read), race))
 
 
 def _stored_by_id(race: Race, read_ids: Collection[str] | None) -> dict[str, tuple]:

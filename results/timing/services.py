@@ -28,7 +28,7 @@ from results.timing.race_time import SplitTimeParser, TimeFormatError, format_cl
 from results.timing.read_store import (
     SplitRead,
     StoredReadsSummary,
-    conflict_message,
+    conflict_problem,
     stored_read,
     timing_reads_store,
 )
@@ -216,7 +216,7 @@ def timing_record_create(
     existing = stored_read(race, read)
     if existing is not None:
         if read.read_id and not read.same_content(existing):
-            raise InputProblems([conflict_message(read, existing, race)])
+            raise InputProblems([conflict_problem(read, existing, race)])
         return existing, False
     before = _effective_time(read.team_id, read.station_id)
     record = read.as_record(race, actor.user, device)
