@@ -31,8 +31,9 @@ from results.timing.device_tokens import (
     stations_by_code,
 )
 from results.timing.models import DeviceToken, Source, TimingRecord, UnmatchedRead
+from results.timing.read_checker import ReadChecker
 from results.timing.read_store import timing_reads_add
-from results.timing.services import ReadChecker, timing_import
+from results.timing.services import timing_import
 from tests.commands import run
 from tests.race_payloads import KL_EKIDEN
 

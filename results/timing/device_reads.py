@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from races.models import Race
 from races.problems import InputProblems, Problem
 from results.timing.models import Source, UnmatchedRead
+from results.timing.read_checker import ReadChecker
 from results.timing.read_store import SplitRead, timing_reads_add
-from results.timing.services import ReadChecker
 
 # What a device may say its read is; an import and an entry by hand have their own screens.
 DEVICE_SOURCES = (Source.TABLET, Source.CHIP, Source.API)

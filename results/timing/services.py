@@ -1,11 +1,10 @@
 """Write operations on timing: splits in, corrections with an audit trail."""
 
 from collections import Counter
-from collections.abc import Collection
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,11 +19,11 @@ from races.audit import (
     audit,
 )
 from races.csv_rows import read_rows
-from races.models import AuditEntry, Race, Runner, Team
+from races.models import AuditEntry, Race
 from races.problems import InputProblems, Problem
 from races.services import check_reason_length
 from results.timing.models import Source, TimingRecord
-from results.timing.race_time import SplitTimeParser, TimeFormatError, format_clock
+from results.timing.read_checker import ReadChecker
 from results.timing.read_store import (
     SplitRead,
     StoredReadsSummary,
@@ -35,153 +34,6 @@ from results.timing.read_store import (
 
 TIMING_COLUMNS = ("bib", "station", "time")
 TIMING_OPTIONAL = ("source", "read_id")
-SOURCES = frozenset(Source.values)
-
-
-class BibResolver:
-    """Team bib, runner bib or chip id to the team: readers see chips, officials see bibs.
-
-    With `identifiers`, only those are looked up: a device sends a few reads at a time, and
-    loading every bib of a 25,000-team race for each request would cost more than the insert.
-    """
-
-    def __init__(self, race: Race, identifiers: Collection[str] | None = None):
-        self.teams: dict[str, int] = {}
-        self.aliases: dict[str, int] = {}
-        if identifiers is not None:
-            self._look_up(race, sorted({identifier for identifier in identifiers if identifier}))
-            return
-        self.teams = dict(Team.objects.filter(race_id=race.pk).order_by().values_list("bib", "pk"))
-        runners = Runner.objects.filter(race_id=race.pk).exclude(runner_bib="", chip_id="").order_by()
-        for team_id, runner_bib, chip_id in runners.values_list("team_id", "runner_bib", "chip_id"):
-            if runner_bib:
-                self.aliases[runner_bib] = team_id
-            if chip_id:
-                self.aliases[chip_id] = team_id
-
-    def _look_up(self, race: Race, wanted: list[str]) -> None:
-        """A device's few bibs as team bibs, runner bibs and chip ids, in one plain statement:
-        every post of every device comes here, and building three ORM queries cost more than
-        running them."""
-        if not wanted:
-            return
-        marks = ", ".join(["%s"] * len(wanted))
-        with connection.cursor() as cursor:
-            cursor.execute(
-                BIBS_SQL.format(team=Team._meta.db_table, runner=Runner._meta.db_table, marks=marks),
-                [race.pk, *wanted, race.pk, *wanted, race.pk, *wanted],
-            )
-            for identifier, team_id, is_team_bib in cursor.fetchall():
-                (self.teams if is_team_bib else self.aliases)[identifier] = team_id
-
-    def team_id(self, bib: str) -> int | None:
-        return self.teams.get(bib) or self.aliases.get(bib)
-
-
-BIBS_SQL = """
-SELECT bib, id, 1 FROM {team} WHERE race_id = %s AND bib IN ({marks})
-UNION ALL
-SELECT runner_bib, team_id, 0 FROM {runner} WHERE race_id = %s AND runner_bib IN ({marks}) AND runner_bib <> ''
-UNION ALL
-SELECT chip_id, team_id, 0 FROM {runner} WHERE race_id = %s AND chip_id IN ({marks}) AND chip_id <> ''
-"""
-
-
-class ReadChecker:
-    """Checks reads of one race, whatever brought them: a file line, a tablet tap, the API.
-
-    Each problem goes to `bad(problem)`, naming its field; a read with none comes back ready to
-    store, and the caller says where the read was (a file line, a batch index).
-    `identifiers`: the only bibs that will be checked (see BibResolver). `latest`: the latest
-    moment a read may have, for reads that arrive as they happen (a device's clock running
-    ahead, or set to the wrong zone, must not put a team at the finish before it got there).
-    """
-
-    # A typo in an ISO date (2052 for 2025) must not become a split decades after the gun.
-    LATEST_AFTER_GUN = timedelta(days=7)
-
-    def __init__(
-        self, race: Race, *, identifiers: Collection[str] | None = None, latest: datetime | None = None
-    ):
-        self.race = race
-        self.resolver = BibResolver(race, identifiers)
-        self.stations = {station.code: station for station in race.course}
-        self.gun = race.gun
-        self.latest = latest
-        self.parse_time = SplitTimeParser(race)
-
-    def check(
-        self, *, bib: str, station: str, time: str | datetime, source: str, read_id: str, bad
-    ) -> SplitRead | None:
-        ok = True
-
-        def problem(field: str, message: str) -> None:
-            nonlocal ok
-            ok = False
-            bad(Problem(message, field=field))
-
-        team_id = self.resolver.team_id(bib)
-        if team_id is None:
-            problem("bib", _("%r is not a team bib, runner bib or chip id of this race.") % bib)
-        station_obj = self.stations.get(station)
-        if station_obj is None:
-            problem(
-                "station",
-                _("%(code)r is not a station of this race; use one of %(codes)s.")
-                % {"code": station, "codes": ", ".join(self.stations)},
-            )
-        at = self._time(time, problem)
-        if source not in SOURCES:
-            problem(
-                "source",
-                _("%(value)r is not a source; use one of %(known)s, or leave it empty.")
-                % {"value": source, "known": ", ".join(Source.values)},
-            )
-        if len(read_id) > 100:
-            problem("read_id", _("longer than 100 characters."))
-        elif "\x00" in read_id:
-            problem("read_id", _("contains a NUL character."))
-        if not ok:
-            return None
-        return SplitRead(team_id, station_obj.pk, at, source, read_id, bib)
-
-    def _time(self, time: str | datetime, problem) -> datetime | None:
-        if isinstance(time, datetime):
-            if time.tzinfo is None:
-                problem("time", _("needs a time zone offset."))
-                return None
-            shown, at = (
-                format_clock(time, self.race),
-                time.replace(microsecond=time.microsecond - time.microsecond % 1000),
-            )
-        else:
-            shown = time
-            try:
-                at = self.parse_time(time)
-            except TimeFormatError as exc:
-                problem("time", str(exc))
-                return None
-        if at < self.gun:
-            problem(
-                "time",
-                _("%(time)s is before the start gun at %(gun)s.")
-                % {"time": shown, "gun": format_clock(self.gun, self.race)},
-            )
-        elif at > self.gun + self.LATEST_AFTER_GUN:
-            problem("time", _("%s is more than a week after the start gun; check the date.") % shown)
-        elif self.latest is not None and at > self.latest:
-            problem(
-                "time",
-                _(
-                    "%(time)s is in the future: the server accepts reads up to %(latest)s now; "
-                    "check the device's clock and time zone."
-                )
-                % {
-                    "time": at.astimezone(self.race.zone).isoformat(timespec="milliseconds"),
-                    "latest": self.latest.astimezone(self.race.zone).isoformat(timespec="seconds"),
-                },
-            )
-        return at
 
 
 @transaction.atomic
