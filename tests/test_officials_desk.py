@@ -301,7 +301,7 @@ class TestAddingASplitByHand(DeskTestCase):
             "%(time)s is before the start gun at %(gun)s.": "時刻：%(time)s は号砲（%(gun)s）より前です。"
         }
         self.as_user(self.olivia)
-        with mock.patch("results.timing.services._", lambda text: japanese.get(text, text)):
+        with mock.patch("results.timing.read_checker._", lambda text: japanese.get(text, text)):
             response = self.client.post(
                 self.url("teams/101/splits/"),
                 {"station": "FINISH", "reason": "finish sheet", "time": "06:00:00"},
