@@ -277,7 +277,7 @@ TASUKI_PAGE_REFRESH_SECONDS = env.float("TASUKI_PAGE_REFRESH_SECONDS", default=1
 if TASUKI_PAGE_REFRESH_SECONDS < 0:
     raise ImproperlyConfigured("TASUKI_PAGE_REFRESH_SECONDS must be 0 or a number of seconds, e.g. 1.")
 # A station's keypad roster (who each bib is, how far each team got) is built again at most this
-# often after a change (results/standings/roster.py); 0: after every change.
+# often after a change (results/officials/roster.py); 0: after every change.
 TASUKI_ROSTER_REFRESH_SECONDS = env.float("TASUKI_ROSTER_REFRESH_SECONDS", default=30.0)
 if TASUKI_ROSTER_REFRESH_SECONDS < 0:
     raise ImproperlyConfigured("TASUKI_ROSTER_REFRESH_SECONDS must be 0 or a number of seconds, e.g. 30.")

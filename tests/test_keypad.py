@@ -155,7 +155,7 @@ class TestRoster(KeypadTestCase):
                 assert self.roster()["teams"]["102"]["reached"] == "R2"
                 # Nothing changed since: kept however old it is.
                 with mock.patch(
-                    "results.standings.roster.station_roster", side_effect=AssertionError("built")
+                    "results.officials.roster.station_roster", side_effect=AssertionError("built")
                 ):
                     assert self.roster()["teams"]["102"]["reached"] == "R2"
 

@@ -30,10 +30,15 @@ from results.officials.guards import race_page_required
 from results.publishing.paging import paginate_table
 from results.standings.anomalies import READS_APART_MS, Anomaly, Kind
 from results.standings.display import format_duration
-from results.standings.selectors import anomalies_for_race, min_pace_ms_per_km, unmatched_reads_resolved
+from results.standings.selectors import anomalies_for_race, min_pace_ms_per_km
 from results.timing.models import UnmatchedRead
 from results.timing.race_time import format_clock, format_moment, from_epoch_ms
-from results.timing.unmatched_reads import NOTE_MAX_LENGTH, unmatched_read_reopen, unmatched_read_resolve
+from results.timing.unmatched_reads import (
+    NOTE_MAX_LENGTH,
+    unmatched_read_reopen,
+    unmatched_read_resolve,
+    unmatched_reads_resolved,
+)
 
 ANOMALIES_PER_PAGE = 100
 #: How often the open page asks again: "within seconds" of a new read, without hammering.

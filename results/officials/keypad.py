@@ -27,7 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 from races.audit import Actor
 from races.problems import InputProblems
 from results.officials.guards import official_json_required, station_official_required
-from results.standings.roster import legs_at, station_roster_json
+from results.officials.roster import legs_at, station_roster_json
 from results.timing.models import Source, TimingRecord
 from results.timing.services import timing_record_void
 

@@ -69,15 +69,6 @@ def anomalies_for_race(race: Race) -> list[anomalies.Anomaly]:
     )
 
 
-def unmatched_reads_resolved(race: Race):
-    """The unmatched reads officials have resolved ("dealt with" on the pages), the latest first, with who did it."""
-    return (
-        UnmatchedRead.objects.filter(race_id=race.pk, resolved=True)
-        .select_related("resolved_by")
-        .order_by("-resolved_at", "-pk")
-    )
-
-
 def _team_anomalies(race: Race, pace_ms_per_km: int) -> list[anomalies.Anomaly]:
     stations = race.course
     codes = {s.pk: s.code for s in stations}

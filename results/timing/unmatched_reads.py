@@ -126,3 +126,12 @@ def _read_named(read: UnmatchedRead) -> dict:
         "time": read.at,
         "device": read.device,
     }
+
+
+def unmatched_reads_resolved(race: Race):
+    """The unmatched reads officials have resolved ("dealt with" on the pages), the latest first, with who did it."""
+    return (
+        UnmatchedRead.objects.filter(race_id=race.pk, resolved=True)
+        .select_related("resolved_by")
+        .order_by("-resolved_at", "-pk")
+    )
