@@ -29,7 +29,7 @@ from races.problems import InputProblems
 from results.officials.guards import race_page_required
 from results.publishing.paging import paginate_table
 from results.standings.anomalies import READS_APART_MS, Anomaly, Kind
-from results.standings.display import format_duration
+from results.standings.display import format_duration, format_pace_too_fast
 from results.standings.selectors import anomalies_for_race, min_pace_ms_per_km
 from results.timing.models import UnmatchedRead
 from results.timing.race_time import format_clock, format_moment, from_epoch_ms
@@ -60,11 +60,6 @@ def _clock(ms: int | None, race: Race) -> str:
     return "–" if ms is None else format_clock(from_epoch_ms(ms), race)
 
 
-def _pace(ms_per_km: int) -> str:
-    seconds = ms_per_km // 1000
-    return f"{seconds // 60}:{seconds % 60:02d}"
-
-
 def describe(anomaly: Anomaly, race: Race) -> str:
     at = {
         "station": anomaly.station,
@@ -82,8 +77,8 @@ def describe(anomaly: Anomaly, race: Race) -> str:
             ) % {
                 **at,
                 "duration": format_duration(anomaly.at_ms - anomaly.reference_ms),
-                "pace": _pace(anomaly.pace_ms_per_km),
-                "limit": _pace(min_pace_ms_per_km()),
+                "pace": format_pace_too_fast(anomaly.pace_ms_per_km),
+                "limit": format_pace_too_fast(min_pace_ms_per_km()),
             }
         case Kind.READS_APART:
             return _(

@@ -1,13 +1,13 @@
 """The printed results anyone may download once the race is closed: the book and a team's
 certificates. Before the close there are no final places to print, so both are 404."""
 
-from django.core.cache import cache
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from ekiden.versioned_cache import VersionedCache
 from races.models import Race
 from results.publishing.pdf.certificates import certificate_filename, certificates_pdf, finished_teams
 from results.publishing.pdf.printed_race import printed_race
@@ -32,6 +32,8 @@ def results_book(request, slug: str):
 # After the close hundreds of runners fetch their team's certificates within the hour: each is
 # made once per standings version and then served from the cache.
 CERTIFICATE_CACHE_SECONDS = 24 * 3600
+#: A closed race's families all ask at once: one process makes a team's file, the others wait.
+CERTIFICATES: VersionedCache[bytes] = VersionedCache("certificate", kept_seconds=CERTIFICATE_CACHE_SECONDS)
 
 
 @require_GET
@@ -43,11 +45,11 @@ def team_certificate(request, slug: str, bib: str):
     if not teams:
         raise Http404(_("Team %s has no certificate: only finished teams of a closed race have one.") % bib)
     printed = printed_race(race)
-    key = f"certificate:{race.pk}:{race.standings_version}:{bib}"
-    pdf = cache.get(key)
-    if pdf is None:
-        pdf = certificates_pdf(printed, results, teams, team_pages=True)
-        cache.set(key, pdf, CERTIFICATE_CACHE_SECONDS)
+    pdf = CERTIFICATES.fetch(
+        (race.pk, bib),
+        wanted=race.standings_version,
+        compute=lambda: certificates_pdf(printed, results, teams, team_pages=True),
+    ).value
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(
         False, certificate_filename(printed, teams[0])

@@ -24,7 +24,7 @@ from results.standings.race_results import RaceResults
 
 #: Kept until a newer version replaces them. A 25,000-team race's results are large: the small
 #: version is read first, so a stale entry is never fetched and unpickled.
-STANDINGS: VersionedCache[dict] = VersionedCache(
+STANDINGS: VersionedCache[RaceResults] = VersionedCache(
     "standings",
     large=True,
     lock_seconds=settings.TASUKI_STANDINGS_RECOMPUTE_WAIT_SECONDS,
@@ -54,10 +54,9 @@ def current_version(race_id: int) -> int:
     return Race.objects.values_list("standings_version", flat=True).get(pk=race_id)
 
 
-def cached_entry(race_id: int) -> dict | None:
-    """The cached results and their version, as {"version": ..., "results": ...}."""
-    kept = STANDINGS.kept(race_id)
-    return None if kept is None else {"version": kept.version, "results": kept.value}
+def cached(race_id: int) -> Kept[RaceResults] | None:
+    """The cached results with their version, whatever it is."""
+    return STANDINGS.kept(race_id)
 
 
 def cached_version(race_id: int) -> int | None:
@@ -73,14 +72,14 @@ def fresh_results(race_id: int) -> RaceResults:
     return kept.value
 
 
-def refresh(race_id: int, wanted: int | None = None) -> Kept[dict]:
+def refresh(race_id: int, wanted: int | None = None) -> Kept[RaceResults]:
     """Make the cache hold results at least as new as version `wanted` (default: current)."""
     if wanted is None:
         wanted = current_version(race_id)
     return STANDINGS.fetch(race_id, wanted=wanted, compute=lambda: _compute(race_id))
 
 
-def _compute(race_id: int) -> dict:
+def _compute(race_id: int) -> RaceResults:
     results = compute_results(Race.objects.get(pk=race_id))
     if not cache.add(computations_key(race_id), 1, timeout=None):
         cache.incr(computations_key(race_id))

@@ -80,6 +80,13 @@ def format_pace(ms_per_km: int | None) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
+def format_pace_too_fast(ms_per_km: int) -> str:
+    """A pace faster than any runner's (the anomaly list), rounded DOWN, unlike every other time
+    shown: rounded up, a pace of 2:29.4 would read 2:30 and look like the limit it broke."""
+    seconds = ms_per_km // 1000
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
 def leg_time_label(time_ms: int | None, kuriage: bool) -> str:
     """A leg's time as shown; a carry-over start is marked even before the runner arrives."""
     time = format_duration(time_ms)

@@ -44,7 +44,7 @@ ANOMALIES: VersionedCache[list[anomalies.Anomaly]] = VersionedCache(
 
 def min_pace_ms_per_km() -> int:
     """Faster than this is no runner: 150 s/km (2:30 min/km) unless the settings say otherwise."""
-    return round(getattr(settings, "TASUKI_MIN_PACE_SECONDS_PER_KM", 150) * 1000)
+    return round(settings.TASUKI_MIN_PACE_SECONDS_PER_KM * 1000)
 
 
 def anomalies_for_race(race: Race) -> list[anomalies.Anomaly]:

@@ -74,11 +74,6 @@ def epoch_ms(moment: datetime) -> int:
     return delta.days * 86_400_000 + delta.seconds * 1000 + delta.microseconds // 1000
 
 
-def iso_moment(moment: datetime | None) -> str | None:
-    """A moment as ISO 8601 with its offset, for the audit trail's details; None stays None."""
-    return None if moment is None else moment.isoformat()
-
-
 def format_clock(moment: datetime, race) -> str:
     """A moment as the race's local time of day, to the millisecond."""
     local = moment.astimezone(race.zone)
