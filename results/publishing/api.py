@@ -1,4 +1,4 @@
-"""The results API: the standings as the export JSON (the device API is in results/device_api/)."""
+"""The results API: the standings as the export JSON (the device API is in results/timing/device_api/)."""
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
