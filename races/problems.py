@@ -83,3 +83,17 @@ def problems_shown(problems: list[Problem]) -> dict:
         "problems_total_display": number_format(len(problems), force_grouping=True),
         "problems_not_shown": max(0, len(problems) - PROBLEMS_SHOWN),
     }
+
+
+def problems_document(problems: Iterable[Problem], *, indexed: bool = False) -> dict:
+    """Problems as a JSON answer: `{"errors": [{"field", "message"}]}`, each with the read's
+    `index` in a batch (None: the request as a whole) where the answer is to a batch (the device
+    API). The officials' keypad and the device API answer in this one shape."""
+    return {
+        "errors": [
+            {"index": problem.index, "field": problem.field, "message": problem.message}
+            if indexed
+            else {"field": problem.field, "message": problem.message}
+            for problem in problems
+        ]
+    }

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from races.access import may_record_at, stations_user_may_work
 from races.models import Race, Station
+from races.problems import Problem, problems_document
 
 
 def refused(request, race: Race | None, reason: str):
@@ -59,7 +60,7 @@ def station_official_required(view):
 
 
 def json_refusal(status: int, message: str) -> JsonResponse:
-    return JsonResponse({"errors": [{"field": None, "message": message}]}, status=status)
+    return JsonResponse(problems_document([Problem(message)]), status=status)
 
 
 def official_json_required(*, station: bool):

@@ -25,7 +25,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_POST
 
 from races.audit import Actor
-from races.problems import InputProblems
+from races.problems import InputProblems, Problem, problems_document
 from results.officials.guards import official_json_required, station_official_required
 from results.officials.roster import legs_at, station_roster_json
 from results.timing.models import Source, TimingRecord
@@ -168,35 +168,27 @@ def void(request, race, station):
     except ValueError:
         payload = None
     if not isinstance(payload, dict):
-        return JsonResponse(
-            {"errors": [{"field": None, "message": _('Send a JSON object: {"read_id": …, "reason": …}.')}]},
-            status=400,
-        )
+        return _refused(400, Problem(_('Send a JSON object: {"read_id": …, "reason": …}.')))
     read_id, reason = str(payload.get("read_id") or "").strip(), str(payload.get("reason") or "")
     if not read_id:
-        return JsonResponse(
-            {"errors": [{"field": "read_id", "message": _("say which entry to void.")}]}, status=400
-        )
+        return _refused(400, Problem(_("say which entry to void."), field="read_id"))
     record = TimingRecord.objects.filter(race=race, read_id=read_id).select_related("station").first()
     if record is None:
-        return JsonResponse(
-            {"errors": [{"field": "read_id", "message": _("no entry %s has reached the server.") % read_id}]},
-            status=404,
-        )
+        return _refused(404, Problem(_("no entry %s has reached the server.") % read_id, field="read_id"))
     if record.station_id != station.pk:
         message = _("this entry was recorded at %(other)s; void it there or on the corrections page.")
-        return JsonResponse(
-            {"errors": [{"field": "read_id", "message": message % {"other": record.station.code}}]},
-            status=403,
-        )
+        return _refused(403, Problem(message % {"other": record.station.code}, field="read_id"))
     if record.voided:  # a void re-sent after a lost answer: done already
         return JsonResponse({"read_id": read_id, "voided": True})
     try:
         timing_record_void(record=record, reason=reason, actor=Actor.of_user(request.user))
     except InputProblems as exc:
-        errors = [{"field": problem.field, "message": problem.message} for problem in exc.problems]
-        return JsonResponse({"errors": errors}, status=400)
+        return _refused(400, *exc.problems)
     return JsonResponse({"read_id": read_id, "voided": True})
+
+
+def _refused(status: int, *problems: Problem) -> JsonResponse:
+    return JsonResponse(problems_document(problems), status=status)
 
 
 def _assets_version() -> str:

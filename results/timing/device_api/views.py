@@ -13,7 +13,7 @@ from rest_framework.views import APIView, exception_handler
 
 from races.access import stations_user_may_work
 from races.models import Race
-from races.problems import Problem
+from races.problems import Problem, problems_document
 from results.timing.device_api.authentication import DeviceOrSignedInUser, DeviceTokenAuthentication
 from results.timing.device_api.serializers import (
     DeviceReadSerializer,
@@ -57,7 +57,7 @@ def too_big_message() -> str:
 
 def problems_body(problems: list[Problem]) -> dict:
     """The reply's errors: each with the read's index (None: the request), its field, the message."""
-    return {"errors": [{"index": p.index, "field": p.field, "message": p.message} for p in problems]}
+    return problems_document(problems, indexed=True)
 
 
 def whole_request_problem(message: str) -> dict:
