@@ -168,6 +168,8 @@ def main(argv: list[str]) -> None:
     unknown = [name for name in sections if name not in SECTIONS]
     if unknown:
         sys.exit(f"unknown section {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
+    # The web and worker logs go to var/, which a fresh clone does not have yet.
+    (ROOT / "var").mkdir(exist_ok=True)
     print("Tasuki benchmark (2-core machine; medians)\n")
     if "standings" in sections:
         standings_benchmark()
