@@ -19,6 +19,7 @@ __all__ = [
     "format_duration",
     "format_gap",
     "format_pace",
+    "format_pace_too_fast",
     "leg_time_label",
     "natural_bib_order",
     "status_label",
@@ -67,23 +68,21 @@ def format_gap(ms: int | None) -> str:
     if not ms or ms <= 0:
         return ""
     seconds = whole_seconds(ms)
-    if seconds < 3600:
-        return f"+{seconds // 60}:{seconds % 60:02d}"
-    return "+" + format_duration(ms)
+    return "+" + (_minutes_seconds(seconds) if seconds < 3600 else format_duration(ms))
 
 
 def format_pace(ms_per_km: int | None) -> str:
     """min:ss per km, rounded up to the second like every time shown."""
-    if ms_per_km is None:
-        return ""
-    seconds = whole_seconds(ms_per_km)
-    return f"{seconds // 60}:{seconds % 60:02d}"
+    return "" if ms_per_km is None else _minutes_seconds(whole_seconds(ms_per_km))
 
 
 def format_pace_too_fast(ms_per_km: int) -> str:
     """A pace faster than any runner's (the anomaly list), rounded DOWN, unlike every other time
     shown: rounded up, a pace of 2:29.4 would read 2:30 and look like the limit it broke."""
-    seconds = ms_per_km // 1000
+    return _minutes_seconds(ms_per_km // 1000)
+
+
+def _minutes_seconds(seconds: int) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
