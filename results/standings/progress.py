@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from results.standings.display import displayed_gap
-from results.standings.engine import StationResult as EngineStationResult
+from results.standings.engine import StationResult
 from results.standings.race_results import RaceResults, RunnerLeg, TeamResults
 
 
@@ -30,7 +30,7 @@ class CourseLeg:
 
 
 @dataclass(frozen=True)
-class LegResult:
+class LegProgress:
     leg: int
     runner: str
     start: str
@@ -51,7 +51,7 @@ class TeamAhead:
 
 
 @dataclass(frozen=True)
-class StationResult:
+class StationProgress:
     code: str
     name: str
     km: Decimal | None
@@ -66,11 +66,11 @@ class StationResult:
 @dataclass(frozen=True)
 class TeamProgress:
     standing: TeamResults
-    legs: list[LegResult]
-    stations: list[StationResult]
+    legs: list[LegProgress]
+    stations: list[StationProgress]
 
     @property
-    def latest(self) -> StationResult | None:
+    def latest(self) -> StationProgress | None:
         """The furthest station where the team has a place: where the gaps mean something now."""
         placed = [s for s in self.stations if s.rank is not None]
         return placed[-1] if placed else None
@@ -104,9 +104,9 @@ def team_progress(
     )
 
 
-def _leg_result(leg: RunnerLeg, course: CourseLeg | None, category_teams: list[TeamResults]) -> LegResult:
+def _leg_result(leg: RunnerLeg, course: CourseLeg | None, category_teams: list[TeamResults]) -> LegProgress:
     km = course.km if course is not None else None
-    return LegResult(
+    return LegProgress(
         leg=leg.number,
         runner=leg.runner or "",
         start=course.start if course else "",
@@ -140,8 +140,8 @@ def pace_ms_per_km(time_ms: int | None, km: Decimal | None) -> int | None:
 
 
 def _station_result(
-    index: int, split: EngineStationResult, station: CourseStation | None, teams: tuple[TeamResults, ...]
-) -> StationResult:
+    index: int, split: StationResult, station: CourseStation | None, teams: tuple[TeamResults, ...]
+) -> StationProgress:
     """`index`: the station's place in every team's list (the results list them in course order)."""
     code = split.station
     mine = split.cumulative_ms
@@ -157,7 +157,7 @@ def _station_result(
         if in_front:
             ms, other = max(in_front, key=lambda pair: pair[0])
             ahead = TeamAhead(other.bib, other.name, displayed_gap(mine, ms))
-    return StationResult(
+    return StationProgress(
         code=code,
         name=station.name if station else code,
         km=station.km if station else None,

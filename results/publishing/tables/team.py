@@ -1,6 +1,6 @@
 """The team page's tables: each runner's leg, and the team at each station.
 
-Their rows are the team's progress (results/standings/progress.py): LegResult and StationResult.
+Their rows are the team's progress (results/standings/progress.py): LegProgress and StationProgress.
 """
 
 import django_tables2 as tables
