@@ -42,7 +42,7 @@ class EpochMs(Func):
         return self.as_sql(compiler, connection, template=template, **extra_context)
 
 
-def read_rows(records: QuerySet[TimingRecord], last: str) -> Iterable[tuple[int, int, int, object]]:
+def records_in_ms(records: QuerySet[TimingRecord], last: str) -> Iterable[tuple[int, int, int, object]]:
     """(team id, station id, time in epoch ms, the field `last`) of each record: the epoch
     milliseconds computed by PostgreSQL where it can, converted here elsewhere."""
     records = records.order_by()
@@ -57,7 +57,7 @@ def read_rows(records: QuerySet[TimingRecord], last: str) -> Iterable[tuple[int,
 def team_entries(race: Race) -> list[standings.TeamEntry]:
     codes = {s.pk: s.code for s in race.course}
     splits: dict[int, list[standings.Split]] = defaultdict(list)
-    for team_id, station_id, at_ms, voided in read_rows(
+    for team_id, station_id, at_ms, voided in records_in_ms(
         TimingRecord.objects.filter(race_id=race.pk), "voided"
     ):
         splits[team_id].append(standings.Split(codes[station_id], at_ms, voided))

@@ -12,7 +12,7 @@ from results.standings import engine as standings
 from results.standings import progress as team_progress
 from results.standings.cache import current_version, fresh_results
 from results.standings.display import natural_bib_order
-from results.standings.feed import course_of, read_rows
+from results.standings.feed import course_of, records_in_ms
 from results.standings.race_results import RaceResults
 from results.timing.models import TimingRecord, UnmatchedRead
 from results.timing.race_time import epoch_ms
@@ -73,7 +73,7 @@ def _team_anomalies(race: Race, pace_ms_per_km: int) -> list[anomalies.Anomaly]:
     stations = race.course
     codes = {s.pk: s.code for s in stations}
     reads: dict[int, dict[str, list[anomalies.Read]]] = defaultdict(lambda: defaultdict(list))
-    for team_id, station_id, at_ms, pk in read_rows(
+    for team_id, station_id, at_ms, pk in records_in_ms(
         TimingRecord.objects.filter(race_id=race.pk, voided=False), "pk"
     ):
         reads[team_id][codes[station_id]].append(anomalies.Read(pk, at_ms))
