@@ -88,6 +88,12 @@ class TeamDeleted(AuditDetails):
         return f"{team} · {runners}"
 
 
+def _file(name: str) -> str:
+    # Not inside an f-string: xgettext would not find the message there, and it would go
+    # untranslated.
+    return _("file %s") % name
+
+
 # --- entries --------------------------------------------------------------------------------
 
 
@@ -98,7 +104,7 @@ class EntriesImported(AuditDetails):
     summary: str
 
     def describe(self, clock: Clock) -> str:
-        return f"{_('file %s') % self.file} · {self.summary}"
+        return f"{_file(self.file)} · {self.summary}"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -182,7 +188,7 @@ class TimingImported(AuditDetails):
             "added": self.added,
             "same": self.already_stored,
         }
-        return f"{_('file %s') % self.file} · {counts}"
+        return f"{_file(self.file)} · {counts}"
 
 
 # --- device tokens ---------------------------------------------------------------------------
