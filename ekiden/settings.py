@@ -216,6 +216,12 @@ STORAGES = {
     },
 }
 
+# Django's own permissions, then what each user's race roles give, for their races only.
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "races.access.RaceRightsBackend",
+]
+
 # Station officials are not admin staff: they log in on the officials' own page.
 LOGIN_URL = "officials:login"
 LOGIN_REDIRECT_URL = "officials:index"
@@ -309,6 +315,12 @@ TASUKI_REGISTRATION_RATE = registration_rate(env.str("TASUKI_REGISTRATION_RATE",
 # How many proxies of ours stand in front of the site and append to X-Forwarded-For; 0 = none,
 # the client's address is REMOTE_ADDR. Never more than there are: the header is then forged.
 TASUKI_TRUSTED_PROXIES = env.int("TASUKI_TRUSTED_PROXIES", default=0)
+
+# A device (by its token) or an official (by their account) may add this many reads of unknown
+# bibs to a race's anomaly list a minute; more are refused like any bad read but not kept.
+TASUKI_UNKNOWN_READS_PER_MINUTE = env.int("TASUKI_UNKNOWN_READS_PER_MINUTE", default=120)
+if TASUKI_UNKNOWN_READS_PER_MINUTE < 0:
+    raise ImproperlyConfigured("TASUKI_UNKNOWN_READS_PER_MINUTE must be 0 or more, e.g. 120.")
 
 # The anomaly list flags a stretch run faster than this (150 s/km = 2:30 min/km): a wrong read,
 # not a runner. 0 turns the check off.

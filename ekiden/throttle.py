@@ -1,4 +1,4 @@
-"""How often one client may send the public registration form.
+"""How often one client may do a thing: send the public registration form, or add unknown reads.
 
 A captain registers one team, or a club a handful; a script sending the form in a loop would
 fill the race with junk teams and use up the bibs. Each client (by IP address) may send the
@@ -38,23 +38,29 @@ def client_address(request) -> str:
 
 
 def registration_attempt(client: str, *, now: float) -> Attempt:
-    """Count one form sent by `client` at `now` (epoch seconds); say whether it may go through.
+    """Count one form sent by `client` at `now` (epoch seconds); say whether it may go through."""
+    limit, window = settings.TASUKI_REGISTRATION_RATE
+    count = count_in_window("registration-attempts", client, 1, window=window, now=now)
+    if count <= limit:
+        return Attempt(allowed=True, retry_after=0)
+    started = math.floor(now / window) * window
+    return Attempt(allowed=False, retry_after=max(1, math.ceil(started + window - now)))
+
+
+def count_in_window(kind: str, who: str, amount: int, *, window: int, now: float) -> int:
+    """Add `amount` to what `who` did of `kind` in the current window; the new total.
 
     A fixed window: the count starts afresh every `window` seconds. `cache.add` then
     `cache.incr` are each atomic on Redis and in local memory, so two processes counting
     at once never both see the same number.
     """
-    limit, window = settings.TASUKI_REGISTRATION_RATE
     started = math.floor(now / window) * window
-    digest = hashlib.sha256(client.encode()).hexdigest()[:32]  # a safe cache key whatever the header held
-    key = f"registration-attempts:{digest}:{started}"
+    digest = hashlib.sha256(who.encode()).hexdigest()[:32]  # a safe cache key whatever `who` holds
+    key = f"{kind}:{digest}:{started}"
     # Twice the window, so the count outlives its window even if the clocks differ a little.
     cache.add(key, 0, timeout=2 * window)
     try:
-        count = cache.incr(key)
-    except ValueError:  # evicted between add and incr: this is the window's first attempt again
-        cache.add(key, 1, timeout=2 * window)
-        count = 1
-    if count <= limit:
-        return Attempt(allowed=True, retry_after=0)
-    return Attempt(allowed=False, retry_after=max(1, math.ceil(started + window - now)))
+        return cache.incr(key, amount)
+    except ValueError:  # evicted between add and incr: this is the window's first count again
+        cache.add(key, amount, timeout=2 * window)
+        return amount

@@ -436,6 +436,8 @@ class AuditEntry(models.Model):
         DEVICE_TOKEN_REVOKED = "device_token_revoked", _("Device token revoked")
         UNMATCHED_RESOLVED = "unmatched_resolved", _("Unknown bib dealt with")
         UNMATCHED_REOPENED = "unmatched_reopened", _("Unknown bib not dealt with after all")
+        OFFICIAL_NAMED = "official_named", _("Race official named")
+        OFFICIAL_REMOVED = "official_removed", _("Race official removed")
 
     race = models.ForeignKey(Race, on_delete=models.CASCADE, related_name="audit_entries")
     at = models.DateTimeField(_("when"), auto_now_add=True)
@@ -456,15 +458,16 @@ class AuditEntry(models.Model):
 
 
 class OfficialRole(models.TextChoices):
-    ORGANISER = "organiser", _("Organiser: every station and every race-day page")
-    STATION = "station", _("Station official: records and corrects at the assigned stations")
+    ORGANISER = "organiser", _("Organiser")
+    RESULTS_DESK = "desk", _("Results desk")
+    STATION = "station", _("Station official")
 
 
 class RaceOfficial(models.Model):
-    """Who works which race on race day: the officials' pages ask this, the admin sets it.
+    """Who works which race, and as what: every right to a race comes from here (races/access.py).
 
-    The admin's groups say what someone may change in the admin; this says which race and
-    which relay stations an official's keypad and corrections reach.
+    Named in the admin's race page, on the organisers' officials page or by `race_official`,
+    always through races/services/race_officials.py, which audits it.
     """
 
     race = models.ForeignKey(Race, on_delete=models.CASCADE, related_name="officials")
@@ -475,7 +478,14 @@ class RaceOfficial(models.Model):
         verbose_name=_("user"),
     )
     role = models.CharField(
-        _("role"), max_length=10, choices=OfficialRole.choices, default=OfficialRole.STATION
+        _("role"),
+        max_length=10,
+        choices=OfficialRole.choices,
+        default=OfficialRole.STATION,
+        help_text=_(
+            "Organiser: everything of this race. Results desk: corrects, uploads chip files and "
+            "prints. Station official: records and corrects at the stations ticked here."
+        ),
     )
     stations = models.ManyToManyField(
         Station,

@@ -21,6 +21,8 @@ from races.audit import (
     DeviceTokenShown,
     EffectiveTime,
     EntriesImported,
+    OfficialChanged,
+    OfficialDuty,
     RaceClosed,
     RaceReopened,
     ReadResolution,
@@ -123,6 +125,18 @@ EXAMPLES = [
             before=ReadResolvedBy(resolved=True, by="dana", at=R1_READ, note="it was 177"),
             after=ReadResolution(resolved=False),
         ),
+    ),
+    (
+        Action.OFFICIAL_NAMED,
+        OfficialChanged(
+            username="alice",
+            before=OfficialDuty(role=""),
+            after=OfficialDuty(role="station", stations=("R1", "R2")),
+        ),
+    ),
+    (
+        Action.OFFICIAL_REMOVED,
+        OfficialChanged(username="dana", before=OfficialDuty(role="desk"), after=OfficialDuty(role="")),
     ),
 ]
 

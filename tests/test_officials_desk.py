@@ -11,14 +11,13 @@ from datetime import UTC, datetime
 from unittest import mock
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, TestCase, override_settings
 
 from races.access import stations_user_may_correct
 from races.audit import Actor
 from races.models import AuditEntry, Category, OfficialRole, Race, RaceOfficial, Station, Team
-from races.roles import RESULTS_DESK
 from races.services import race_import
 from results.standings.anomalies import Kind
 from results.standings.selectors import anomalies_for_race
@@ -42,7 +41,7 @@ class DeskTestCase(TestCase):
         cls.race, _ = race_import(payload=KL_EKIDEN)
         cls.olivia = users.create_user("olivia")
         cls.dana = users.create_user("dana")
-        cls.dana.groups.add(Group.objects.get(name=RESULTS_DESK))
+        RaceOfficial.objects.create(race=cls.race, user=cls.dana, role=OfficialRole.RESULTS_DESK)
         cls.alice = users.create_user("alice")
         cls.bob = users.create_user("bob")
         cls.sid = users.create_user("sid")
@@ -114,9 +113,9 @@ class TestWhoMayOpenWhat(DeskTestCase):
         assert response.status_code == 403
         assert self.client.post(self.url("upload/confirm/"), {"digest": "0" * 64}).status_code == 403
 
-    def test_the_right_to_add_splits_alone_is_not_the_results_desk(self):
-        # The desk holds both rights (races/access.py, DESK_RIGHTS): a clerk who types splits
-        # into the admin may not void a station's reads nor read the anomaly list.
+    def test_a_django_permission_without_a_role_on_the_race_is_not_the_results_desk(self):
+        # Rights are per race (races/access.py): a clerk given the admin's right to add splits,
+        # but named on no race, may not void a station's reads nor read the anomaly list.
         self.as_user(self.sid)
         response = self.client.get(self.url("anomalies/"))
         self.assertContains(response, "organisers and the results desk", status_code=403)

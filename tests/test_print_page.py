@@ -10,13 +10,12 @@ from io import BytesIO
 from unittest import mock
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.test import TestCase
 from django.urls import reverse
 
 from races.audit import Actor
 from races.models import OfficialRole, RaceOfficial
-from races.roles import ORGANISER
 from results.publishing.models import PrintJob
 from results.publishing.pdf.certificates import certificates_pdf
 from results.publishing.print_jobs import print_job_request
@@ -35,7 +34,7 @@ class PrintPageTestCase(TestCase):
     def setUpTestData(cls):
         cls.race = load_mini_ekiden()
         cls.olivia = User.objects.create_user("olivia", password="x", is_staff=True)
-        cls.olivia.groups.add(Group.objects.get(name=ORGANISER))
+        RaceOfficial.objects.create(race=cls.race, user=cls.olivia, role=OfficialRole.ORGANISER)
         cls.root = User.objects.create_superuser("root", password="x")
         cls.rita = User.objects.create_user("rita", password="x")
         cls.oscar = User.objects.create_user("oscar", password="x")
@@ -65,7 +64,7 @@ class WhoMayPrintTest(PrintPageTestCase):
             response = self.client.get(self.url)
             self.assertContains(
                 response,
-                "Printing the results and the certificates is for the race&#x27;s organisers.",
+                "Printing the results and the certificates is for the race&#x27;s organisers and results desk.",
                 status_code=403,
             )
             self.assertEqual(self.client.post(self.url, {"kind": "book"}).status_code, 403)

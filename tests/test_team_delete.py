@@ -5,15 +5,13 @@ Olivia the organiser cleans up the public registrations before race day. Team 10
 """
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.test import TestCase
 from django.urls import reverse
 
 from races.audit import Actor
-from races.models import AuditEntry, Race, Runner, Team
+from races.models import AuditEntry, OfficialRole, Race, RaceOfficial, Runner, Team
 from races.problems import InputProblems
-from races.roles import ORGANISER
 from races.services import entries_import, race_import, team_delete
 from results.timing.models import TimingRecord
 from results.timing.services import timing_import, timing_record_void
@@ -50,8 +48,8 @@ class TeamDeleteTestCase(TestCase):
     @classmethod
     def setUpTestData(cls):
         cls.olivia = get_user_model().objects.create_user("olivia", is_staff=True)
-        cls.olivia.groups.add(Group.objects.get(name=ORGANISER))
         cls.race, _ = race_import(payload=KL_EKIDEN)
+        RaceOfficial.objects.create(race=cls.race, user=cls.olivia, role=OfficialRole.ORGANISER)
         entries_import(race=cls.race, raw=ENTRIES.encode(), filename="entries.csv", actor=Actor("setup"))
         timing_import(race=cls.race, raw=TIMING, filename="r1.csv")
 

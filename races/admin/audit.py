@@ -3,13 +3,14 @@
 from django.contrib import admin
 
 from races.admin.common import ViewOnlyAdmin
+from races.admin.scoping import RaceScopedAdmin
 from races.models import (
     AuditEntry,
 )
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(ViewOnlyAdmin):
+class AuditEntryAdmin(RaceScopedAdmin, ViewOnlyAdmin):
     """The trail an appeal is decided on: it can be read, never written or erased here."""
 
     list_display = ("at", "race", "actor", "action", "team", "reason")

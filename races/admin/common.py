@@ -6,9 +6,9 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from races.admin.scoping import RaceScopedInline
 from races.models import (
     Category,
-    Race,
     Runner,
     Team,
 )
@@ -66,7 +66,7 @@ class RunnerInlineFormSet(forms.BaseInlineFormSet):
             raise ValidationError([str(problem) for problem in problems])
 
 
-class RunnerInline(admin.TabularInline):
+class RunnerInline(RaceScopedInline, admin.TabularInline):
     model = Runner
     formset = RunnerInlineFormSet
     fields = ("leg", "name", "gender", "birth_date", "club", "runner_bib", "chip_id", "nationality")
@@ -74,7 +74,8 @@ class RunnerInline(admin.TabularInline):
 
     def get_extra(self, request, obj=None, **kwargs):
         if obj is None:
-            return max((len(race.legs) for race in Race.objects.all()), default=4)
+            races = self.races_for(request, "races.add_team")
+            return max((len(race.legs) for race in races), default=4)
         return max(0, len(obj.race.legs) - obj.runners.count())
 
 

@@ -7,6 +7,7 @@ from functools import partial
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db import OperationalError
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect
@@ -16,10 +17,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ekiden.database_busy import DATABASE_BUSY, is_database_busy
+from races.access import may
 from races.admin.common import (
     stored_runners,
     team_problems,
 )
+from races.admin.scoping import RaceScopedAdmin, RaceScopedInline
 from races.audit import Actor
 from races.forms import EntriesUploadForm, RegistrationDeadlineInRaceZone
 from races.models import (
@@ -33,6 +36,9 @@ from races.problems import InputProblems, Problem, add_to_form, problems_shown
 from races.roles import roles_with
 from races.services import (
     entries_import,
+    race_official_name,
+    race_official_remove,
+    user_named,
 )
 
 # --- categories ---------------------------------------------------------------------------
@@ -58,7 +64,7 @@ class CategoryForm(forms.ModelForm):
         add_to_form(self, problems)
 
 
-class CategoryInline(admin.TabularInline):
+class CategoryInline(RaceScopedInline, admin.TabularInline):
     model = Category
     form = CategoryForm
     fields = ("code", "name", "min_women", "min_men", "min_age", "max_age", "min_age_sum")
@@ -67,7 +73,7 @@ class CategoryInline(admin.TabularInline):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(RaceScopedAdmin):
     form = CategoryForm
     list_display = ("code", "name", "race", "min_women", "min_men", "min_age", "max_age", "min_age_sum")
     list_filter = ("race",)
@@ -87,7 +93,7 @@ def course_is_fixed(race: Race | None) -> bool:
     return bool(race and race.pk and (race.teams.exists() or race.timing_records.exists()))
 
 
-class StationInline(admin.TabularInline):
+class StationInline(RaceScopedInline, admin.TabularInline):
     model = Station
     fields = ("position", "code", "name", "km", "handoff", "kuriage_minutes")
     ordering = ("position",)
@@ -106,26 +112,58 @@ class StationInline(admin.TabularInline):
 
 
 class RaceOfficialForm(forms.ModelForm):
+    """An official found by user name; saved through the audited service (RaceAdmin.save_formset)."""
+
+    username = forms.CharField(label=gettext_lazy("user name"), max_length=150)
+
     class Meta:
         model = RaceOfficial
-        fields = ("user", "role", "stations")
+        fields = ("username", "role", "stations")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["username"] = self.instance.user.get_username()
 
     def clean(self):
         cleaned = super().clean()
+        if cleaned.get("username"):
+            try:
+                cleaned["user"] = user_named(cleaned["username"])
+            except InputProblems as refusal:
+                add_to_form(self, refusal.problems)
         if cleaned.get("role") == OfficialRole.STATION and not cleaned.get("stations"):
             self.add_error(
-                "stations", _("Choose the stations this official records at, or make them an organiser.")
+                "stations", _("Choose the stations this official records at, or give them another role.")
             )
         return cleaned
 
+    def validate_unique(self):
+        pass  # one role per user and race: the formset says which rows name the same user
 
-class RaceOfficialInline(admin.TabularInline):
-    """Who works the race on race day: organisers see everything, station officials their stations."""
+
+class RaceOfficialFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        named: dict[int, str] = {}
+        for form in self.forms:
+            user = (form.cleaned_data or {}).get("user")
+            if user is None or self._should_delete_form(form):
+                continue
+            if user.pk in named:
+                raise ValidationError(
+                    _("%(user)s is named twice; a user holds one role per race.") % {"user": named[user.pk]}
+                )
+            named[user.pk] = user.get_username()
+
+
+class RaceOfficialInline(RaceScopedInline, admin.TabularInline):
+    """Who works the race: organisers, the results desk, and station officials at their stations."""
 
     model = RaceOfficial
     form = RaceOfficialForm
-    fields = ("user", "role", "stations")
-    autocomplete_fields = ("user",)
+    formset = RaceOfficialFormSet
+    fields = ("username", "role", "stations")
     extra = 0
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
@@ -140,6 +178,25 @@ class RaceOfficialInline(admin.TabularInline):
             kwargs["queryset"] = stations.order_by("position")
             kwargs["widget"] = forms.CheckboxSelectMultiple
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+def race_officials_save(request, race: Race, formset) -> None:
+    """The officials' inline, saved through the service so each change is audited."""
+    actor = Actor.of_user(request.user)
+    for form in formset.forms:
+        stored = form.instance if form.instance.pk else None
+        deleted = formset._should_delete_form(form)
+        if stored is not None and (deleted or form.cleaned_data.get("user") != stored.user):
+            race_official_remove(race=race, user=stored.user, actor=actor)
+        if deleted or not form.cleaned_data or not form.has_changed():
+            continue
+        race_official_name(
+            race=race,
+            user=form.cleaned_data["user"],
+            role=form.cleaned_data["role"],
+            station_codes=[station.code for station in form.cleaned_data.get("stations", [])],
+            actor=actor,
+        )
 
 
 class RaceAdminForm(RegistrationDeadlineInRaceZone, forms.ModelForm):
@@ -175,7 +232,7 @@ class RaceAdminForm(RegistrationDeadlineInRaceZone, forms.ModelForm):
 
 
 @admin.register(Race)
-class RaceAdmin(admin.ModelAdmin):
+class RaceAdmin(RaceScopedAdmin):
     form = RaceAdminForm
     change_form_template = "admin/races/race/change_form.html"
     inlines = [StationInline, CategoryInline, RaceOfficialInline]
@@ -202,11 +259,27 @@ class RaceAdmin(admin.ModelAdmin):
     def team_count(self, race: Race) -> int:
         return race.teams_total
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change and not request.user.is_superuser:
+            # Whoever creates a race organises it: otherwise it would vanish from their admin.
+            race_official_name(
+                race=obj, user=request.user, role=OfficialRole.ORGANISER, actor=Actor.of_user(request.user)
+            )
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is RaceOfficial:
+            race_officials_save(request, form.instance, formset)
+            return
+        super().save_formset(request, form, formset, change)
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         form.instance.bump_standings_version()
 
-    def has_close_permission(self, request) -> bool:
+    def has_close_permission(self, request, obj=None) -> bool:
+        if obj is not None:
+            return may(request.user, "races.close_race", obj)
         return request.user.has_perm("races.close_race")
 
     def get_urls(self):
@@ -224,11 +297,12 @@ class RaceAdmin(admin.ModelAdmin):
         ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        # Only the uploads this person may run are offered (templates/admin/races/race/change_form.html).
+        # Only the uploads this person may run here are offered (templates/admin/races/race/change_form.html).
+        race = Race.objects.filter(pk=object_id).first() if object_id.isdigit() else None
         uploads = [
             (reverse(f"admin:races_race_import_{kind}", args=[object_id]), upload.link)
             for kind, upload in UPLOADS.items()
-            if request.user.has_perm(upload.permission)
+            if race is not None and may(request.user, upload.permission, race)
         ]
         return super().change_view(
             request, object_id, form_url, {**(extra_context or {}), "uploads": uploads}
@@ -240,13 +314,14 @@ class RaceAdmin(admin.ModelAdmin):
         race = get_object_or_404(Race, pk=object_id) if object_id.isdigit() else None
         if race is None or not self.has_view_permission(request, race):
             return redirect("admin:races_race_changelist")
-        if not request.user.has_perm(upload_kind.permission):
+        if not may(request.user, upload_kind.permission, race):
             # Sent back to the race with the reason, not a bare 403: the person learns whom to ask.
             self.message_user(
                 request,
                 _(
-                    "You may not %(right)s: your account lacks the right “%(permission)s”. Nothing was "
-                    "imported. Ask an organiser to add you to a group that has it: %(groups)s."
+                    "You may not %(right)s in this race: your role here does not hold the right "
+                    "“%(permission)s”. Nothing was imported. Ask the race's organiser to name you "
+                    "with a role that has it: %(groups)s."
                 )
                 % {
                     "right": upload_kind.right,

@@ -10,7 +10,9 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from races.access import may, races_where
 from races.admin.common import RunnerInline, stored_runners, team_identifier_problems, team_problems
+from races.admin.scoping import RaceScopedAdmin
 from races.audit import Actor
 from races.models import (
     Category,
@@ -64,7 +66,10 @@ class CategoryListFilter(admin.SimpleListFilter):
     parameter_name = "category"
 
     def lookups(self, request, model_admin):
-        categories = Category.objects.select_related("race")
+        # Only the categories of the races this user sees.
+        categories = Category.objects.select_related("race").filter(
+            race__in=races_where(request.user, "races.view_team", "races.change_team")
+        )
         race_id = request.GET.get("race__id__exact")
         if race_id and race_id.isdigit():
             return [(c.pk, c.name) for c in categories.filter(race_id=race_id)]
@@ -80,7 +85,7 @@ STATUS_FIELDS = ["official_status", "status_reason", "public_note"]
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(RaceScopedAdmin):
     form = TeamAdminForm
     inlines = [RunnerInline]
     list_display = (
@@ -118,20 +123,22 @@ class TeamAdmin(admin.ModelAdmin):
         # distinct: a search by runner name joins the runners again, one row per runner matched.
         return super().get_queryset(request).annotate(runners_total=Count("runners", distinct=True))
 
-    def has_set_status_permission(self, request) -> bool:
+    def has_set_status_permission(self, request, obj=None) -> bool:
+        if obj is not None:
+            return may(request.user, "races.set_team_status", obj.race)
         return request.user.has_perm("races.set_team_status")
 
     def has_change_permission(self, request, obj=None):
         # The results desk sets DQ/DNS/DNF on race day without the right to change the set-up:
         # it gets the change form with only the status fields open (get_readonly_fields).
-        return super().has_change_permission(request, obj) or self.has_set_status_permission(request)
+        return super().has_change_permission(request, obj) or self.has_set_status_permission(request, obj)
 
     def get_readonly_fields(self, request, obj=None):
         # A team keeps its race: its bib, splits and category belong to that race.
         fixed = ["race"] if obj else []
         if obj and not super().has_change_permission(request, obj):
             fixed += ["bib", "name", "category", "club"]
-        if not self.has_set_status_permission(request):
+        if not self.has_set_status_permission(request, obj):
             fixed += STATUS_FIELDS
         return fixed
 
@@ -147,7 +154,7 @@ class TeamAdmin(admin.ModelAdmin):
         if not set(STATUS_FIELDS) & set(form.changed_data):
             super().save_model(request, obj, form, change)
             return
-        if not self.has_set_status_permission(request):
+        if not self.has_set_status_permission(request, obj):
             # The form leaves the fields out for such a user; this guards a form that ever does not.
             raise PermissionDenied
         # The status goes through the audited service, so the trail says who and why.
@@ -172,6 +179,14 @@ class TeamAdmin(admin.ModelAdmin):
     @admin.action(permissions=["delete"], description=gettext_lazy("Delete selected %(verbose_name_plural)s"))
     def delete_selected(self, request, queryset):
         """Django's delete, asked only about the teams that may go; the others are named and kept."""
+        queryset, not_yours = self.only_where(request, queryset, "races.delete_team")
+        if not_yours:
+            self.message_user(
+                request,
+                _("%d selected team(s) are of a race where you may not delete teams; they were kept.")
+                % not_yours,
+                messages.WARNING,
+            )
         refused = {team.pk: team_delete_problems(team) for team in queryset}
         refused = {pk: problems for pk, problems in refused.items() if problems}
         for problems in refused.values():
@@ -232,7 +247,7 @@ class TeamAdmin(admin.ModelAdmin):
 
 
 @admin.register(Runner)
-class RunnerAdmin(admin.ModelAdmin):
+class RunnerAdmin(RaceScopedAdmin):
     """Runners are added and removed with their team (one per leg); here they are found and fixed."""
 
     list_display = (

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from races.audit.schema import Clock, DetailsDoNotFit, Schema, left_out_when_none, stored_as
-from races.models import AuditEntry
+from races.models import AuditEntry, OfficialRole
 
 Action = AuditEntry.Action
 
@@ -219,6 +219,40 @@ class DeviceTokenDetails(AuditDetails):
         }
 
 
+# --- race officials --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class OfficialDuty(Schema):
+    """A role on the race as the trail shows it; an empty role: none."""
+
+    role: str
+    stations: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class OfficialChanged(AuditDetails):
+    """Someone named on the race, their role changed or taken away: the action says which."""
+
+    username: str
+    before: OfficialDuty
+    after: OfficialDuty
+
+    def describe(self, clock: Clock) -> str:
+        return _("%(user)s: %(before)s → %(after)s") % {
+            "user": self.username,
+            "before": _duty(self.before),
+            "after": _duty(self.after),
+        }
+
+
+def _duty(duty: OfficialDuty) -> str:
+    if not duty.role:
+        return _("no role")
+    role = OfficialRole(duty.role).label
+    return f"{role} ({', '.join(duty.stations)})" if duty.stations else str(role)
+
+
 # --- unknown bibs ----------------------------------------------------------------------------
 
 
@@ -303,6 +337,8 @@ SCHEMAS: dict[str, tuple[type[AuditDetails], ...]] = {
     Action.DEVICE_TOKEN_REVOKED: (DeviceTokenDetails,),
     Action.UNMATCHED_RESOLVED: (UnmatchedReadResolved,),
     Action.UNMATCHED_REOPENED: (UnmatchedReadReopened,),
+    Action.OFFICIAL_NAMED: (OfficialChanged,),
+    Action.OFFICIAL_REMOVED: (OfficialChanged,),
 }
 
 

@@ -23,6 +23,7 @@ from races.services.race_day import (
     team_for_bib,
     team_status_set,
 )
+from races.services.race_officials import race_official_name, race_official_remove, user_named
 from races.services.race_setup import race_import, race_import_json
 from races.services.registration import next_free_bib, team_name_problems, team_register
 
@@ -41,6 +42,8 @@ __all__ = [
     "race_close",
     "race_import",
     "race_import_json",
+    "race_official_name",
+    "race_official_remove",
     "team_delete",
     "team_delete_problems",
     "team_entry_problems",
@@ -48,4 +51,5 @@ __all__ = [
     "team_name_problems",
     "team_register",
     "team_status_set",
+    "user_named",
 ]

@@ -2,7 +2,7 @@
 file upload beside the entries upload. Registered here so that races/ knows nothing of results/."""
 
 from django.contrib import admin, messages
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from races.admin.race import UPLOADS, RaceAdmin, Upload
 from races.audit import Actor
@@ -11,19 +11,32 @@ from results.standings.closing import race_close_counting_dnf
 from results.timing.services import timing_import
 
 
+def only_races_organised(modeladmin: RaceAdmin, request, queryset):
+    """The selected races this user may close; the others are named and left as they were."""
+    allowed, not_yours = modeladmin.only_where(request, queryset, "races.close_race")
+    if not_yours:
+        modeladmin.message_user(
+            request,
+            gettext("%d selected race(s) are not yours to close or reopen; they were left as they were.")
+            % not_yours,
+            messages.WARNING,
+        )
+    return allowed
+
+
 @admin.action(
     permissions=["close"],
     description=gettext_lazy("Close the selected races (teams still out become DNF)"),
 )
 def close_races(modeladmin: RaceAdmin, request, queryset):
-    for race in queryset:
+    for race in only_races_organised(modeladmin, request, queryset):
         outcome = race_close_counting_dnf(race=race, actor=Actor.of_user(request.user))
         modeladmin.message_user(request, str(outcome), messages.SUCCESS if outcome.changed else messages.INFO)
 
 
 @admin.action(permissions=["close"], description=gettext_lazy("Reopen the selected races"))
 def reopen_races(modeladmin: RaceAdmin, request, queryset):
-    for race in queryset:
+    for race in only_races_organised(modeladmin, request, queryset):
         outcome = race_close_counting_dnf(race=race, reopen=True, actor=Actor.of_user(request.user))
         modeladmin.message_user(request, str(outcome), messages.SUCCESS if outcome.changed else messages.INFO)
 

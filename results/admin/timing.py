@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from races.admin.common import ViewOnlyAdmin
+from races.admin.scoping import RaceScopedAdmin
 from races.audit import Actor
 from races.models import Station
 from races.problems import InputProblems, add_to_form
@@ -21,7 +22,7 @@ from results.timing.services import timing_record_restore, timing_record_void
 
 
 @admin.register(TimingRecord)
-class TimingRecordAdmin(ViewOnlyAdmin):
+class TimingRecordAdmin(RaceScopedAdmin, ViewOnlyAdmin):
     list_display = (
         "team_bib",
         "station_code",
@@ -88,6 +89,16 @@ class TimingRecordAdmin(ViewOnlyAdmin):
 
     def _correct(self, request, queryset, service, title: str):
         """Ask why, then correct each split through the service; the reason goes to the audit trail."""
+        queryset, not_yours = self.only_where(request, queryset, "results.void_timingrecord")
+        if not_yours:
+            self.message_user(
+                request,
+                _("%d selected split(s) are of a race where you may not correct splits; left as they were.")
+                % not_yours,
+                messages.WARNING,
+            )
+            if not queryset.exists():
+                return None
         form = CorrectionForm(request.POST if "reason" in request.POST else None)
         if form.is_valid():
             done, problems = 0, []
@@ -157,7 +168,7 @@ class DeviceTokenForm(forms.ModelForm):
 
 
 @admin.register(DeviceToken)
-class DeviceTokenAdmin(admin.ModelAdmin):
+class DeviceTokenAdmin(RaceScopedAdmin):
     """Tokens for timing devices: made here or with `create_device_token`, revoked, never edited.
 
     The plain token is shown once, in the message after it is made; only its hash is stored,
@@ -196,6 +207,20 @@ class DeviceTokenAdmin(admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         return ("race", "name", "stations") if obj is None else self.readonly_fields
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        races = self.races_for(request, "results.add_devicetoken")
+
+        class ScopedDeviceTokenForm(form_class):
+            """Only the stations of the races this user makes tokens for."""
+
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                if "stations" in self.fields:
+                    self.fields["stations"].queryset = self.fields["stations"].queryset.filter(race__in=races)
+
+        return ScopedDeviceTokenForm
 
     def get_readonly_fields(self, request, obj=None):
         return () if obj is None else self.readonly_fields
@@ -237,6 +262,13 @@ class DeviceTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description=gettext_lazy("Revoke the selected device tokens"), permissions=["revoke"])
     def revoke_tokens(self, request, queryset):
+        queryset, not_yours = self.only_where(request, queryset, "results.revoke_devicetoken")
+        if not_yours:
+            self.message_user(
+                request,
+                _("%d selected token(s) are of a race where you may not revoke tokens; kept.") % not_yours,
+                messages.WARNING,
+            )
         revoked = device_tokens_revoke(tokens=queryset, actor=Actor.of_user(request.user))
         self.message_user(
             request,

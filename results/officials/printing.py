@@ -12,17 +12,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from races.access import is_race_organiser
+from races.access import works_results_desk
 from races.models import Race
 from results.officials.forms import PrintRequestForm
 from results.officials.guards import race_page_required
 from results.publishing.models import PrintJob
 from results.publishing.print_jobs import print_job_request, print_jobs_of
 
-FOR_ORGANISERS = gettext_lazy("Printing the results and the certificates is for the race's organisers.")
+FOR_DESK = gettext_lazy(
+    "Printing the results and the certificates is for the race's organisers and results desk."
+)
 
 
-@race_page_required(is_race_organiser, FOR_ORGANISERS)
+@race_page_required(works_results_desk, FOR_DESK)
 @require_http_methods(["GET", "POST"])
 def print_page(request, race: Race):
     form = PrintRequestForm(request.POST or None, race=race)
@@ -54,7 +56,7 @@ def print_page(request, race: Race):
     return render(request, template, context)
 
 
-@race_page_required(is_race_organiser, FOR_ORGANISERS)
+@race_page_required(works_results_desk, FOR_DESK)
 @require_GET
 def print_download(request, race: Race, job_id: int):
     job = get_object_or_404(PrintJob.objects.select_related("race", "category"), pk=job_id, race=race)

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from results.officials import anomalies, audit, corrections, keypad, printing, upload, views
+from results.officials import anomalies, audit, corrections, keypad, printing, race_officials, upload, views
 
 app_name = "officials"
 urlpatterns = [
@@ -47,6 +47,9 @@ urlpatterns = [
         name="reopen_unmatched_read",
     ),
     path("<slug:slug>/audit/", audit.audit_trail, name="audit"),
+    # Who works the race: its organisers name the officials.
+    path("<slug:slug>/officials/", race_officials.race_officials, name="race_officials"),
+    path("<slug:slug>/officials/remove/", race_officials.remove_official, name="remove_official"),
     # Printing: the results book and the certificates.
     path("<slug:slug>/print/", printing.print_page, name="print"),
     path("<slug:slug>/print/<int:job_id>/download/", printing.print_download, name="print_download"),

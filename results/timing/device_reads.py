@@ -7,13 +7,16 @@ whole of it anyway), and a read sent twice is stored once (its id says it is the
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+import time
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from ekiden.throttle import count_in_window
 from races.models import Race
 from races.problems import InputProblems, Problem
 from results.timing.models import Source, UnmatchedRead
@@ -53,14 +56,16 @@ class DeviceReadsStored:
 
 
 def device_reads_store(
-    *, race: Race, reads: Sequence[DeviceRead], device: str = "", user=None
+    *, race: Race, reads: Sequence[DeviceRead], device: str = "", user=None, poster: str = ""
 ) -> DeviceReadsStored:
     """Store a device's reads, or refuse them all (DeviceReadsRefused) and store none.
 
     A read for a bib the race does not know is refused like any bad read, but it is also kept
     as an unmatched read, once per read id, for the officials' anomaly list: a runner wearing
     the wrong bib, or a chip never entered, is then seen by someone who can act on it, even
-    if the device gives up re-sending.
+    if the device gives up re-sending. Only a read whose sole fault is its bib is kept, and at
+    most TASUKI_UNKNOWN_READS_PER_MINUTE a minute from one `poster` (a token or an official's
+    account, e.g. "token:12"), so a broken or hostile device cannot bury the list.
     """
     ahead = timedelta(seconds=settings.TASUKI_DEVICE_READS_MAX_AHEAD_SECONDS)
     checker = ReadChecker(race, identifiers={read.bib for read in reads}, latest=timezone.now() + ahead)
@@ -78,8 +83,11 @@ def device_reads_store(
         if split is not None:
             checked.append((index, split))
     if problems:
-        unmatched = {problem.index for problem in problems if problem.field == "bib"}
-        _keep_unmatched(race, [reads[index] for index in sorted(unmatched)], device)
+        faults: dict[int, set] = {}
+        for problem in problems:
+            faults.setdefault(problem.index, set()).add(problem.field)
+        unmatched = [reads[index] for index, fields in sorted(faults.items()) if fields == {"bib"}]
+        problems += _keep_unmatched(race, unmatched, device, poster or device or "anonymous")
         raise DeviceReadsRefused(problems)
 
     conflicts: list[Problem] = []
@@ -113,8 +121,16 @@ def batch_index(index: int) -> str:
     return _("index %d") % index
 
 
-def _keep_unmatched(race: Race, reads: list[DeviceRead], device: str) -> None:
-    """Outside any transaction the refusal rolls back; a read id already listed is skipped."""
+def _keep_unmatched(race: Race, reads: list[DeviceRead], device: str, poster: str) -> list[Problem]:
+    """Outside any transaction the refusal rolls back; a read id already listed is skipped.
+
+    What is over the poster's allowance is not kept, and a problem says so.
+    """
+    if not reads:
+        return []
+    allowance = settings.TASUKI_UNKNOWN_READS_PER_MINUTE
+    total = count_in_window(f"unknown-reads:{race.pk}", poster, len(reads), window=60, now=time.time())
+    kept = max(0, min(len(reads), allowance - (total - len(reads))))
     UnmatchedRead.objects.bulk_create(
         [
             UnmatchedRead(
@@ -126,7 +142,22 @@ def _keep_unmatched(race: Race, reads: list[DeviceRead], device: str) -> None:
                 read_id=read.read_id,
                 device=device,
             )
-            for read in reads
+            for read in reads[:kept]
         ],
         ignore_conflicts=True,
     )
+    if kept == len(reads):
+        return []
+    left_out = len(reads) - kept
+    return [
+        Problem(
+            ngettext(
+                "%(count)d read of an unknown bib was not kept for the officials: more than %(limit)d a "
+                "minute came from this device or account. Check its bibs and stations.",
+                "%(count)d reads of unknown bibs were not kept for the officials: more than %(limit)d a "
+                "minute came from this device or account. Check its bibs and stations.",
+                left_out,
+            )
+            % {"count": left_out, "limit": allowance}
+        )
+    ]

@@ -180,6 +180,10 @@ class RaceTimingsView(APIView):
                 _("this device token is for the race %(theirs)s, not %(this)s.")
                 % {"theirs": token.race.slug, "this": race.slug}
             )
+        if token is None and not stations_user_may_work(request.user, race):
+            # Before the body is read: someone who works no station here adds nothing, not even
+            # an unknown read to the officials' anomaly list.
+            raise PermissionDenied(_("you are not an official of this race; only its officials post here."))
         records = self.records_of(request)
         serializer = DeviceReadSerializer(data=records, many=True)
         if not serializer.is_valid():
@@ -196,6 +200,7 @@ class RaceTimingsView(APIView):
                 reads=reads,
                 device=token.name if token else "",
                 user=None if token else request.user,
+                poster=f"token:{token.pk}" if token else f"user:{request.user.pk}",
             )
         except DeviceReadsRefused as refusal:
             code = status.HTTP_409_CONFLICT if refusal.conflict else status.HTTP_400_BAD_REQUEST
