@@ -5,9 +5,9 @@ again after a timeout. So a request is stored whole or not at all (the device re
 whole of it anyway), and a read sent twice is stored once (its id says it is the same read).
 """
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-import time
 from datetime import datetime, timedelta
 
 from django.conf import settings
