@@ -6,7 +6,7 @@ from django.test import TestCase
 from django.urls import reverse
 
 from races.access import duties_of, is_race_organiser, may_record_at, stations_user_may_work
-from races.models import OfficialRole, RaceOfficial, Station
+from races.models import AuditEntry, OfficialRole, RaceOfficial, Station
 from races.roles import ORGANISER
 from races.services import race_import
 from tests.race_payloads import KL_EKIDEN
@@ -128,3 +128,76 @@ class TestAssigningOfficialsInTheAdmin(OfficialsTestCase):
         )
         assert not form.is_valid()
         assert "Choose the stations" in str(form.errors["stations"])
+
+
+def change_form_data(response) -> dict:
+    """What the admin's change form would send back unchanged: its fields and every inline's."""
+    data: dict = {}
+
+    def add(form) -> None:
+        for bound in form:
+            value = bound.value()
+            if isinstance(value, bool):
+                if value:
+                    data[bound.html_name] = "on"
+            elif isinstance(value, list | tuple):
+                data[bound.html_name] = [str(getattr(item, "pk", item)) for item in value]
+            elif value is not None and not hasattr(value, "field"):  # a file field sends no file
+                data[bound.html_name] = str(getattr(value, "pk", value))
+
+    add(response.context["adminform"].form)
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        add(formset.management_form)
+        for form in formset.forms:
+            add(form)
+    return data
+
+
+class TestNamingOfficialsInTheAdminRacePage(OfficialsTestCase):
+    def setUp(self):
+        self.root = get_user_model().objects.create_superuser("root", "", "root-pass-123")
+        self.client.force_login(self.root)
+        self.url = reverse("admin:races_race_change", args=[self.race.pk])
+
+    def test_a_row_names_the_user_by_name_through_the_audited_service(self):
+        data = change_form_data(self.client.get(self.url))
+        total = int(data["officials-TOTAL_FORMS"])
+        r2 = Station.objects.get(race=self.race, code="R2")
+        data.update(
+            {
+                "officials-TOTAL_FORMS": str(total + 1),
+                f"officials-{total}-username": "BOB",  # as typed: found whatever the case
+                f"officials-{total}-role": OfficialRole.STATION,
+                f"officials-{total}-stations": [str(r2.pk)],
+            }
+        )
+        response = self.client.post(self.url, data)
+        assert response.status_code == 302, response.context["adminform"].form.errors
+        bob = RaceOfficial.objects.get(race=self.race, user=self.bob)
+        assert [s.code for s in bob.stations.all()] == ["R2"]
+        entry = AuditEntry.objects.get(race=self.race, action=AuditEntry.Action.OFFICIAL_NAMED)
+        assert (entry.user, entry.details["username"]) == (self.root, "bob")
+
+    def test_a_row_deleted_removes_the_role_and_audits_it(self):
+        data = change_form_data(self.client.get(self.url))
+        rows = [key for key, value in data.items() if key.endswith("-username") and value == "alice"]
+        data[rows[0].replace("-username", "-DELETE")] = "on"
+        assert self.client.post(self.url, data).status_code == 302
+        assert not RaceOfficial.objects.filter(race=self.race, user=self.alice).exists()
+        assert AuditEntry.objects.filter(race=self.race, action=AuditEntry.Action.OFFICIAL_REMOVED).exists()
+
+    def test_an_unknown_user_name_is_shown_beside_the_row_and_nothing_changes(self):
+        data = change_form_data(self.client.get(self.url))
+        total = int(data["officials-TOTAL_FORMS"])
+        data.update(
+            {
+                "officials-TOTAL_FORMS": str(total + 1),
+                f"officials-{total}-username": "nobody-here",
+                f"officials-{total}-role": OfficialRole.ORGANISER,
+            }
+        )
+        response = self.client.post(self.url, data)
+        assert response.status_code == 200
+        self.assertContains(response, "there is no user")
+        assert RaceOfficial.objects.filter(race=self.race).count() == 2

@@ -183,20 +183,27 @@ class RaceOfficialInline(RaceScopedInline, admin.TabularInline):
 def race_officials_save(request, race: Race, formset) -> None:
     """The officials' inline, saved through the service so each change is audited."""
     actor = Actor.of_user(request.user)
+    # What the admin's history message lists, as formset.save() would have set them.
+    formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
     for form in formset.forms:
         stored = form.instance if form.instance.pk else None
         deleted = formset._should_delete_form(form)
         if stored is not None and (deleted or form.cleaned_data.get("user") != stored.user):
             race_official_remove(race=race, user=stored.user, actor=actor)
+            formset.deleted_objects.append(stored)
         if deleted or not form.cleaned_data or not form.has_changed():
             continue
-        race_official_name(
+        official = race_official_name(
             race=race,
             user=form.cleaned_data["user"],
             role=form.cleaned_data["role"],
             station_codes=[station.code for station in form.cleaned_data.get("stations", [])],
             actor=actor,
         )
+        if stored is None:
+            formset.new_objects.append(official)
+        else:
+            formset.changed_objects.append((official, form.changed_data))
 
 
 class RaceAdminForm(RegistrationDeadlineInRaceZone, forms.ModelForm):
