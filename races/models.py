@@ -464,11 +464,8 @@ class OfficialRole(models.TextChoices):
 
 
 class RaceOfficial(models.Model):
-    """Who works which race, and as what: every right to a race comes from here (races/access.py).
-
-    Named in the admin's race page, on the organisers' officials page or by `race_official`,
-    always through races/services/race_officials.py, which audits it.
-    """
+    """Who works which race, and as what: every right to a race comes from here (races/access.py),
+    named through races/services/race_officials.py, which audits it."""
 
     race = models.ForeignKey(Race, on_delete=models.CASCADE, related_name="officials")
     user = models.ForeignKey(
@@ -477,16 +474,7 @@ class RaceOfficial(models.Model):
         related_name="race_roles",
         verbose_name=_("user"),
     )
-    role = models.CharField(
-        _("role"),
-        max_length=10,
-        choices=OfficialRole.choices,
-        default=OfficialRole.STATION,
-        help_text=_(
-            "Organiser: everything of this race. Results desk: corrects, uploads chip files and "
-            "prints. Station official: records and corrects at the stations ticked here."
-        ),
-    )
+    role = models.CharField(_("role"), max_length=10, choices=OfficialRole.choices, default=OfficialRole.STATION)
     stations = models.ManyToManyField(
         Station,
         blank=True,

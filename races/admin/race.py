@@ -115,6 +115,14 @@ class RaceOfficialForm(forms.ModelForm):
     """An official found by user name; saved through the audited service (RaceAdmin.save_formset)."""
 
     username = forms.CharField(label=gettext_lazy("user name"), max_length=150)
+    role = forms.ChoiceField(
+        label=gettext_lazy("role"),
+        choices=OfficialRole.choices,
+        help_text=gettext_lazy(
+            "Organiser: everything of this race. Results desk: corrects, uploads chip files and "
+            "prints. Station official: records and corrects at the stations ticked."
+        ),
+    )
 
     class Meta:
         model = RaceOfficial
