@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import models
 
@@ -200,18 +201,36 @@ def audit_trail(race: Race) -> list[tuple]:
 
 
 class TestTheStandingsAfterAnImport:
-    def test_the_standings_are_cached_for_the_imported_race(
+    def test_a_refresh_of_the_imported_race_is_scheduled_after_the_commit(
+        self, tmp_path, monkeypatch, django_capture_on_commit_callbacks
+    ):
+        scheduled = []
+        monkeypatch.setattr("results.receivers.schedule_refresh", scheduled.append)
+        archive = self.archive_without_the_race(tmp_path)
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            assert run("import_race_archive", str(archive)).ok
+        assert scheduled == []  # not before the commit: a worker would not see the race
+        for callback in callbacks:
+            callback()
+        assert scheduled == [Race.objects.get(slug="mini-ekiden").pk]
+
+    @pytest.mark.skipif(not settings.CELERY_TASK_ALWAYS_EAGER, reason="tasks run by a worker")
+    def test_in_the_embedded_mode_the_standings_are_cached_at_once(
         self, tmp_path, django_capture_on_commit_callbacks
     ):
-        slug = replay("mini-ekiden")["race"]
-        before = results_json(slug)
-        archive = export_archive(slug, tmp_path)
-        delete_race(slug)
+        archive = self.archive_without_the_race(tmp_path)
         with django_capture_on_commit_callbacks(execute=True):
             assert run("import_race_archive", str(archive)).ok
-        race = Race.objects.get(slug=slug)
-        assert cached_version(race.pk) == race.standings_version  # refreshed after the commit
-        assert results_json(slug) == before
+        race = Race.objects.get(slug="mini-ekiden")
+        assert cached_version(race.pk) == race.standings_version
+        assert results_json("mini-ekiden") == self.before
+
+    def archive_without_the_race(self, tmp_path):
+        slug = replay("mini-ekiden")["race"]
+        self.before = results_json(slug)
+        archive = export_archive(slug, tmp_path)
+        delete_race(slug)
+        return archive
 
     def test_no_page_cached_for_the_slug_before_is_served_for_the_imported_race(self, client, tmp_path):
         folder = EXAMPLES / "mini-ekiden"
