@@ -6,6 +6,8 @@ Two ways in, one rule (a read id names one read; a read without one is its conte
 - `timing_reads_add`, for the devices of a race, which take the lock shared and insert side by
   side, the unique index settling a read two of them send at once
   (docs/decisions/writer-locks.md).
+
+And one way back: `archived_records_restore`, a race archive's records as they were stored.
 """
 
 from collections import Counter
