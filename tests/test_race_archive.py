@@ -9,6 +9,7 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.db import models
 
 from races.audit import Actor
@@ -242,7 +243,7 @@ class TestTheStandingsAfterAnImport:
         archive = export_archive("mini-ekiden", tmp_path)
         delete_race("mini-ekiden")
         assert run("import_race_archive", str(archive)).ok
-        # Team 124 won in 1:48:41 (tests/examples/mini-ekiden/expected.json).
+        # Team 124 won in 1:48:41, as the worked example expects.
         assert "1:48:41" in client.get("/races/mini-ekiden/").content.decode()
 
 
@@ -306,3 +307,17 @@ def test_every_model_of_a_race_is_archived_or_said_not_to_be():
     }
     archived = {part.model._meta.label for part in PARTS.values()}
     assert of_a_race - archived == set(NOT_ARCHIVED)
+
+
+def test_the_certificate_logo_goes_with_the_race(tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    slug = replay("hand-worked")["race"]
+    race = Race.objects.get(slug=slug)
+    race.certificate_logo.save("logo.png", ContentFile(b"\x89PNG the logo"))
+    archive = export_archive(slug, tmp_path)
+    assert members(archive)["files/logo.png"] == b"\x89PNG the logo"
+    race.certificate_logo.delete(save=False)
+    delete_race(slug)
+    assert run("import_race_archive", str(archive)).ok
+    with Race.objects.get(slug=slug).certificate_logo.open("rb") as logo:
+        assert logo.read() == b"\x89PNG the logo"
