@@ -33,3 +33,39 @@ def stored_moment(value):
     if value is not None and connection.vendor == "sqlite" and timezone.is_naive(value):
         return value.replace(tzinfo=UTC)
     return value
+
+
+#: Parameters per INSERT: well under either database's limit (SQLite's is 32,766).
+INSERT_PARAMETERS = 10_000
+
+
+def insert_as_given(model: type[models.Model], instances: list[models.Model]) -> None:
+    """Insert the instances with every value as it is set, and give each its new id.
+
+    `bulk_create` would set the `auto_now` and `auto_now_add` times to now; a backup restored
+    must keep when each row was made. The ids come back in the order of the rows, as
+    `bulk_create` has them on PostgreSQL and SQLite.
+    """
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    pk = model._meta.pk
+    per_insert = max(1, INSERT_PARAMETERS // len(fields))
+    row_marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for start in range(0, len(instances), per_insert):
+            chunk = instances[start : start + per_insert]
+            sql = "INSERT INTO {table} ({columns}) VALUES {rows} RETURNING {pk}".format(
+                table=quote(model._meta.db_table),
+                columns=", ".join(quote(field.column) for field in fields),
+                rows=", ".join([row_marks] * len(chunk)),
+                pk=quote(pk.column),
+            )
+            params = [
+                field.get_db_prep_save(getattr(instance, field.attname), connection)
+                for instance in chunk
+                for field in fields
+            ]
+            cursor.execute(sql, params)
+            for instance, (new_id,) in zip(chunk, cursor.fetchall(), strict=True):
+                instance.pk = new_id
+                instance._state.adding, instance._state.db = False, DEFAULT_DB_ALIAS

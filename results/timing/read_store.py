@@ -6,6 +6,8 @@ Two ways in, one rule (a read id names one read; a read without one is its conte
 - `timing_reads_add`, for the devices of a race, which take the lock shared and insert side by
   side, the unique index settling a read two of them send at once
   (docs/decisions/writer-locks.md).
+
+And one way back: `archived_records_restore`, a race archive's records as they were stored.
 """
 
 from collections import Counter
@@ -17,6 +19,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ekiden.plain_sql import insert_as_given
 from races.models import Race
 from races.problems import Problem
 from results.timing.models import TimingRecord
@@ -183,6 +186,17 @@ def _insert_reads(race: Race, reads: list[SplitRead], user, device: str = "") ->
     ):
         for row in _read_rows(race, reads, user, device):
             copy.write_row(row)
+
+
+def archived_records_restore(records: list[TimingRecord]) -> None:
+    """Store the records of a race archive as they were: voided or not, when they were received,
+    by whom (results/archive/restoring.py, one transaction with the race it restores).
+
+    Not a way in for reads: these were checked when they first came in, and the archive's rows
+    are checked again before this runs. Each record gets its new id.
+    """
+    assert connection.in_atomic_block, "an archive is restored whole or not at all"
+    insert_as_given(TimingRecord, records)
 
 
 def timing_reads_add(
