@@ -136,7 +136,9 @@ class PrivatePostgres:
 
     def start(self) -> None:
         options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder} -c fsync=off"
-        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "start")
+        self._run(
+            str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "start"
+        )
 
     def stop(self) -> None:
         """Fast shutdown: every backend is terminated, transactions in flight roll back."""
@@ -236,7 +238,9 @@ def http(url: str, *, body: dict | list | None = None, token: str = "", timeout:
     started = time.perf_counter()
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            return Reply(response.status, dict(response.headers), response.read(), time.perf_counter() - started)
+            return Reply(
+                response.status, dict(response.headers), response.read(), time.perf_counter() - started
+            )
     except urllib.error.HTTPError as error:
         return Reply(error.code, dict(error.headers), error.read(), time.perf_counter() - started)
     except (urllib.error.URLError, ConnectionError, TimeoutError):
