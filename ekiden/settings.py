@@ -292,7 +292,9 @@ if TASUKI_ROSTER_REFRESH_SECONDS < 0:
 # a process that died computing (a worker killed) keeps the others waiting.
 TASUKI_STANDINGS_RECOMPUTE_WAIT_SECONDS = env.float("TASUKI_STANDINGS_RECOMPUTE_WAIT_SECONDS", default=30.0)
 if TASUKI_STANDINGS_RECOMPUTE_WAIT_SECONDS <= 0:
-    raise ImproperlyConfigured("TASUKI_STANDINGS_RECOMPUTE_WAIT_SECONDS must be a positive number of seconds.")
+    raise ImproperlyConfigured(
+        "TASUKI_STANDINGS_RECOMPUTE_WAIT_SECONDS must be a positive number of seconds."
+    )
 # After Redis failed to answer, a process serves from the database alone this many seconds before
 # it tries Redis again (ekiden/redis_cache.py).
 TASUKI_REDIS_RETRY_SECONDS = env.float("TASUKI_REDIS_RETRY_SECONDS", default=5.0)
