@@ -17,6 +17,7 @@ database 8, so it touches neither the tests' data nor `make bench`'s.
 import csv
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -101,6 +102,13 @@ def told(out: Path) -> list[dict]:
 def main() -> int:
     (bench.ROOT / "var").mkdir(exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="tasuki-loadtest-"))
+    try:
+        return run(folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def run(folder: Path) -> int:
     out = folder / "out"
     out.mkdir()
     prefix = bench.ROOT / "var" / "loadtest"
