@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1:8000
 # Debian packages the browser tests need: Chromium, and fonts for Japanese and Chinese names.
 SYSTEM_PACKAGES := chromium fonts-noto-cjk fonts-dejavu-core fonts-ipaexfont-gothic fonts-droid-fallback poppler-utils
 
-.PHONY: install messages system-packages run test bench lint format clean
+.PHONY: install messages system-packages run test bench loadtest lint format clean
 
 # Development and CI: what the system runs on plus the test and lint tools. A server installs
 # requirements.txt alone (docs/deploy.md).
@@ -65,6 +65,12 @@ test: install system-packages
 
 bench: install
 	$(BIN)/python -m tests.benchmarks
+
+# Race day on this machine, loopback only: 200 readers and 30 stations posting splits for two
+# minutes against gunicorn, PostgreSQL, Redis and a worker, then every split counted
+# (tests/loadtest.py; LOADTEST_SECONDS=20 for a short run).
+loadtest: install
+	$(BIN)/python -m tests.loadtest
 
 lint: install
 	$(BIN)/ruff check .

@@ -6,7 +6,7 @@ Then the write fails with OperationalError and its transaction is rolled back, s
 can be told that nothing was changed, instead of being shown a traceback or a 500 page.
 """
 
-from django.db import OperationalError
+from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +20,47 @@ DATABASE_BUSY = _(
 # and deadlock_detected (two imports each waiting for the other; one is rolled back).
 SQLITE_BUSY = ("database is locked", "database table is locked", "database is busy")
 POSTGRES_BUSY = frozenset({"55P03", "40P01"})
+
+
+# The server is gone or not taking connections: being restarted (admin_shutdown, crash_shutdown,
+# cannot_connect_now) or the connection broke (class 08). psycopg says a refused or dropped
+# connection without a SQLSTATE.
+POSTGRES_UNREACHABLE_CLASSES = ("08",)
+POSTGRES_UNREACHABLE = frozenset({"57P01", "57P02", "57P03"})
+
+DATABASE_UNREACHABLE = _(
+    "The database cannot be reached just now (it may be restarting); try again in a few "
+    "seconds. A split sent again is stored once."
+)
+#: Seconds a client is asked to wait after a lost connection: a restart takes a few.
+UNREACHABLE_RETRY_AFTER = "5"
+
+
+def is_database_unreachable(error: BaseException) -> bool:
+    """True when the database server could not be reached or dropped the connection."""
+    if isinstance(error, InterfaceError):  # the connection was already closed under Django
+        return True
+    if not isinstance(error, OperationalError):
+        return False
+    driver_error = error.__cause__
+    sqlstate = getattr(driver_error, "sqlstate", None) or getattr(driver_error, "pgcode", None)
+    if sqlstate:
+        return sqlstate in POSTGRES_UNREACHABLE or sqlstate.startswith(POSTGRES_UNREACHABLE_CLASSES)
+    return type(driver_error).__module__.startswith("psycopg")
+
+
+def unreachable_response(request):
+    """503 with Retry-After: JSON in the API's error shape for /api/ and for a client asking
+    for JSON (the station keypad), a page for a person."""
+    wants_json = request.path.startswith("/api/") or "application/json" in (
+        request.headers.get("Accept", "") + request.headers.get("Content-Type", "")
+    )
+    if wants_json:
+        response = JsonResponse({"errors": [{"message": str(DATABASE_UNREACHABLE)}]}, status=503)
+    else:
+        response = render(request, "database_busy.html", {"message": DATABASE_UNREACHABLE}, status=503)
+    response["Retry-After"] = UNREACHABLE_RETRY_AFTER
+    return response
 
 
 def is_database_busy(error: BaseException) -> bool:
@@ -47,6 +88,8 @@ class DatabaseBusyMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
+        if is_database_unreachable(exception):
+            return unreachable_response(request)
         if not is_database_busy(exception):
             return None
         if request.path.startswith("/api/"):

@@ -157,10 +157,16 @@ if REDIS_URL:
             "BACKEND": "ekiden.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str(environment_name("TASUKI_CACHE_KEY_PREFIX"), default="tasuki"),
+            # A Redis that stopped answering costs a request a second at most, once: the cache
+            # then leaves it alone for TASUKI_REDIS_RETRY_SECONDS (ekiden/redis_cache.py).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 5},
         }
     }
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
+    # A lost Redis fails a call that waits on the result store (a print job's) within seconds,
+    # not after Celery's 20 reconnection tries a second apart.
+    CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": {"max_retries": 2}}
     CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 else:
     CACHES = {
@@ -288,8 +294,18 @@ TASUKI_ROSTER_REFRESH_SECONDS = env.float("TASUKI_ROSTER_REFRESH_SECONDS", defau
 if TASUKI_ROSTER_REFRESH_SECONDS < 0:
     raise ImproperlyConfigured("TASUKI_ROSTER_REFRESH_SECONDS must be 0 or a number of seconds, e.g. 30.")
 
-# How long standings readers wait for a recompute that another process is running.
-TASUKI_STANDINGS_RECOMPUTE_WAIT_SECONDS = 30
+# How long standings readers wait for a recompute that another process is running, and how long
+# a process that died computing (a worker killed) keeps the others waiting.
+TASUKI_STANDINGS_RECOMPUTE_WAIT_SECONDS = env.float("TASUKI_STANDINGS_RECOMPUTE_WAIT_SECONDS", default=30.0)
+if TASUKI_STANDINGS_RECOMPUTE_WAIT_SECONDS <= 0:
+    raise ImproperlyConfigured(
+        "TASUKI_STANDINGS_RECOMPUTE_WAIT_SECONDS must be a positive number of seconds."
+    )
+# After Redis failed to answer, a process serves from the database alone this many seconds before
+# it tries Redis again (ekiden/redis_cache.py).
+TASUKI_REDIS_RETRY_SECONDS = env.float("TASUKI_REDIS_RETRY_SECONDS", default=5.0)
+if TASUKI_REDIS_RETRY_SECONDS < 0:
+    raise ImproperlyConfigured("TASUKI_REDIS_RETRY_SECONDS must be 0 or a number of seconds, e.g. 5.")
 # A burst of splits within this window causes one recompute, not one per split.
 TASUKI_STANDINGS_DEBOUNCE_SECONDS = env.float(
     environment_name("TASUKI_STANDINGS_DEBOUNCE_SECONDS"), default=0.2

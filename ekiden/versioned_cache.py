@@ -34,7 +34,7 @@ from dataclasses import dataclass, fields
 from typing import Any, Generic, Protocol, TypeVar
 
 from django.core.cache import cache, caches
-from redis.exceptions import LockError
+from redis.exceptions import RedisError
 from redis.lock import Lock as RedisLock
 
 from ekiden.redis_cache import RedisCache
@@ -187,22 +187,36 @@ class SharedLock(Protocol):
 def shared_lock(name: str, *, seconds: float) -> SharedLock:
     """A lock on `name` shared by every process of the site, freed by itself after `seconds`."""
     backend = caches["default"]
-    if isinstance(backend, RedisCache):
-        return _RedisLock(backend.redis_client(), backend.make_and_validate_key(name), seconds)
+    key = backend.make_and_validate_key(name)
+    if isinstance(backend, RedisCache) and not backend.unreachable.is_down():
+        return _RedisLock(backend, key, seconds)
     # Local memory is one process's cache: a lock in its memory is shared by all who use it.
-    return _LocalLock(backend.make_and_validate_key(name), seconds)
+    # Without Redis, each process computes for its own readers, one thread at a time.
+    return _LocalLock(key, seconds)
 
 
 class _RedisLock:
-    def __init__(self, client, name: str, seconds: float):
-        self._lock = RedisLock(client, name, timeout=seconds, blocking=False)
+    def __init__(self, backend: RedisCache, name: str, seconds: float):
+        self._backend = backend
+        self._lock = RedisLock(backend.redis_client(), name, timeout=seconds, blocking=False)
+        self._without_redis: _LocalLock | None = None
 
     def acquire(self) -> bool:
-        return bool(self._lock.acquire())
+        try:
+            return bool(self._lock.acquire())
+        except RedisError as error:
+            # Redis went away: this process's own lock keeps its threads from computing twice.
+            self._backend.unreachable.failed(error)
+            self._without_redis = _LocalLock(self._lock.name, self._lock.timeout)
+            return self._without_redis.acquire()
 
     def release(self) -> None:
-        # LockNotOwnedError: the lock ran out while held, and the key is gone or another's.
-        with suppress(LockError):
+        if self._without_redis is not None:
+            self._without_redis.release()
+            return
+        # LockNotOwnedError: the lock ran out while held, and the key is gone or another's;
+        # another RedisError: Redis went away meanwhile, and the lock with it.
+        with suppress(RedisError):
             self._lock.release()
 
 

@@ -13,6 +13,8 @@ in the cache with the race's standings version, and served from there
   piling the same work onto the database ("single flight").
 """
 
+from contextlib import suppress
+
 from django.conf import settings
 from django.core.cache import cache
 
@@ -82,5 +84,7 @@ def refresh(race_id: int, wanted: int | None = None) -> Kept[RaceResults]:
 def _compute(race_id: int) -> RaceResults:
     results = compute_results(Race.objects.get(pk=race_id))
     if not cache.add(computations_key(race_id), 1, timeout=None):
-        cache.incr(computations_key(race_id))
+        # A count for operators only: evicted meanwhile, or Redis gone, it is not worth a page.
+        with suppress(ValueError):
+            cache.incr(computations_key(race_id))
     return results

@@ -1,13 +1,18 @@
 """Celery tasks of the standings: thin, they take ids and call the cache."""
 
+import logging
+
 from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError
+from kombu.exceptions import OperationalError as BrokerUnreachable
 from redis.exceptions import RedisError
 
 from races.models import Race
 from results.standings.cache import pending_key, refresh
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(
@@ -20,6 +25,9 @@ from results.standings.cache import pending_key, refresh
     autoretry_for=(DatabaseError, RedisError),
     max_retries=3,
     default_retry_delay=1,
+    # Nobody waits for its result: asking for one would tie every split's request to the
+    # result store, and a lost Redis would then hold each request for its reconnection tries.
+    ignore_result=True,
 )
 def refresh_standings(race_id: int) -> int | None:
     """Recompute a race's cached standings; returns the version now cached."""
@@ -36,6 +44,18 @@ def schedule_refresh(race_id: int) -> None:
     The first change of a burst enqueues the task; the others find it pending and ride along.
     In the embedded mode (tasks run eagerly) the task runs here and now, without the countdown,
     and clears the pending mark before anything else: every change is computed at once.
+    Without Redis (the cache adds nothing, the broker is gone) nothing is queued, and the split
+    that was stored stays stored: its readers compute the standings from the database, as they
+    do for every version the cache does not hold.
     """
-    if cache.add(pending_key(race_id), 1, timeout=60):
+    if not cache.add(pending_key(race_id), 1, timeout=60):
+        return
+    try:
         refresh_standings.apply_async(args=(race_id,), countdown=settings.TASUKI_STANDINGS_DEBOUNCE_SECONDS)
+    except (BrokerUnreachable, RedisError) as error:
+        cache.delete(pending_key(race_id))  # the next change tries again
+        logger.warning(
+            "The standings of race %s were not queued for a refresh (%s); readers compute them.",
+            race_id,
+            error,
+        )

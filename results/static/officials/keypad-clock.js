@@ -39,6 +39,7 @@
           const response = await fetch(clockUrl, {
             cache: "no-store",
             credentials: "same-origin",
+            headers: { Accept: "application/json" },
             signal: AbortSignal.timeout(PATIENCE_MS), // a slow answer measures nothing useful
           });
           const t1 = Date.now();

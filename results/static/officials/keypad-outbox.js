@@ -140,7 +140,7 @@
           method: "POST",
           credentials: "same-origin",
           cache: "no-store",
-          headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+          headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken() },
           body: JSON.stringify(payload),
           signal: giveUp.signal,
         });

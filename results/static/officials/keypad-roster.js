@@ -29,6 +29,7 @@
       async refresh() {
         const response = await fetch(config.urls.roster, {
           credentials: "same-origin",
+          headers: { Accept: "application/json" },
           signal: AbortSignal.timeout(PATIENCE_MS),
         });
         if (!response.ok) return response.status;

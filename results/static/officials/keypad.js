@@ -39,7 +39,15 @@
 
   const store = keypad.openStore();
   const clock = keypad.Clock(config.urls.clock);
-  const outbox = keypad.Outbox({ config, store, say, changed: () => screen.renderAll() });
+  const outbox = keypad.Outbox({
+    config,
+    store,
+    say,
+    changed: () => {
+      screen.renderAll();
+      confirmTold();
+    },
+  });
   const roster = keypad.Roster({ config, store, outbox, say, formatTime });
   const view = { mode: "bib", selectedTap: null }; // what the screen shows; setMode changes it
   const screen = keypad.Screen({ config, outbox, clock, roster, say, formatTime, view });
@@ -57,14 +65,24 @@
   // --- bib first -----------------------------------------------------------------------------
 
   let held = null; // an entry stopped by a warning, with the time of its tap
+  let told = null; // the entry the message line speaks of, while the server does not have it yet
   let enterPressed = null;
 
   async function record(bib, at) {
-    await outbox.create(bib, at, clock.offset, "waiting");
+    const entry = await outbox.create(bib, at, clock.offset, "waiting");
     renderTeamCard(bib, at);
-    tell(say("recorded", { bib, time: formatTime(at) }));
+    // "Recorded" only once the server has it: until then the entry is on this phone alone.
+    tell(say("kept", { bib, time: formatTime(at) }));
+    told = entry;
     renderAll();
     outbox.sync();
+  }
+
+  function confirmTold() {
+    const entry = told && outbox.get(told.id);
+    if (!entry || entry.state === "waiting") return;
+    if (entry.state === "stored") tell(say("recorded", { bib: entry.bib, time: formatTime(entry.time) }));
+    told = null;
   }
 
   async function enter(bib, tappedAt) {
@@ -178,6 +196,7 @@
   // --- the message line and the mode -------------------------------------------------------------
 
   function tell(text) {
+    told = null;
     $("message").textContent = text;
   }
 
