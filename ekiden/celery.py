@@ -4,6 +4,7 @@ import os
 
 from celery import Celery
 
+from ekiden import activity_log  # noqa: F401 - one log line per task, through Celery's signals
 from ekiden.startup import settings_or_exit
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ekiden.settings")

@@ -113,6 +113,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "ekiden.activity_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -276,15 +277,33 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# One line per request and per Celery task (ekiden/activity_log.py), at INFO whatever the level
+# of the rest; TASUKI_ACTIVITY_LOG=off leaves them out.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
     "root": {
         "handlers": ["console"],
         "level": env.str(environment_name("TASUKI_LOG_LEVEL"), default="WARNING"),
     },
+    "loggers": {
+        name: {
+            "handlers": ["console"],
+            "level": "INFO" if env.bool("TASUKI_ACTIVITY_LOG", default=True) else "WARNING",
+            "propagate": False,
+        }
+        for name in ("tasuki.requests", "tasuki.tasks")
+    },
 }
+
+# Error reporting, only when SENTRY_DSN is set: nothing personal is sent (ekiden/error_reporting.py).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from ekiden.error_reporting import error_reporting_init
+
+    error_reporting_init(SENTRY_DSN, environment=env.str("SENTRY_ENVIRONMENT", default="production"))
 
 # Organisers upload entries and chip files in the admin; a file above this size is refused with
 # its size and the limit (the import commands read from disk and have no limit).
