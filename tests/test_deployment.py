@@ -18,7 +18,6 @@ import pytest
 import sentry_sdk
 from django.conf import settings
 from django.db import connection
-from django.http import HttpResponse
 from django.test import Client, override_settings
 from django.urls import path
 
