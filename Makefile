@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1:8000
 # Debian packages the browser tests need: Chromium, and fonts for Japanese and Chinese names.
 SYSTEM_PACKAGES := chromium fonts-noto-cjk fonts-dejavu-core fonts-ipaexfont-gothic fonts-droid-fallback poppler-utils
 
-.PHONY: install messages system-packages run test bench loadtest lint format clean
+.PHONY: install messages system-packages run serve test bench loadtest lint format clean
 
 # Development and CI: what the system runs on plus the test and lint tools. A server installs
 # requirements.txt alone (docs/deploy.md).
@@ -17,7 +17,7 @@ install: $(VENV)/.installed messages
 # msgfmt compiles them). A missing msgfmt is said once, and the site then shows English.
 messages: $(VENV)/.installed
 	@if command -v msgfmt >/dev/null; then \
-		$(BIN)/django-admin compilemessages --ignore=$(VENV) >/dev/null && echo "translations compiled"; \
+		$(BIN)/python manage.py compilemessages --ignore=$(VENV) >/dev/null && echo "translations compiled"; \
 	else \
 		echo "msgfmt is missing (apt-get install gettext): translations not compiled, pages show English"; \
 	fi
@@ -32,6 +32,15 @@ run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py runserver $(HOST)
+
+# Production mode (docs/deploy.md): web and worker from the Procfile, on PostgreSQL and Redis.
+PORT ?= 8000
+serve: install
+	@test -n "$$DATABASE_URL" || { echo "make serve runs on PostgreSQL and Redis: set DATABASE_URL (postgres://user@host:5432/db) and REDIS_URL (redis://host:6379/0); make run is the embedded mode" >&2; exit 2; }
+	@test -n "$$REDIS_URL" || { echo "make serve runs on PostgreSQL and Redis: set REDIS_URL (redis://host:6379/0) as well as DATABASE_URL; make run is the embedded mode" >&2; exit 2; }
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho start --procfile Procfile --port $(PORT)
 
 # Installed only where missing, and only as root (CI and this project's machines); elsewhere
 # the browser tests say what to install and skip. apt's output goes to APT_LOG, one line here.

@@ -50,7 +50,8 @@ def environment_name(name: str) -> str:
 
 DEBUG = env.bool("DEBUG", default=True)
 
-# A production site must never run on a key that is in the repository.
+# A production site must never run on a key that is in the repository, nor answer for any host.
+# Start-up then stops with this one line, no traceback (ekiden/startup.py).
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
@@ -60,8 +61,38 @@ if not SECRET_KEY:
         )
     SECRET_KEY = "django-insecure-embedded-development-key-do-not-use-in-production"
 
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
+if not ALLOWED_HOSTS:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "ALLOWED_HOSTS is not set. With DEBUG off, set ALLOWED_HOSTS in the environment to the "
+            "site's host names, comma-separated (ALLOWED_HOSTS=results.example.org)."
+        )
+    ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
+# Full origins, scheme included (https://results.example.org), comma-separated: the forms of a
+# site reached under another name than its host (a proxy's) need it.
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# HTTPS, on by default once DEBUG is off. The keypad's service worker and the officials' logins
+# need a secure origin; a session cookie sent over plain HTTP on a race-day Wi-Fi is a login lost.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# The proxy's or load balancer's health probe speaks plain HTTP to the site itself.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+# A year (what browsers' preload lists ask for); a first deployment may start with an hour
+# (3600) and raise it once HTTPS is known to work. 0 sends no HSTS header.
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+# Subdomains and the preload list bind every host of the domain for months: the operator's
+# choice, off unless set (`check --deploy` says so as W005 and W021).
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# Behind a TLS proxy (nginx, Caddy) the site sees plain HTTP: trust the proxy's word on the
+# scheme. Only behind a proxy that sets X-Forwarded-Proto itself, or any client could claim
+# HTTPS.
+TASUKI_BEHIND_PROXY = env.bool("TASUKI_BEHIND_PROXY", default=False)
+if TASUKI_BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -82,6 +113,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "ekiden.activity_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -257,15 +289,33 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# One line per request and per Celery task (ekiden/activity_log.py), at INFO whatever the level
+# of the rest; TASUKI_ACTIVITY_LOG=off leaves them out.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
     "root": {
         "handlers": ["console"],
         "level": env.str(environment_name("TASUKI_LOG_LEVEL"), default="WARNING"),
     },
+    "loggers": {
+        name: {
+            "handlers": ["console"],
+            "level": "INFO" if env.bool("TASUKI_ACTIVITY_LOG", default=True) else "WARNING",
+            "propagate": False,
+        }
+        for name in ("tasuki.requests", "tasuki.tasks")
+    },
 }
+
+# Error reporting, only when SENTRY_DSN is set: nothing personal is sent (ekiden/error_reporting.py).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from ekiden.error_reporting import error_reporting_init
+
+    error_reporting_init(SENTRY_DSN, environment=env.str("SENTRY_ENVIRONMENT", default="production"))
 
 # Organisers upload entries and chip files in the admin; a file above this size is refused with
 # its size and the limit (the import commands read from disk and have no limit).

@@ -4,6 +4,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from ekiden.health import healthz
+
 
 class SchemaWithSlashView(SpectacularAPIView):
     schema = None  # served, but not listed in the schema a second time
@@ -11,6 +13,7 @@ class SchemaWithSlashView(SpectacularAPIView):
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
     # No CSRF token: the switch only sets the reader's language cookie, and a token would make
     # every public page per-reader, so it could be neither cached nor safely compressed.
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),

@@ -269,6 +269,9 @@ def gunicorn(port: int):
         **os.environ,
         "DEBUG": "off",
         "SECRET_KEY": "bench-only-" + uuid.uuid4().hex,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        # Plain HTTP on the loopback, as behind the TLS proxy that a server has in front.
+        "SECURE_SSL_REDIRECT": "off",
         "CONN_MAX_AGE": "3600",
     }
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -583,7 +586,13 @@ def serve_the_crowd() -> None:
     call_command("load_demo", "--no-user", verbosity=0)
     race = Race.objects.get(slug="aleps-demo")
     logs = ROOT / "var"
-    env = {**os.environ, "DEBUG": "0", "SECRET_KEY": "bench-only-not-secret", "ALLOWED_HOSTS": "127.0.0.1"}
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": "bench-only-not-secret",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "off",  # plain HTTP on the loopback, as behind a TLS proxy
+    }
     # As in production: DEBUG off, static files from whitenoise's compressed manifest.
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],

@@ -261,7 +261,8 @@ class PaginationAndSizeTest(TestCase):
     def test_a_hundred_rows_weigh_under_40_kb_compressed(self):
         response = self.client.get(standings_url("big"), headers={"Accept-Encoding": "gzip"})
         self.assertEqual(response["Content-Encoding"], "gzip")
-        self.assertEqual(len(bibs_in_order(self.client.get(standings_url("big"), {"x": "1"}))), 100)
+        fresh()  # rendered again, so that the response carries its table
+        self.assertEqual(len(bibs_in_order(self.client.get(standings_url("big")))), 100)
         self.assertLess(len(response.content), 40 * 1024)
 
 

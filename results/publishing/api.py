@@ -26,4 +26,5 @@ class RaceResultsView(APIView):
 
 # Phones and scoreboards poll this too: an unchanged poll is a 304 after one small query, and a
 # changed document is encoded once per version (ekiden/page_cache.py).
-race_results = cached_page(race_state, vary_on_accept=True)(RaceResultsView.as_view())
+# It reads `?format=` (REST framework's choice of renderer) and no other parameter.
+race_results = cached_page(race_state, query=("format",), vary_on_accept=True)(RaceResultsView.as_view())

@@ -139,7 +139,10 @@ def standings_state(request, slug: str, **kwargs) -> str | None:
     return f"{state_of(race)}.book{book.pk if book else ''}"
 
 
-standings = cached_page(standings_state)(StandingsView.as_view())
+#: What the standings page reads of its query string (the form, RequestConfig's sort, the page,
+#: the downloads); the search is typed freely. Any other parameter is dropped before the view.
+STANDINGS_QUERY = ("category", "leg", "station", "sort", "page", "_export")
+standings = cached_page(standings_state, query=STANDINGS_QUERY, free_text=("q",))(StandingsView.as_view())
 
 
 @cached_page(race_state)
