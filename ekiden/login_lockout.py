@@ -6,6 +6,7 @@ starts the cool-off again. An official locked out at the finish line must know w
 or to reset the password, so the page names the clock time, not just "later".
 """
 
+import ipaddress
 import math
 
 from axes.helpers import get_client_username, get_cool_off
@@ -14,8 +15,20 @@ from django.utils import timezone
 from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 
+from ekiden.throttle import client_address
+
 # Too Many Requests, as axes answers by default: the client may retry, after Retry-After.
 LOCKED_OUT = 429
+
+
+def login_address(request) -> str | None:
+    """The client's address as the registration limit reads it (behind TASUKI_TRUSTED_PROXIES),
+    or None where there is none to read (a test client, a Unix socket, a forged header):
+    axes keeps it in an IP address column, which PostgreSQL refuses anything else in."""
+    try:
+        return str(ipaddress.ip_address(client_address(request)))
+    except ValueError:
+        return None
 
 
 def lockout_response(request, original_response=None, credentials=None):

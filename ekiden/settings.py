@@ -85,6 +85,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the request: a chunked body made readable, a NUL refused.
+    "ekiden.request_input.RequestInputMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -206,7 +208,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=TASUKI_LOGIN_COOLOFF_MINUTES)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # The client's address as the registration limit reads it, behind TASUKI_TRUSTED_PROXIES.
-AXES_CLIENT_IP_CALLABLE = "ekiden.throttle.client_address"
+AXES_CLIENT_IP_CALLABLE = "ekiden.login_lockout.login_address"
 AXES_LOCKOUT_CALLABLE = "ekiden.login_lockout.lockout_response"
 
 # Password reset e-mails. Embedded mode prints them on the console; in production set

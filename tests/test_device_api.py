@@ -413,7 +413,7 @@ class TestBadReads(DevicePosting):
         huge = json.dumps([a_read(bib="101" + " " * 2000) for _ in range(600)])
         assert len(huge) > 1024 * 1024
         response = self.post_as_tablet(huge.encode())
-        self.assert_refused(response, 400, (None, None))
+        self.assert_refused(response, 413, (None, None))
         assert "larger than 1048576 bytes" in response.json()["errors"][0]["message"]
 
     def test_a_body_that_is_not_a_read_is_refused(self):

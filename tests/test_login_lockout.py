@@ -147,3 +147,15 @@ class TestTheLimitsAreSettings(LockoutTestCase):
             assert self.log_in(OFFICIALS_LOGIN, "alice", "guess").status_code == 429
         with at(MORNING + timedelta(seconds=61)):
             assert self.log_in(OFFICIALS_LOGIN, "alice", "alice-pass-123").status_code == 302
+
+    @override_settings(TASUKI_TRUSTED_PROXIES=1)
+    def test_a_forwarded_address_that_is_no_address_is_counted_without_one(self):
+        # axes keeps the address in an IP address column: PostgreSQL refused "not-an-address".
+        with at(MORNING):
+            for _ in range(5):
+                response = self.client.post(
+                    OFFICIALS_LOGIN,
+                    {"username": "alice", "password": "guess"},
+                    HTTP_X_FORWARDED_FOR="not-an-address",
+                )
+        assert response.status_code == 429
