@@ -369,7 +369,26 @@ class TestBadReads(DevicePosting):
             response, 400, (1, "time"), (2, "time"), (3, "id"), (4, "source"), (5, "id"), (6, None)
         )
         messages = [p["message"] for p in response.json()["errors"]]
-        assert "has no UTC offset; add one" in messages[1]
+        assert messages[0] == (
+            "'07:01:02' is not an ISO 8601 date and time, e.g. 2025-11-23T07:01:02.345+08:00."
+        )
+        assert messages[1] == "'2025-11-23T07:01:02' has no UTC offset; add one, e.g. +08:00 or Z."
+
+    def test_a_read_a_day_or_more_from_the_gun_names_both_dates(self):
+        # A tablet left on last year's date: the time of day alone (07:01) would look right.
+        response = self.post_as_tablet([a_read(time="2024-11-23T07:01:02.345+08:00")])
+        self.assert_refused(response, 400, (0, "time"))
+        assert response.json()["errors"][0]["message"] == (
+            "2024-11-23 07:01:02.345 is before the start gun on 2025-11-23 06:30:00.000; check the date."
+        )
+        late = self.post_as_tablet([a_read(time="2025-12-23T07:01:02+08:00")])
+        assert late.json()["errors"][0]["message"] == (
+            "2025-12-23 07:01:02.000 is more than a week after the start gun on 2025-11-23 06:30:00.000; "
+            "check the date."
+        )
+        # Within the day, the time of day says it.
+        early = self.post_as_tablet([a_read(time="2025-11-23T06:00:00+08:00")])
+        assert early.json()["errors"][0]["message"] == "06:00:00.000 is before the start gun at 06:30:00.000."
 
     def test_an_unknown_station_a_time_before_the_gun_and_an_unknown_bib_are_refused(self):
         response = self.post_as_tablet(

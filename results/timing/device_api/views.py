@@ -1,7 +1,14 @@
 """POST /api/v1/races/<slug>/timings: read the request, ask who may post where, word the reply."""
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiExample, PolymorphicProxySerializer, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
 from rest_framework import status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import APIException, NotAuthenticated, NotFound, ParseError, PermissionDenied
@@ -124,7 +131,8 @@ class RaceTimingsView(APIView):
             "race does not know is refused and also listed for the officials as an unmatched "
             "read. 401: no token, an unknown or a revoked one. "
             "403: a station the token or the official may not post for, a token of another race, "
-            "or a session request without its CSRF token. 409: an id already names another read."
+            "or a session request without its CSRF token. 409: an id already names another read. "
+            "503: the database is busy; nothing was stored, send again after `Retry-After`."
         ),
         request=PolymorphicProxySerializer(
             component_name="DeviceReadOrBatch",
@@ -142,7 +150,23 @@ class RaceTimingsView(APIView):
             409: ProblemsReplySerializer,
             413: ProblemsReplySerializer,
             415: ProblemsReplySerializer,
+            503: OpenApiResponse(
+                ProblemsReplySerializer,
+                description=(
+                    "The database is busy with another writer (an import, the standings); nothing "
+                    "was stored. Send the same reads again after the `Retry-After` seconds."
+                ),
+            ),
         },
+        parameters=[
+            OpenApiParameter(
+                "Retry-After",
+                OpenApiTypes.INT,
+                OpenApiParameter.HEADER,
+                response=[503],
+                description="Seconds to wait before sending again.",
+            )
+        ],
         examples=[
             OpenApiExample("One read", value=READ_EXAMPLE, request_only=True),
             OpenApiExample(
