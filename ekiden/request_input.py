@@ -20,6 +20,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
+from django.views import defaults
 
 from ekiden.json_body import too_large_message
 
@@ -59,6 +60,14 @@ def refusal(request, status: int, message: str) -> HttpResponse:
     if expects_json(request):
         return JsonResponse(errors_document(request, message), status=status)
     return render(request, "request_refused.html", {"message": message}, status=status)
+
+
+def not_found(request, exception):
+    """Django's 404 page, in JSON under /api/, where a device reads the answer."""
+    if request.path_info.startswith("/api/"):
+        message = _("There is no %(path)s in this API; the schema at /api/v1/schema lists its addresses.")
+        return JsonResponse(errors_document(request, message % {"path": request.path_info}), status=404)
+    return defaults.page_not_found(request, exception)
 
 
 def holds_nul(request) -> bool:

@@ -9,6 +9,9 @@ class SchemaWithSlashView(SpectacularAPIView):
     schema = None  # served, but not listed in the schema a second time
 
 
+# An address the API does not have answers in the API's error shape, as its other refusals.
+handler404 = "ekiden.request_input.not_found"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     # No CSRF token: the switch only sets the reader's language cookie, and a token would make

@@ -435,6 +435,17 @@ class TestBadReads(DevicePosting):
         self.assert_refused(response, 413, (None, None))
         assert "larger than 1048576 bytes" in response.json()["errors"][0]["message"]
 
+    def test_an_offset_postgresql_cannot_store_is_no_error(self):
+        # Found by the schema test: ISO 8601 allows +23:11, PostgreSQL's timestamptz does not.
+        response = self.post_as_tablet(a_read(bib="909", time="2025-11-23T07:01:02+23:11"))
+        self.assert_refused(response, 400, (0, "bib"), (0, "time"))
+        assert UnmatchedRead.objects.get().at == datetime(2025, 11, 22, 7, 50, 2, tzinfo=UTC)
+
+    def test_a_null_in_a_batch_is_refused_as_that_read(self):
+        # Found by the schema test (tests/test_api_schema_fuzz.py): it was a 500.
+        response = self.post_as_tablet([a_read(), None])
+        self.assert_refused(response, 400, (1, None))
+
     def test_a_body_that_is_not_a_read_is_refused(self):
         for body in (b"{not json", b"42", b"", b"[" * 100_000 + b"]" * 100_000):
             self.assert_refused(self.post_as_tablet(body), 400, (None, None))

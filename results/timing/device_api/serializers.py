@@ -36,7 +36,8 @@ class MomentField(serializers.Field):
             self.fail("invalid", value=data)
         if moment.tzinfo is None:
             self.fail("naive", value=data)
-        return moment
+        # In UTC: ISO 8601 allows offsets (+23:11) that PostgreSQL refuses to store.
+        return moment.astimezone(UTC)
 
     def to_representation(self, value: datetime) -> str:
         return value.isoformat()

@@ -81,6 +81,8 @@ def serializer_problems(errors: dict | list) -> list[Problem]:
     by_index = sorted(errors.items()) if isinstance(errors, dict) else enumerate(errors)
     problems = []
     for index, fields in by_index:
+        if isinstance(fields, list):  # the read as a whole (a null where an object belongs)
+            fields = {"non_field_errors": fields}
         for field, messages in fields.items():
             for message in messages:
                 problems.append(
