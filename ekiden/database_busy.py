@@ -11,10 +11,15 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from ekiden.request_input import errors_document, expects_json
+
 DATABASE_BUSY = _(
     "The database is busy (another import or the standings are being written); nothing was "
     "changed. Try again in a minute."
 )
+
+# A tablet retries a 503 after this many seconds (its outbox keeps the reads meanwhile).
+RETRY_AFTER_SECONDS = 30
 
 # SQLite says so in words; PostgreSQL by SQLSTATE: lock_not_available (lock_timeout expired)
 # and deadlock_detected (two imports each waiting for the other; one is rolled back).
@@ -92,9 +97,10 @@ class DatabaseBusyMiddleware:
             return unreachable_response(request)
         if not is_database_busy(exception):
             return None
-        if request.path.startswith("/api/"):
-            response = JsonResponse({"detail": str(DATABASE_BUSY)}, status=503)
+        if expects_json(request):
+            # The API's and the keypad's documented shape: {"errors": [{..., "message": ...}]}.
+            response = JsonResponse(errors_document(request, str(DATABASE_BUSY)), status=503)
         else:
             response = render(request, "database_busy.html", {"message": DATABASE_BUSY}, status=503)
-        response["Retry-After"] = "30"
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response

@@ -11,6 +11,7 @@ own setting names, CELERY_...). Importing this module reads; it creates no file 
 
 import logging
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -108,6 +109,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from this site: the docs work without a CDN
+    "axes",  # counts failed logins (see TASUKI_LOGIN_FAILURE_LIMIT below)
     "races",
     "results",
 ]
@@ -115,6 +117,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "ekiden.activity_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the request: a chunked body made readable, a NUL refused.
+    "ekiden.request_input.RequestInputMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -125,6 +129,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "ekiden.database_busy.DatabaseBusyMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the page that says until when.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "ekiden.urls"
@@ -220,6 +226,42 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBIL
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="tasuki")
 
+# django-axes refuses a login while its username and address are locked out; then Django's own.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    # Django's own permissions, then what each user's race roles give, for their races only.
+    "django.contrib.auth.backends.ModelBackend",
+    "races.access.RaceRightsBackend",
+]
+
+# A password guessed by a script: after this many failed logins for one username from one
+# address (the officials' login and the admin alike), that pair is refused for the cool-off,
+# which each further try starts again. A successful login clears the count.
+TASUKI_LOGIN_FAILURE_LIMIT = env.int("TASUKI_LOGIN_FAILURE_LIMIT", default=5)
+if TASUKI_LOGIN_FAILURE_LIMIT < 1:
+    raise ImproperlyConfigured("TASUKI_LOGIN_FAILURE_LIMIT must be a number of failed logins, 1 or more.")
+TASUKI_LOGIN_COOLOFF_MINUTES = env.float("TASUKI_LOGIN_COOLOFF_MINUTES", default=15.0)
+if TASUKI_LOGIN_COOLOFF_MINUTES <= 0:
+    raise ImproperlyConfigured("TASUKI_LOGIN_COOLOFF_MINUTES must be a positive number of minutes, e.g. 15.")
+AXES_FAILURE_LIMIT = TASUKI_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=TASUKI_LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The client's address as the registration limit reads it, behind TASUKI_TRUSTED_PROXIES.
+AXES_CLIENT_IP_CALLABLE = "ekiden.login_lockout.login_address"
+AXES_LOCKOUT_CALLABLE = "ekiden.login_lockout.lockout_response"
+
+# Password reset e-mails. Embedded mode prints them on the console; in production set
+# EMAIL_URL (e.g. smtp+tls://user:password@smtp.example.org:587) and DEFAULT_FROM_EMAIL.
+EMAIL_URL = env.str("EMAIL_URL", default="")
+vars().update(env.email_url_config(EMAIL_URL or "consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="tasuki@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+if not EMAIL_URL and not DEBUG:
+    logging.getLogger(__name__).warning(
+        "EMAIL_URL is not set: password reset e-mails are printed on the console, not sent."
+    )
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -254,12 +296,6 @@ STORAGES = {
     },
 }
 
-# Django's own permissions, then what each user's race roles give, for their races only.
-AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "races.access.RaceRightsBackend",
-]
-
 # Station officials are not admin staff: they log in on the officials' own page.
 LOGIN_URL = "officials:login"
 LOGIN_REDIRECT_URL = "officials:index"
@@ -287,6 +323,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # A race's slug in a path is what Django's slug converter takes; anything else is a 404.
+    "PATH_CONVERTER_OVERRIDES": {"slug": {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"}},
 }
 
 # One line per request and per Celery task (ekiden/activity_log.py), at INFO whatever the level

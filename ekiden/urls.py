@@ -11,6 +11,9 @@ class SchemaWithSlashView(SpectacularAPIView):
     schema = None  # served, but not listed in the schema a second time
 
 
+# An address the API does not have answers in the API's error shape, as its other refusals.
+handler404 = "ekiden.request_input.not_found"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

@@ -474,7 +474,9 @@ class RaceOfficial(models.Model):
         related_name="race_roles",
         verbose_name=_("user"),
     )
-    role = models.CharField(_("role"), max_length=10, choices=OfficialRole.choices, default=OfficialRole.STATION)
+    role = models.CharField(
+        _("role"), max_length=10, choices=OfficialRole.choices, default=OfficialRole.STATION
+    )
     stations = models.ManyToManyField(
         Station,
         blank=True,

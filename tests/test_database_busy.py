@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 from unittest import mock
 
@@ -25,7 +26,9 @@ from ekiden.database_busy import is_database_busy
 from races.audit import Actor
 from races.models import AuditEntry, Race
 from races.services import entries_import, race_import
+from results.timing.device_tokens import device_token_create, stations_by_code
 from results.timing.models import TimingRecord
+from results.timing.services import timing_record_create
 from tests.commands import run, write
 from tests.race_payloads import KL_EKIDEN
 
@@ -128,7 +131,50 @@ class BusyPageTest(BusyTestCase):
         with mock.patch("results.publishing.api.standings_for_race", side_effect=locked):
             response = self.client.get(f"/api/v1/races/{self.race.slug}/results")
         self.assertEqual(response.status_code, 503)
-        self.assertEqual(response.json(), {"detail": BUSY})
+        self.assertEqual(response["Retry-After"], "30")
+        # The API's documented error shape, as every other refusal of the API.
+        self.assertEqual(response.json(), {"errors": [{"index": None, "field": None, "message": BUSY}]})
+
+    def test_a_device_post_on_a_locked_database_is_a_503_the_tablet_retries(self):
+        _token, plain = device_token_create(
+            race=self.race, name="R1", stations=stations_by_code(self.race, ["R1"])
+        )
+        read = {"id": str(uuid.uuid4()), "bib": "101", "station": "R1", "time": "2025-11-23T07:01:02+08:00"}
+        with mock.patch("results.timing.read_store.lock_race_shared", side_effect=locked):
+            response = self.client.post(
+                f"/api/v1/races/{self.race.slug}/timings",
+                json.dumps(read),
+                content_type="application/json",
+                HTTP_AUTHORIZATION=f"Bearer {plain}",
+            )
+        self.assertEqual(response.status_code, 503)
+        self.assertEqual(response["Retry-After"], "30")
+        self.assertEqual(response.json(), {"errors": [{"index": None, "field": None, "message": BUSY}]})
+        self.assertFalse(TimingRecord.objects.exists())
+
+    def test_the_keypad_s_void_on_a_locked_database_is_a_503_in_json(self):
+        record, _ = timing_record_create(
+            race=self.race, bib="101", station="R1", time="07:00:00", source="tablet", read_id="R1-1"
+        )
+        self.client.force_login(self.olivia)
+        with mock.patch("results.timing.services.audit", side_effect=locked):
+            response = self.client.post(
+                f"/officials/{self.race.slug}/stations/R1/void",
+                json.dumps({"read_id": "R1-1", "reason": "typo"}),
+                content_type="application/json",
+            )
+        self.assertEqual(response.status_code, 503)
+        self.assertEqual(response.json(), {"errors": [{"field": None, "message": BUSY}]})
+        record.refresh_from_db()
+        self.assertFalse(record.voided)
+
+    def test_the_schema_declares_the_503_of_the_device_api(self):
+        schema = self.client.get("/api/v1/schema", HTTP_ACCEPT="application/json").json()
+        busy = schema["paths"]["/api/v1/races/{slug}/timings"]["post"]["responses"]["503"]
+        self.assertEqual(
+            busy["content"]["application/json"]["schema"], {"$ref": "#/components/schemas/ProblemsReply"}
+        )
+        self.assertIn("Retry-After", busy["headers"])
 
     def test_another_database_error_still_fails_loudly(self):
         def broken(*args, **kwargs):

@@ -368,7 +368,26 @@ class TestBadReads(DevicePosting):
             response, 400, (1, "time"), (2, "time"), (3, "id"), (4, "source"), (5, "id"), (6, None)
         )
         messages = [p["message"] for p in response.json()["errors"]]
-        assert "has no UTC offset; add one" in messages[1]
+        assert messages[0] == (
+            "'07:01:02' is not an ISO 8601 date and time, e.g. 2025-11-23T07:01:02.345+08:00."
+        )
+        assert messages[1] == "'2025-11-23T07:01:02' has no UTC offset; add one, e.g. +08:00 or Z."
+
+    def test_a_read_a_day_or_more_from_the_gun_names_both_dates(self):
+        # A tablet left on last year's date: the time of day alone (07:01) would look right.
+        response = self.post_as_tablet([a_read(time="2024-11-23T07:01:02.345+08:00")])
+        self.assert_refused(response, 400, (0, "time"))
+        assert response.json()["errors"][0]["message"] == (
+            "2024-11-23 07:01:02.345 is before the start gun on 2025-11-23 06:30:00.000; check the date."
+        )
+        late = self.post_as_tablet([a_read(time="2025-12-23T07:01:02+08:00")])
+        assert late.json()["errors"][0]["message"] == (
+            "2025-12-23 07:01:02.000 is more than a week after the start gun on 2025-11-23 06:30:00.000; "
+            "check the date."
+        )
+        # Within the day, the time of day says it.
+        early = self.post_as_tablet([a_read(time="2025-11-23T06:00:00+08:00")])
+        assert early.json()["errors"][0]["message"] == "06:00:00.000 is before the start gun at 06:30:00.000."
 
     def test_an_unknown_station_a_time_before_the_gun_and_an_unknown_bib_are_refused(self):
         response = self.post_as_tablet(
@@ -412,8 +431,19 @@ class TestBadReads(DevicePosting):
         huge = json.dumps([a_read(bib="101" + " " * 2000) for _ in range(600)])
         assert len(huge) > 1024 * 1024
         response = self.post_as_tablet(huge.encode())
-        self.assert_refused(response, 400, (None, None))
+        self.assert_refused(response, 413, (None, None))
         assert "larger than 1048576 bytes" in response.json()["errors"][0]["message"]
+
+    def test_an_offset_postgresql_cannot_store_is_no_error(self):
+        # Found by the schema test: ISO 8601 allows +23:11, PostgreSQL's timestamptz does not.
+        response = self.post_as_tablet(a_read(bib="909", time="2025-11-23T07:01:02+23:11"))
+        self.assert_refused(response, 400, (0, "bib"), (0, "time"))
+        assert UnmatchedRead.objects.get().at == datetime(2025, 11, 22, 7, 50, 2, tzinfo=UTC)
+
+    def test_a_null_in_a_batch_is_refused_as_that_read(self):
+        # Found by the schema test (tests/test_api_schema_fuzz.py): it was a 500.
+        response = self.post_as_tablet([a_read(), None])
+        self.assert_refused(response, 400, (1, None))
 
     def test_a_body_that_is_not_a_read_is_refused(self):
         for body in (b"{not json", b"42", b"", b"[" * 100_000 + b"]" * 100_000):

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from races.models import Race, Team
-from results.publishing.inert_cells import FORMULA_STARTS, InertTableExport, inert_cell
+from results.publishing.inert_cells import InertTableExport, inert_cell, runs_as_formula
 from results.publishing.tables import StandingsTable
 from results.standings.engine import StationResult, Status
 from results.standings.race_results import RaceResults, RunnerLeg, TeamResults
@@ -71,19 +71,20 @@ class TestCsvExport:
     def test_no_cell_nor_header_can_start_a_formula(self, race):
         header, *rows = list(csv.reader(io.StringIO(export("--format", "csv"))))
         for cell in header + [cell for row in rows for cell in row]:
-            assert not cell.startswith(FORMULA_STARTS), cell
+            assert not runs_as_formula(cell), cell
         assert "'@CP" in header and "'@CP place" in header
 
     def test_formula_names_are_kept_as_text_behind_an_apostrophe(self, race):
         rows = {row["Bib"]: row for row in csv.DictReader(io.StringIO(export("--format", "csv")))}
         assert rows["101"]["Team"] == "'" + HYPERLINK
+        # A number ("+60123", "-1") runs nothing: it is written as it is.
         assert [rows[bib]["Team"] for bib in ("102", "103", "104", "105")] == [
-            "'+60123",
-            "'-1",
+            "+60123",
+            "-1",
             "'@SUM(A1)",
             "'\tTab",
         ]
-        assert [rows["101"][f"Leg {n} runner"] for n in (1, 2, 3)] == ["'" + HYPERLINK, "'+60123", "'-1"]
+        assert [rows["101"][f"Leg {n} runner"] for n in (1, 2, 3)] == ["'" + HYPERLINK, "+60123", "-1"]
         assert rows["101"]["Category"] == "'+MX"
 
     def test_ordinary_names_and_times_are_untouched(self, race):
@@ -108,8 +109,23 @@ class TestJsonExport:
 
 class TestInertCells:
     def test_each_formula_start_gets_an_apostrophe(self):
-        for text in ("=1+1", "+1", "-0:01:00", "@A1", "\tx", "\rx"):
-            assert inert_cell(text) == "'" + text
+        for text in (
+            "=1+1",
+            "=1",
+            "+A1",
+            "-1+1",
+            "+cmd|' /C calc'!A0",
+            "-SUM(A1)",
+            "@A1",
+            "\tx",
+            "\rx",
+            "+ 1",
+        ):
+            assert inert_cell(text) == "'" + text, text
+
+    def test_signed_numbers_times_and_gaps_are_written_as_they_are(self):
+        for text in ("+13:25", "+1:02:03", "-0:01:00", "+1", "-1", "-2.5", "+1,5", "-", "+"):
+            assert inert_cell(text) == text, text
 
     def test_other_values_are_kept(self):
         for value in ("佐藤 花子", "Nurul Aisyah binti Ahmad", "0:20:00", "", "'=already text", 5, -1, None):

@@ -190,7 +190,8 @@ class TestBadTimingFiles:
             tmp_path,
             content,
             "line 2: contains a NUL character; save the file again as CSV.",
-            "line 3, time: 2052-11-23T07:00:00+08:00 is more than a week after the start gun; check the date.",
+            "line 3, time: 2052-11-23 07:00:00.000 is more than a week after the start gun on "
+            "2025-11-23 06:30:00.000; check the date.",
             "line 4, time: '9999-12-31T23:59:59-14:00' is not a time; write HH:MM:SS[.fff] or an ISO 8601 "
             "timestamp with an offset.",
             "line 5: unexpected end of data.",

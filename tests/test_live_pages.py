@@ -472,6 +472,9 @@ class ExportsTest(TestCase):
             text.splitlines()[0],
             "Place,Bib,Team,Cat.,Time,Gap,Cat. place,Status,Last station,Place there,Time there",
         )
+        # A gap runs nothing: written as it is, with no apostrophe in front.
+        gaps = [row["Gap"] for row in csv.DictReader(io.StringIO(text))]
+        self.assertEqual(gaps, ["", "+0:01", "+0:02"])
 
     def test_the_excel_download_reads_back_as_text(self):
         response = self.client.get(standings_url("xl"), {"_export": "xlsx", "leg": "2"})
@@ -481,6 +484,12 @@ class ExportsTest(TestCase):
         self.assertEqual(rows[0][:5], ("Place", "Bib", "Team", "Runner", "Leg time"))
         names = [row[2] for row in rows[1:]]
         self.assertIn('\'=HYPERLINK("http://x","win")', names)
+        overall = self.client.get(standings_url("xl"), {"_export": "xlsx"})
+        overall_rows = list(
+            openpyxl.load_workbook(io.BytesIO(overall.content)).active.iter_rows(values_only=True)
+        )
+        self.assertEqual(overall_rows[0][5], "Gap")
+        self.assertEqual([row[5] for row in overall_rows[1:]], [None, "+0:01", "+0:02"])  # as they are
         self.assertFalse(any(cell.data_type == "f" for row in sheet.iter_rows() for cell in row))
 
     def test_other_formats_are_not_offered(self):

@@ -35,6 +35,10 @@ SETTINGS_FROM_ENV = {
     "SENTRY_DSN",
     "TASUKI_UPLOAD_MAX_BYTES",
     "TASUKI_VAR_DIR",
+    "TASUKI_LOGIN_FAILURE_LIMIT",
+    "TASUKI_LOGIN_COOLOFF_MINUTES",
+    "EMAIL_URL",
+    "DEFAULT_FROM_EMAIL",
     *RENAMED_ENVIRONMENT,
     *RENAMED_ENVIRONMENT.values(),
 }
@@ -207,3 +211,31 @@ def test_a_postgresql_site_gets_no_var_folder(tmp_path):
     )
     assert started.returncode == 0, started.stderr
     assert not var.exists()
+
+
+def test_the_login_lockout_is_five_failures_and_fifteen_minutes_unless_set():
+    assert setting("AXES_FAILURE_LIMIT") == "5"
+    assert setting("AXES_COOLOFF_TIME") == "0:15:00"
+    assert setting("AXES_FAILURE_LIMIT", TASUKI_LOGIN_FAILURE_LIMIT="8") == "8"
+    assert setting("AXES_COOLOFF_TIME", TASUKI_LOGIN_COOLOFF_MINUTES="45") == "0:45:00"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("TASUKI_LOGIN_FAILURE_LIMIT", "0"), ("TASUKI_LOGIN_COOLOFF_MINUTES", "0")]
+)
+def test_a_lockout_that_could_never_lock_refuses_to_start(name, value):
+    started = start(**{name: value})
+    assert started.returncode != 0
+    assert f"{name} must be a" in started.stderr
+
+
+def test_password_reset_mail_is_printed_in_embedded_mode_and_sent_by_smtp_in_production():
+    assert setting("EMAIL_BACKEND") == "django.core.mail.backends.console.EmailBackend"
+    smtp = {
+        "EMAIL_URL": "smtp+tls://tasuki:secret@smtp.example.org:587",
+        "DEFAULT_FROM_EMAIL": "race@example.org",
+    }
+    assert setting("EMAIL_BACKEND", **smtp) == "django.core.mail.backends.smtp.EmailBackend"
+    assert setting("EMAIL_HOST", **smtp) == "smtp.example.org"
+    assert setting("EMAIL_USE_TLS", **smtp) == "True"
+    assert setting("DEFAULT_FROM_EMAIL", **smtp) == "race@example.org"

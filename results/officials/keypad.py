@@ -24,6 +24,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_POST
 
+from ekiden.json_body import JSONBodyRefused, json_body
+from ekiden.request_input import answers_json
 from races.audit import Actor
 from races.problems import InputProblems, Problem, problems_document
 from results.officials.guards import official_json_required, station_official_required
@@ -41,6 +43,8 @@ OFFLINE_ASSETS = (
     "officials/keypad-screen.js",
     "officials/keypad.js",
 )
+# A void is an id and a reason; a body this size is no void.
+VOID_MAX_BYTES = 16 * 1024
 # A phone shows the last entries of its station; older ones stay in its storage and on the server.
 ENTRIES_SHOWN = 50
 
@@ -138,6 +142,7 @@ def keypad(request, race, station):
     )
 
 
+@answers_json
 @require_GET
 @never_cache
 @official_json_required(station=False)
@@ -146,6 +151,7 @@ def clock(request, race):
     return JsonResponse({"now_ms": time.time_ns() // 1_000_000})
 
 
+@answers_json
 @require_GET
 @official_json_required(station=True)
 def roster(request, race, station):
@@ -160,13 +166,16 @@ def roster(request, race, station):
     return response
 
 
+@answers_json
 @require_POST
 @official_json_required(station=True)
 def void(request, race, station):
     """Void one of this station's records, found by the id the keypad gave it."""
     try:
-        payload = json.loads(request.body)
-    except ValueError:
+        payload = json_body(request, max_bytes=VOID_MAX_BYTES)
+    except JSONBodyRefused as refusal:
+        if refusal.status == 413:
+            return _refused(413, Problem(refusal.message))
         payload = None
     if not isinstance(payload, dict):
         return _refused(400, Problem(_('Send a JSON object: {"read_id": …, "reason": …}.')))

@@ -1,7 +1,17 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from results.officials import anomalies, audit, corrections, keypad, printing, race_officials, upload, views
+from results.officials import (
+    anomalies,
+    audit,
+    corrections,
+    keypad,
+    passwords,
+    printing,
+    race_officials,
+    upload,
+    views,
+)
 
 app_name = "officials"
 urlpatterns = [
@@ -12,6 +22,17 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(next_page="officials:login"), name="logout"),
+    # One's own password: changed when signed in, reset by an e-mailed link when forgotten.
+    path("password/", passwords.PasswordChange.as_view(), name="password_change"),
+    path("password/changed/", passwords.PasswordChangeDone.as_view(), name="password_change_done"),
+    path("password/reset/", passwords.PasswordReset.as_view(), name="password_reset"),
+    path("password/reset/sent/", passwords.PasswordResetDone.as_view(), name="password_reset_done"),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        passwords.PasswordResetConfirm.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("password/reset/done/", passwords.PasswordResetComplete.as_view(), name="password_reset_complete"),
     # The station keypad and what it reads and asks for; its service worker.
     path("sw.js", keypad.service_worker, name="service-worker"),
     path("<slug:slug>/clock", keypad.clock, name="clock"),

@@ -1,7 +1,8 @@
 """The results API: the standings as the export JSON (the device API is in results/timing/device_api/)."""
 
-from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -11,6 +12,8 @@ from races.page_state import race_state
 from results.publishing.export_schema import RaceResultsSerializer
 from results.publishing.exports import results_document
 from results.standings.selectors import standings_for_race
+from results.timing.device_api.serializers import ProblemsReplySerializer
+from results.timing.device_api.views import problems_reply_handler
 
 
 class RaceResultsView(APIView):
@@ -18,9 +21,17 @@ class RaceResultsView(APIView):
 
     # The body is the export document, made from the typed results by the one function that makes
     # it for the command too; the serializer only documents it.
-    @extend_schema(responses={200: RaceResultsSerializer}, summary="Standings as the export JSON")
+    def get_exception_handler(self):
+        return problems_reply_handler  # the API's one error shape, {"errors": [...]}
+
+    @extend_schema(
+        responses={200: RaceResultsSerializer, 404: ProblemsReplySerializer},
+        summary="Standings as the export JSON",
+    )
     def get(self, request, slug: str):
-        race = get_object_or_404(Race, slug=slug)
+        race = Race.objects.filter(slug=slug).first()
+        if race is None:
+            raise NotFound(_("there is no race %r.") % slug)
         return Response(results_document(standings_for_race(race)))
 
 

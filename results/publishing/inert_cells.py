@@ -2,22 +2,34 @@
 
 A team called `=HYPERLINK("http://x","win")` would otherwise become a live formula in the
 organiser's spreadsheet when the results CSV or XLSX is opened. As OWASP recommends (CSV
-injection), a text cell that begins with `=`, `+`, `-`, `@`, a tab or a carriage return gets a
-leading apostrophe, which spreadsheets read as "this is text". That also marks a displayed
-time such as "-0:01:00"; a number that cannot run is a fair price. JSON exports stay exact.
+injection), a text cell that a spreadsheet would run gets a leading apostrophe, which
+spreadsheets read as "this is text": one that begins with `=` or `@`, a tab or a carriage
+return, or with `+` or `-` followed by anything but a number or a time. A gap "+13:25", a
+time "-0:01:00" or a number "-1" cannot call a function, so they are written as they are.
+JSON exports stay exact.
 """
+
+import re
 
 from django.utils.encoding import force_str
 from django_tables2.export import ExportMixin, TableExport
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 INERT_PREFIX = "'"
+# A sign, then digits, colons, points and commas only (or nothing): a number, a time or a gap,
+# which a spreadsheet reads as a value; no name, so no function to call.
+SIGNED_VALUE = re.compile(r"[+-](?:\d[\d:.,]*)?")
+
+
+def runs_as_formula(text: str) -> bool:
+    """Whether a spreadsheet would run `text` as a formula rather than show it."""
+    return text.startswith(FORMULA_STARTS) and not SIGNED_VALUE.fullmatch(text)
 
 
 def inert_cell(value):
     """The value as a spreadsheet may safely show it; numbers, dates and empty cells are kept."""
     text = force_str(value, strings_only=True)
-    if isinstance(text, str) and text.startswith(FORMULA_STARTS):
+    if isinstance(text, str) and runs_as_formula(text):
         return INERT_PREFIX + text
     return text
 

@@ -80,6 +80,12 @@ def format_clock(moment: datetime, race) -> str:
     return local.strftime("%H:%M:%S.") + f"{local.microsecond // 1000:03d}"
 
 
+def format_dated_clock(moment: datetime, race) -> str:
+    """A moment as the race's local date and time of day, to the millisecond: for a time that
+    is a day or more away from the gun, where the time of day alone would hide the mistake."""
+    return moment.astimezone(race.zone).strftime("%Y-%m-%d ") + format_clock(moment, race)
+
+
 def format_moment(moment: datetime, race) -> str:
     """A moment with its date, in the race's zone to the second: when a read was received."""
     return moment.astimezone(race.zone).strftime("%Y-%m-%d %H:%M:%S")

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from races.models import Race, Runner, Team
 from races.problems import Problem
 from results.timing.models import Source
-from results.timing.race_time import SplitTimeParser, TimeFormatError, format_clock
+from results.timing.race_time import SplitTimeParser, TimeFormatError, format_clock, format_dated_clock
 from results.timing.read_store import SplitRead
 
 SOURCES = frozenset(Source.values)
@@ -78,6 +78,7 @@ class ReadChecker:
 
     # A typo in an ISO date (2052 for 2025) must not become a split decades after the gun.
     LATEST_AFTER_GUN = timedelta(days=7)
+    ONE_DAY = timedelta(days=1)
 
     def __init__(
         self, race: Race, *, identifiers: Collection[str] | None = None, latest: datetime | None = None
@@ -140,14 +141,25 @@ class ReadChecker:
             except TimeFormatError as exc:
                 problem("time", str(exc))
                 return None
-        if at < self.gun:
+        if at < self.gun - self.ONE_DAY:
+            # A device set to the wrong day: the time of day alone would look right.
+            problem(
+                "time",
+                _("%(time)s is before the start gun on %(gun)s; check the date.")
+                % {"time": format_dated_clock(at, self.race), "gun": format_dated_clock(self.gun, self.race)},
+            )
+        elif at < self.gun:
             problem(
                 "time",
                 _("%(time)s is before the start gun at %(gun)s.")
                 % {"time": shown, "gun": format_clock(self.gun, self.race)},
             )
         elif at > self.gun + self.LATEST_AFTER_GUN:
-            problem("time", _("%s is more than a week after the start gun; check the date.") % shown)
+            problem(
+                "time",
+                _("%(time)s is more than a week after the start gun on %(gun)s; check the date.")
+                % {"time": format_dated_clock(at, self.race), "gun": format_dated_clock(self.gun, self.race)},
+            )
         elif self.latest is not None and at > self.latest:
             problem(
                 "time",

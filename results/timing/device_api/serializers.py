@@ -19,9 +19,10 @@ from results.timing.models import Source, UnmatchedRead
 class MomentField(serializers.Field):
     """An ISO 8601 date and time with its UTC offset: a device's clock reading, unambiguous."""
 
+    # DRF fills these in with str.format, so the value is named in braces.
     default_error_messages = {
-        "invalid": _("%(value)r is not an ISO 8601 date and time, e.g. 2025-11-23T07:01:02.345+08:00."),
-        "naive": _("%(value)r has no UTC offset; add one, e.g. +08:00 or Z."),
+        "invalid": _("{value!r} is not an ISO 8601 date and time, e.g. 2025-11-23T07:01:02.345+08:00."),
+        "naive": _("{value!r} has no UTC offset; add one, e.g. +08:00 or Z."),
     }
 
     def to_internal_value(self, data) -> datetime:
@@ -35,7 +36,8 @@ class MomentField(serializers.Field):
             self.fail("invalid", value=data)
         if moment.tzinfo is None:
             self.fail("naive", value=data)
-        return moment
+        # In UTC: ISO 8601 allows offsets (+23:11) that PostgreSQL refuses to store.
+        return moment.astimezone(UTC)
 
     def to_representation(self, value: datetime) -> str:
         return value.isoformat()

@@ -1,16 +1,22 @@
 """POST /api/v1/races/<slug>/timings: read the request, ask who may post where, word the reply."""
 
-import json
-
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiExample, PolymorphicProxySerializer, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
 from rest_framework import status
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.exceptions import NotAuthenticated, NotFound, ParseError, PermissionDenied
+from rest_framework.exceptions import APIException, NotAuthenticated, NotFound, ParseError, PermissionDenied
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler
 
+from ekiden.json_body import JSONBodyRefused, json_body
 from races.access import stations_user_may_work
 from races.models import Race
 from races.problems import Problem, problems_document
@@ -29,24 +35,22 @@ MAX_BATCH = 1000
 MAX_BODY_BYTES = 1024 * 1024
 
 
+class BodyRefused(APIException):
+    """A body refused before it was parsed: too large (413), too deep, not JSON (400)."""
+
+    def __init__(self, message: str, status_code: int = status.HTTP_400_BAD_REQUEST):
+        self.status_code = status_code
+        super().__init__(message)
+
+
 class BoundedJSONParser(JSONParser):
-    """JSON of at most MAX_BODY_BYTES: a bigger body is refused before it is read whole."""
+    """JSON of at most MAX_BODY_BYTES, its nesting counted before it is parsed (ekiden/json_body.py)."""
 
     def parse(self, stream, media_type=None, parser_context=None):
-        raw = stream.read(MAX_BODY_BYTES + 1)
-        if len(raw) > MAX_BODY_BYTES:
-            raise ParseError(too_big_message())
         try:
-            return json.loads(raw.decode("utf-8"))
-        except UnicodeDecodeError:
-            raise ParseError(_("the body is not UTF-8; send JSON in UTF-8.")) from None
-        except json.JSONDecodeError as exc:
-            raise ParseError(
-                _("the body is not JSON (line %(line)d, column %(column)d: %(error)s).")
-                % {"line": exc.lineno, "column": exc.colno, "error": exc.msg}
-            ) from None
-        except RecursionError:
-            raise ParseError(_("the body is nested too deeply to be a read or a list of reads.")) from None
+            return json_body(stream, max_bytes=MAX_BODY_BYTES)
+        except JSONBodyRefused as refusal:
+            raise BodyRefused(refusal.message, refusal.status) from None
 
 
 def too_big_message() -> str:
@@ -77,6 +81,8 @@ def serializer_problems(errors: dict | list) -> list[Problem]:
     by_index = sorted(errors.items()) if isinstance(errors, dict) else enumerate(errors)
     problems = []
     for index, fields in by_index:
+        if isinstance(fields, list):  # the read as a whole (a null where an object belongs)
+            fields = {"non_field_errors": fields}
         for field, messages in fields.items():
             for message in messages:
                 problems.append(
@@ -122,11 +128,13 @@ class RaceTimingsView(APIView):
             "all: any refused read refuses the request, and the device sends it again once fixed. "
             "201: at least one read was stored now; 200: all of them were stored before. "
             "400: a problem per read and field (`index` is the position in the list, 0 for a "
-            "single object), or with the whole request (body over 1 MB, more than 1,000 reads, "
-            "not JSON). A read for a bib the race does not know is refused and also listed for "
-            "the officials as an unmatched read. 401: no token, an unknown or a revoked one. "
+            "single object), or with the whole request (more than 1,000 reads, not JSON, nested "
+            "too deeply, a NUL character anywhere). 413: a body over 1 MB. A read for a bib the "
+            "race does not know is refused and also listed for the officials as an unmatched "
+            "read. 401: no token, an unknown or a revoked one. "
             "403: a station the token or the official may not post for, a token of another race, "
-            "or a session request without its CSRF token. 409: an id already names another read."
+            "or a session request without its CSRF token. 409: an id already names another read. "
+            "503: the database is busy; nothing was stored, send again after `Retry-After`."
         ),
         request=PolymorphicProxySerializer(
             component_name="DeviceReadOrBatch",
@@ -142,8 +150,25 @@ class RaceTimingsView(APIView):
             403: ProblemsReplySerializer,
             404: ProblemsReplySerializer,
             409: ProblemsReplySerializer,
+            413: ProblemsReplySerializer,
             415: ProblemsReplySerializer,
+            503: OpenApiResponse(
+                ProblemsReplySerializer,
+                description=(
+                    "The database is busy with another writer (an import, the standings); nothing "
+                    "was stored. Send the same reads again after the `Retry-After` seconds."
+                ),
+            ),
         },
+        parameters=[
+            OpenApiParameter(
+                "Retry-After",
+                OpenApiTypes.INT,
+                OpenApiParameter.HEADER,
+                response=[503],
+                description="Seconds to wait before sending again.",
+            )
+        ],
         examples=[
             OpenApiExample("One read", value=READ_EXAMPLE, request_only=True),
             OpenApiExample(
@@ -229,7 +254,7 @@ class RaceTimingsView(APIView):
         except ValueError:
             declared = 0
         if declared > MAX_BODY_BYTES:
-            raise ParseError(too_big_message())
+            raise BodyRefused(too_big_message(), status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
         if declared <= 0:
             raise ParseError(
                 _("the body is empty; send one read as a JSON object, or a list of up to %d.") % MAX_BATCH
