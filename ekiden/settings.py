@@ -257,10 +257,6 @@ EMAIL_URL = env.str("EMAIL_URL", default="")
 vars().update(env.email_url_config(EMAIL_URL or "consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="tasuki@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-if not EMAIL_URL and not DEBUG:
-    logging.getLogger(__name__).warning(
-        "EMAIL_URL is not set: password reset e-mails are printed on the console, not sent."
-    )
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

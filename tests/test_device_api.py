@@ -436,9 +436,15 @@ class TestBadReads(DevicePosting):
 
     def test_an_offset_postgresql_cannot_store_is_no_error(self):
         # Found by the schema test: ISO 8601 allows +23:11, PostgreSQL's timestamptz does not.
+        # Read in UTC: 07:50:02 the day before the gun, so refused; an unknown bib whose time
+        # is wrong too is not kept for the anomaly list (only a read whose one fault is its bib).
         response = self.post_as_tablet(a_read(bib="909", time="2025-11-23T07:01:02+23:11"))
         self.assert_refused(response, 400, (0, "bib"), (0, "time"))
-        assert UnmatchedRead.objects.get().at == datetime(2025, 11, 22, 7, 50, 2, tzinfo=UTC)
+        assert "15:50:02.000 is before the start gun" in response.json()["errors"][1]["message"]
+        assert not UnmatchedRead.objects.exists()
+        read = a_read(time="2025-11-23T06:31:02+08:00")
+        assert self.post_as_tablet({**read, "time": "2025-11-22T23:02:02+00:31"}).status_code == 201
+        assert TimingRecord.objects.get(read_id=read["id"]).at == datetime(2025, 11, 22, 22, 31, 2, tzinfo=UTC)
 
     def test_a_null_in_a_batch_is_refused_as_that_read(self):
         # Found by the schema test (tests/test_api_schema_fuzz.py): it was a 500.

@@ -20,6 +20,7 @@ PRODUCTION = {
     "DEBUG": "off",
     "SECRET_KEY": "tests-only-3kT9vQ2mZx8Lr4Yp7Wc1Hn6Bd5Gf0Js9Ke2Ua8Xo3Ri7Pl4Tz",
     "ALLOWED_HOSTS": "results.example.org",
+    "EMAIL_URL": "smtp+tls://tasuki:secret@smtp.example.org:587",
 }
 
 
@@ -84,6 +85,11 @@ def test_a_malformed_production_setting_is_one_line_too():
 def test_the_embedded_mode_needs_neither():
     started = run(MANAGE)
     assert started.returncode == 0, started.stderr
+
+
+def test_check_deploy_says_when_password_reset_mails_would_not_leave():
+    started = run([sys.executable, "manage.py", "check", "--deploy"], **production_without("EMAIL_URL"))
+    assert "(results.W003) EMAIL_URL is not set" in started.stderr + started.stdout
 
 
 def test_check_deploy_leaves_only_the_operators_hsts_choices():
