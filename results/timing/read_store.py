@@ -83,8 +83,9 @@ class StoredReadsSummary:
     #: Per station code, in course order: what a preview shows before anything is stored.
     added_at: dict[str, int] = field(default_factory=dict)
     already_stored_at: dict[str, int] = field(default_factory=dict)
-    #: Reads found stored already, per station id (for the per-code counts above).
+    #: Reads found stored already, and reads added, per station id (for the per-code counts above).
     stored_station_ids: Counter = field(default_factory=Counter)
+    added_station_ids: Counter = field(default_factory=Counter)
     added_reads: list[SplitRead] = field(default_factory=list)
 
     def count_already_stored(self, read: SplitRead) -> None:
@@ -288,11 +289,12 @@ def _new_reads(
     stored_keyless: set[tuple] = set()
     if keyless:
         stations = {content[1] for content in keyless}
-        stored_keyless.update(
-            TimingRecord.objects.filter(race_id=race.pk, read_id="", station_id__in=stations)
-            .order_by()
-            .values_list("team_id", "station_id", "at", "source")
-        )
+        stored = TimingRecord.objects.filter(race_id=race.pk, read_id="", station_id__in=stations)
+        teams = {content[0] for content in keyless}
+        if len(teams) <= IDS_LOOKED_UP_ONE_BY_ONE:
+            # A chunk of a large file: its teams' reads, not every read at its stations each time.
+            stored = stored.filter(team_id__in=teams)
+        stored_keyless.update(stored.order_by().values_list("team_id", "station_id", "at", "source"))
 
     fresh: list[tuple[int, SplitRead]] = []
     for line, read in candidates:
