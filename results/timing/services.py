@@ -24,8 +24,14 @@ from races.problems import InputProblems, Problem
 from races.services import check_reason_length
 from results.timing.models import Source, TimingRecord
 from results.timing.read_checker import ReadChecker
-from results.timing.read_store import StoredReadsSummary, conflict_problem, stored_read, timing_reads_store
-from results.timing.timing_files import chunks_of_reads, count_per_station, timing_file_checked
+from results.timing.read_store import (
+    StoredReadsSummary,
+    conflict_problem,
+    reads_table_analyzed,
+    stored_read,
+    timing_reads_store,
+)
+from results.timing.timing_files import CHUNK_READS, chunks_of_reads, count_per_station, timing_file_checked
 
 
 @transaction.atomic
@@ -124,7 +130,7 @@ def timing_import(
     By default (`import_timing`, the admin) the file is one transaction holding the race's
     writer lock. `in_chunks` (the officials' confirm on race day) checks the whole file first,
     then stores it CHUNK_READS reads to a short transaction, so the devices' posts and the keypads
-    get in between; if it stops partway it raises TimingImportInterrupted (docs/uploads.md).
+    get in between; if it stops partway it raises TimingImportInterrupted (docs/decisions/bounded-uploads.md).
     Either way the standings are marked stale once, after the whole file.
     """
     chip_file = io.BytesIO(raw) if isinstance(raw, bytes | bytearray) else raw
@@ -138,9 +144,10 @@ def timing_import(
         # One writer of a race's reads at a time, from the first check to the last read stored.
         Race.objects.select_for_update().filter(pk=race.pk).first()
         timing_file_checked(race=race, chip_file=chip_file, filename=filename, checker=checker)
-        summary = StoredReadsSummary()
+        summary, analysed = StoredReadsSummary(), Analysis()
         for chunk in chunks_of_reads(race, chip_file, filename, checker):
             _add_up(summary, _chunk_stored(race, chunk, actor))
+            analysed.after(summary.added)
         _audit_import(race, filename, actor, summary, checker)
     return summary
 
@@ -149,13 +156,14 @@ def _imported_in_chunks(
     race: Race, chip_file: BinaryIO, filename: str, actor: Actor, checker: ReadChecker
 ) -> StoredReadsSummary:
     preview = timing_file_checked(race=race, chip_file=chip_file, filename=filename, checker=checker)
-    summary = StoredReadsSummary()
+    summary, analysed = StoredReadsSummary(), Analysis()
     try:
         for chunk in chunks_of_reads(race, chip_file, filename, checker):
             with transaction.atomic():
                 Race.objects.select_for_update().filter(pk=race.pk).first()
                 part = _chunk_stored(race, chunk, actor)
             _add_up(summary, part)
+            analysed.after(summary.added)
     except (InputProblems, DatabaseError) as stop:
         if not summary.added:
             raise  # nothing stored: refused as a whole, or the database busy (a 503, try again)
@@ -169,6 +177,19 @@ def _imported_in_chunks(
     with transaction.atomic():
         _audit_import(race, filename, actor, summary, checker)
     return summary
+
+
+class Analysis:
+    """The reads table analysed each time this import has doubled what it stored (from a
+    chunk's worth): a handful of times for the largest file, so its lookups stay on the index."""
+
+    def __init__(self):
+        self.next_at = CHUNK_READS
+
+    def after(self, added: int) -> None:
+        if added >= self.next_at:
+            reads_table_analyzed()
+            self.next_at = 2 * added
 
 
 def _chunk_stored(race: Race, chunk: list, actor: Actor) -> StoredReadsSummary:

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from itertools import chain
 from typing import BinaryIO
 
 from django.utils.translation import gettext as _
@@ -23,6 +24,7 @@ from results.timing.models import Source, TimingRecord
 from results.timing.read_checker import ReadChecker
 from results.timing.read_store import (
     IDS_LOOKED_UP_ONE_BY_ONE,
+    IDS_PER_QUERY,
     SplitRead,
     StoredReadsSummary,
     conflict_problem,
@@ -31,8 +33,10 @@ from results.timing.read_store import (
 
 TIMING_COLUMNS = ("bib", "station", "time")
 TIMING_OPTIONAL = ("source", "read_id")
-#: Reads stored a chunk at a time: each chunk's stored reads are looked up by id in one query.
-CHUNK_READS = IDS_LOOKED_UP_ONE_BY_ONE
+#: Reads stored a chunk at a time, each chunk a transaction. Fewer, larger chunks write the
+#: read-id index's pages fewer times (1,000 reads a chunk took four times as long as one
+#: transaction); each holds the race's lock about half a second on PostgreSQL (docs/decisions/bounded-uploads.md).
+CHUNK_READS = 5000
 #: Stored reads fetched at a time when the whole race's are compared with a large file.
 FETCHED_AT_A_TIME = 10_000
 
@@ -141,11 +145,17 @@ def _stored_with_id(race: Race, with_id: dict[str, int], summary) -> list[tuple[
     """Takes the file's read ids stored already out of `with_id`, counting the same read as
     stored; a read id stored for another read is a problem at the line that uses it."""
     stored = TimingRecord.objects.filter(race_id=race.pk).exclude(read_id="").order_by()
-    if len(with_id) <= IDS_LOOKED_UP_ONE_BY_ONE:
-        stored = stored.filter(read_id__in=list(with_id))
     conflicts = []
-    rows = stored.values_list("read_id", "team_id", "station_id", "at", "source")
-    for read_id, *content in rows.iterator(chunk_size=FETCHED_AT_A_TIME):
+    columns = stored.values_list("read_id", "team_id", "station_id", "at", "source")
+    if len(with_id) <= IDS_LOOKED_UP_ONE_BY_ONE:
+        wanted = list(with_id)
+        rows = chain.from_iterable(
+            columns.filter(read_id__in=wanted[start : start + IDS_PER_QUERY])
+            for start in range(0, len(wanted), IDS_PER_QUERY)
+        )
+    else:
+        rows = columns.iterator(chunk_size=FETCHED_AT_A_TIME)
+    for read_id, *content in rows:
         seen = with_id.get(read_id)
         if seen is None:
             continue
