@@ -108,7 +108,12 @@ def uploads_benchmark() -> None:
     if 'name="digest"' not in page:
         raise RuntimeError(f"the preview offers no confirm: {page[:3000]}")
     digest = page.split('name="digest" value="', 1)[1].split('"', 1)[0]
-    print(f"uploads  preview: {preview_seconds:.1f} s, peak memory {peak:.0f} MB above the idle process")
+    # The test client builds the whole multipart body in memory (about 50 MB more than a server
+    # reading it from its socket): tests/upload_measure.py measures the service alone.
+    print(
+        f"uploads  preview: {preview_seconds:.1f} s, peak memory {peak:.0f} MB above the idle process "
+        "(the test client's copy of the request included)"
+    )
 
     tablet, phone = Meanwhile(tablet_post, POST_EVERY), Meanwhile(phone_poll, PAGE_EVERY)
     tablet.start(), phone.start()
