@@ -2,7 +2,10 @@
 a database busy with another writer is reported in one line; a change to a closed race's
 final results is pointed out."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import OperationalError
@@ -60,6 +63,18 @@ class ContractCommand(BaseCommand):
             raise InputProblems(
                 [_("%(path)s: cannot be read (%(error)s).") % {"path": path, "error": exc.strerror}]
             ) from None
+
+    @contextmanager
+    def opened(self, path: str) -> Iterator[BinaryIO]:
+        """The file, to be read as a stream: a 20 MB chip file is never held whole in memory."""
+        try:
+            binary = open(path, "rb")  # noqa: SIM115 - closed below
+        except OSError as exc:
+            raise InputProblems(
+                [_("%(path)s: cannot be read (%(error)s).") % {"path": path, "error": exc.strerror}]
+            ) from None
+        with binary:
+            yield binary
 
     def race(self, slug: str) -> Race:
         race = Race.objects.filter(slug=slug).first()

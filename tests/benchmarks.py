@@ -1,6 +1,7 @@
 """`make bench`: how fast the standings, the device API and the printed results are, measured.
 
-`python -m tests.benchmarks [standings] [api] [pdf] [live]` runs the sections named (default: all).
+`python -m tests.benchmarks [standings] [api] [pdf] [live] [uploads]` runs the sections named
+(default: all).
 
 standings: for simulated races of 300 × 4, 5,000 × 4 and 25,000 × 5 legs (+1 checkpoint):
 - engine: full recompute of the pure standings engine (median of several runs);
@@ -23,6 +24,11 @@ live: the demo race (300 teams) served by gunicorn with PostgreSQL and Redis, a 
 recomputing the standings, while this process posts splits through the timing service; locust
 runs 200 readers on the overall page, a category page and the results API (loopback only,
 bounded in users and time: LIVE_USERS, LIVE_SECONDS). Goal: 500 requests/s, p99 200 ms, no errors.
+
+uploads: a 20 MB chip file (about 330,000 reads of a 300-team race) through the officials' upload
+page on PostgreSQL: the preview's seconds and its peak resident memory above the idle process,
+the confirm's seconds, and meanwhile a tablet posting a read through the device API every
+50 ms and a phone reading the standings page: their longest wait and their replies.
 
 It uses its own PostgreSQL database (`tasuki_bench`, or BENCH_DATABASE; dropped and created
 afresh) and Redis database 1 (or BENCH_REDIS_URL), so it never touches the data of `make run`
@@ -53,7 +59,7 @@ PG = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 DB_NAME = os.environ.get("BENCH_DATABASE", "tasuki_bench")
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/1")
 SIZES = [(300, 4, 0), (5_000, 4, 0), (25_000, 5, 1)]
-SECTIONS = ("standings", "api", "pdf", "live")
+SECTIONS = ("standings", "api", "pdf", "live", "uploads")
 
 API_TEAMS = 300
 API_TABLETS = 8  # client threads posting at once
@@ -177,6 +183,11 @@ def main(argv: list[str]) -> None:
         api_benchmark()
     if "live" in sections:
         live_section()
+    if "uploads" in sections:
+        from tests.upload_benchmark import uploads_benchmark
+
+        prepare_database()
+        uploads_benchmark()
     if "pdf" in sections:
         # Its own process: it runs on a throwaway SQLite file, set before Django starts.
         if sections == ["pdf"]:

@@ -444,7 +444,9 @@ class TestBadReads(DevicePosting):
         assert not UnmatchedRead.objects.exists()
         read = a_read(time="2025-11-23T06:31:02+08:00")
         assert self.post_as_tablet({**read, "time": "2025-11-22T23:02:02+00:31"}).status_code == 201
-        assert TimingRecord.objects.get(read_id=read["id"]).at == datetime(2025, 11, 22, 22, 31, 2, tzinfo=UTC)
+        assert TimingRecord.objects.get(read_id=read["id"]).at == datetime(
+            2025, 11, 22, 22, 31, 2, tzinfo=UTC
+        )
 
     def test_a_null_in_a_batch_is_refused_as_that_read(self):
         # Found by the schema test (tests/test_api_schema_fuzz.py): it was a 500.

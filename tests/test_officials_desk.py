@@ -7,6 +7,7 @@ chip read at R1 and, by mistake, at R2 before it.
 
 import html
 import re
+import tempfile
 from datetime import UTC, datetime
 from unittest import mock
 
@@ -393,6 +394,14 @@ class TestUploadingAChipFile(DeskTestCase):
         b"102,FINISH,07:45:00,chip,f2\n"
         b"101,R2,07:12:00.250,chip,\n"  # already stored (same content, no read id)
     )
+
+    def setUp(self):
+        # Previewed files wait on disk under TASUKI_VAR_DIR: a folder of this test's own.
+        folder = tempfile.TemporaryDirectory()
+        self.addCleanup(folder.cleanup)
+        held_here = self.settings(TASUKI_VAR_DIR=folder.name)
+        held_here.enable()
+        self.addCleanup(held_here.disable)
 
     def preview(self, content: bytes = GOOD, user=None, name="finish.csv"):
         self.as_user(user or self.olivia)

@@ -353,7 +353,7 @@ class RaceAdmin(RaceScopedAdmin):
             try:
                 summary = upload_kind.service(
                     race=race,
-                    raw=upload.read(),
+                    raw=upload,  # read as a stream: Django spooled a large upload to disk
                     filename=upload.name,
                     actor=Actor.of_user(request.user),
                 )

@@ -3,6 +3,7 @@
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
+from typing import BinaryIO
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -297,7 +298,7 @@ def identifier_problems(
 def entries_import(
     *,
     race: Race,
-    raw: bytes,
+    raw: bytes | BinaryIO,
     filename: str = "the entries file",
     actor: Actor = SOMEONE_AT_THE_COMMAND_LINE,
 ) -> EntriesSummary:

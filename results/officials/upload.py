@@ -2,16 +2,14 @@
 
 The preview is a dry run of `timing_import`, the service behind `import_timing` and the admin's
 upload, so a file is judged by the same checks everywhere. Between the preview and the confirm
-the file waits in the cache (shared by the web processes), keyed by the race, the user and the
-file's SHA-256, and the confirm runs every check again: reads may have arrived meanwhile.
+the file waits on disk (`held_files`), named by the race, the user and the file's SHA-256, and
+the confirm runs every check again: reads may have arrived meanwhile. The confirm stores the
+file in chunks, so the devices' posts are not held up while it runs (docs/decisions/bounded-uploads.md).
 """
-
-import hashlib
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,35 +19,17 @@ from races.access import may_upload_timing, works_results_desk
 from races.audit import Actor
 from races.forms import TimingUploadForm
 from races.models import Race
-from races.problems import InputProblems, problems_shown
+from races.problems import PROBLEMS_SHOWN, InputProblems, problems_shown
+from results.officials import held_files
 from results.officials.guards import race_page_required
 from results.timing.read_store import StoredReadsSummary
-from results.timing.services import timing_import
+from results.timing.services import TimingImportInterrupted, timing_import
 
-#: A preview not confirmed within this time is forgotten; the official uploads the file again.
-HELD_SECONDS = 30 * 60
 ONLY_FOR = gettext_lazy("Uploading timing files is for the race's organisers and the results desk.")
 
 
 class ConfirmForm(forms.Form):
     digest = forms.RegexField(regex=r"^[0-9a-f]{64}$", widget=forms.HiddenInput)
-
-
-def _held_key(race: Race, user, digest: str) -> str:
-    return f"officials:upload:{race.pk}:{user.pk}:{digest}"
-
-
-def _hold(race: Race, user, filename: str, raw: bytes, preview: StoredReadsSummary) -> str:
-    digest = hashlib.sha256(raw).hexdigest()
-    cache.set(_held_key(race, user, digest), (filename, raw, preview.added), HELD_SECONDS)
-    return digest
-
-
-def _held(race: Race, user, digest: str) -> tuple[str, bytes, int] | None:
-    held = cache.get(_held_key(race, user, digest))
-    if held is None or hashlib.sha256(held[1]).hexdigest() != digest:
-        return None
-    return held
 
 
 def _station_counts(summary: StoredReadsSummary) -> list[dict]:
@@ -59,30 +39,40 @@ def _station_counts(summary: StoredReadsSummary) -> list[dict]:
     ]
 
 
+def _page(request, race: Race, **context):
+    return {
+        "race": race,
+        "form": TimingUploadForm(),
+        "limit": settings.TASUKI_UPLOAD_MAX_BYTES,
+        "desk": works_results_desk(request.user, race),
+        **context,
+    }
+
+
 @race_page_required(may_upload_timing, ONLY_FOR)
 def upload(request, race: Race):
     form = TimingUploadForm(request.POST, request.FILES) if request.method == "POST" else TimingUploadForm()
-    context = {
-        "race": race,
-        "form": form,
-        "limit": settings.TASUKI_UPLOAD_MAX_BYTES,
-        "desk": works_results_desk(request.user, race),
-    }
+    context = _page(request, race, form=form)
     if request.method == "POST" and form.is_valid():
         chip_file = form.cleaned_data["file"]
-        raw, filename = chip_file.read(), chip_file.name[:200]
+        filename = chip_file.name[:200]
         context["filename"] = filename
+        digest, path = held_files.hold(race, request.user, chip_file)
         try:
-            preview = timing_import(race=race, raw=raw, filename=filename, dry_run=True)
+            with open(path, "rb") as kept:
+                preview = timing_import(race=race, raw=kept, filename=filename, dry_run=True)
         except InputProblems as refusal:
+            path.unlink()
             context.update(problems_shown(refusal.problems))
         else:
+            if preview.added:
+                held_files.note_preview(path, filename=filename, previewed=preview.added)
+            else:
+                path.unlink()  # nothing to confirm
             context.update(
                 preview=preview,
                 station_counts=_station_counts(preview),
-                confirm_form=ConfirmForm(
-                    initial={"digest": _hold(race, request.user, filename, raw, preview)}
-                ),
+                confirm_form=ConfirmForm(initial={"digest": digest}),
             )
     return render(request, "officials/upload/upload.html", context)
 
@@ -91,37 +81,49 @@ def upload(request, race: Race):
 @require_POST
 def confirm(request, race: Race):
     form = ConfirmForm(request.POST)
-    held = _held(race, request.user, form.cleaned_data["digest"]) if form.is_valid() else None
-    if held is None:
+    page = _page(request, race)  # read before the import: a page that says the database failed needs none
+    kept = held_files.held(race, request.user, form.cleaned_data["digest"]) if form.is_valid() else None
+    if kept is None:
         messages.error(
             request,
             _("That preview is no longer kept (it is kept for %d minutes). Upload the file again.")
-            % (HELD_SECONDS // 60),
+            % (held_files.HELD_SECONDS // 60),
         )
         return redirect("officials:upload", slug=race.slug)
-    filename, raw, previewed = held
-    cache.delete(_held_key(race, request.user, form.cleaned_data["digest"]))
     try:
-        summary = timing_import(race=race, raw=raw, filename=filename, actor=Actor.of_user(request.user))
+        with open(kept.path, "rb") as chip_file:
+            summary = timing_import(
+                race=race,
+                raw=chip_file,
+                filename=kept.filename,
+                actor=Actor.of_user(request.user),
+                in_chunks=True,
+            )
     except InputProblems as refusal:
+        kept.forget()
+        context = {**page, "filename": kept.filename, "changed_since_preview": True}
+        return render(
+            request, "officials/upload/upload.html", {**context, **problems_shown(refusal.problems)}
+        )
+    except TimingImportInterrupted as stop:
+        # The file stays held: confirming it again stores exactly the rest.
         context = {
-            "race": race,
-            "form": TimingUploadForm(),
-            "limit": settings.TASUKI_UPLOAD_MAX_BYTES,
-            "desk": works_results_desk(request.user, race),
-            "filename": filename,
-            "changed_since_preview": True,
-            **problems_shown(refusal.problems),
+            **page,
+            "filename": kept.filename,
+            "interrupted": stop,
+            "confirm_form": ConfirmForm(initial={"digest": form.cleaned_data["digest"]}),
+            "stopped_by": stop.problems[:PROBLEMS_SHOWN],
         }
         return render(request, "officials/upload/upload.html", context)
-    messages.success(request, _("%(file)s: %(summary)s") % {"file": filename, "summary": summary})
-    if summary.added != previewed:
+    kept.forget()
+    messages.success(request, _("%(file)s: %(summary)s") % {"file": kept.filename, "summary": summary})
+    if summary.added != kept.previewed:
         messages.warning(
             request,
             _(
                 "The preview said %(previewed)d new reads; %(added)d were new at the confirm: the "
                 "others had arrived meanwhile from another file or a device."
             )
-            % {"previewed": previewed, "added": summary.added},
+            % {"previewed": kept.previewed, "added": summary.added},
         )
     return redirect("officials:upload", slug=race.slug)

@@ -1,10 +1,11 @@
 """Write operations on timing: splits in, corrections with an audit trail."""
 
-from collections import Counter
+import io
 from dataclasses import replace
 from datetime import datetime
+from typing import BinaryIO
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,22 +19,19 @@ from races.audit import (
     TimingImported,
     audit,
 )
-from races.csv_rows import read_rows
 from races.models import AuditEntry, Race
 from races.problems import InputProblems, Problem
 from races.services import check_reason_length
 from results.timing.models import Source, TimingRecord
 from results.timing.read_checker import ReadChecker
 from results.timing.read_store import (
-    SplitRead,
     StoredReadsSummary,
     conflict_problem,
+    reads_table_analyzed,
     stored_read,
     timing_reads_store,
 )
-
-TIMING_COLUMNS = ("bib", "station", "time")
-TIMING_OPTIONAL = ("source", "read_id")
+from results.timing.timing_files import CHUNK_READS, chunks_of_reads, count_per_station, timing_file_checked
 
 
 @transaction.atomic
@@ -102,88 +100,139 @@ def _effective_time(team_id: int, station_id: int) -> datetime | None:
     )
 
 
+class TimingImportInterrupted(Exception):
+    """A file stored in chunks stopped partway: `stored` says what its committed chunks added,
+    `problems` what stopped it (a read stored meanwhile that contradicts the file), or else the
+    database failed (`__cause__`). Every read stored is a whole read: the same file again
+    stores exactly the rest."""
+
+    def __init__(self, *, stored: StoredReadsSummary, to_store: int, problems: list[Problem] | None = None):
+        self.stored, self.to_store, self.problems = stored, to_store, problems or []
+        super().__init__(f"{stored.added} of {to_store} new reads stored")
+
+
 def timing_import(
     *,
     race: Race,
-    raw: bytes,
+    raw: bytes | BinaryIO,
     filename: str = "the timing file",
     actor: Actor = SOMEONE_AT_THE_COMMAND_LINE,
     dry_run: bool = False,
+    in_chunks: bool = False,
 ) -> StoredReadsSummary:
     """Store every read of a timing CSV, or none of them if any line is wrong.
 
-    A file with a header and no reads yet (a reader's first export) adds nothing and is fine.
-    With `dry_run` every check runs the same and the summary says what would be stored, but
-    nothing is: the officials' upload page previews a chip file this way before it is confirmed.
+    `raw` is the file's bytes or the file itself, read as a stream from its start. A file with
+    a header and no reads yet (a reader's first export) adds nothing and is fine. With `dry_run`
+    every check runs the same and the summary says what would be stored, but nothing is: the
+    officials' upload page previews a chip file this way before it is confirmed.
+
+    By default (`import_timing`, the admin) the file is one transaction holding the race's
+    writer lock. `in_chunks` (the officials' confirm on race day) checks the whole file first,
+    then stores it CHUNK_READS reads to a short transaction, so the devices' posts and the keypads
+    get in between; if it stops partway it raises TimingImportInterrupted (docs/decisions/bounded-uploads.md).
+    Either way the standings are marked stale once, after the whole file.
     """
-    with transaction.atomic():
-        if not dry_run:
-            # One writer of a race's reads at a time; a preview only reads, so it takes no lock
-            # and keeps no tablet waiting while a large file is checked.
-            Race.objects.select_for_update().filter(pk=race.pk).first()
-        summary = _checked_reads_stored(race, raw, filename, user=actor.user, dry_run=dry_run)
-        if dry_run or not summary.added:
-            return summary
-        audit(
-            race=race,
-            action=AuditEntry.Action.TIMING_IMPORTED,
-            actor=actor,
-            details=TimingImported(
-                file=filename,
-                added=summary.added,
-                already_stored=summary.already_stored,
-                added_at=dict(summary.added_at),
-            ),
-        )
-        race.bump_standings_version()
-    return summary
-
-
-def _checked_reads_stored(
-    race: Race, raw: bytes, filename: str, *, user, dry_run: bool
-) -> StoredReadsSummary:
-    """The file's reads not stored yet are stored (unless `dry_run`), with the counts per
-    station; InputProblems naming every bad line, and then nothing is stored."""
-    problems: list[Problem] = []
-    rows = read_rows(
-        raw,
-        required=TIMING_COLUMNS,
-        optional=TIMING_OPTIONAL,
-        filename=filename,
-        problems=problems,
-        allow_no_rows=True,
-    )
+    chip_file = io.BytesIO(raw) if isinstance(raw, bytes | bytearray) else raw
     checker = ReadChecker(race)
-    reads: list[tuple[int, SplitRead]] = []
-    for row in rows:
-        read = checker.check(
-            bib=row["bib"],
-            station=row["station"],
-            time=row["time"],
-            source=row["source"].lower() or Source.IMPORT,
-            read_id=row["read_id"],
-            bad=lambda problem, line=row.line: problems.append(replace(problem, line=line)),
-        )
-        if read is not None:
-            reads.append((row.line, read))
-    if problems:
-        raise InputProblems(problems)
+    if dry_run:
+        # A preview only reads: no transaction, which on SQLite would take the write lock.
+        return timing_file_checked(race=race, chip_file=chip_file, filename=filename, checker=checker)
+    if in_chunks:
+        return _imported_in_chunks(race, chip_file, filename, actor, checker)
+    with transaction.atomic():
+        # One writer of a race's reads at a time, from the first check to the last read stored.
+        Race.objects.select_for_update().filter(pk=race.pk).first()
+        timing_file_checked(race=race, chip_file=chip_file, filename=filename, checker=checker)
+        summary, analysed = StoredReadsSummary(), Analysis()
+        for chunk in chunks_of_reads(race, chip_file, filename, checker):
+            _add_up(summary, _chunk_stored(race, chunk, actor))
+            analysed.after(summary.added)
+        _audit_import(race, filename, actor, summary, checker)
+    return summary
 
-    summary = timing_reads_store(
+
+def _imported_in_chunks(
+    race: Race, chip_file: BinaryIO, filename: str, actor: Actor, checker: ReadChecker
+) -> StoredReadsSummary:
+    preview = timing_file_checked(race=race, chip_file=chip_file, filename=filename, checker=checker)
+    summary, analysed = StoredReadsSummary(), Analysis()
+    try:
+        for chunk in chunks_of_reads(race, chip_file, filename, checker):
+            with transaction.atomic():
+                Race.objects.select_for_update().filter(pk=race.pk).first()
+                part = _chunk_stored(race, chunk, actor)
+            _add_up(summary, part)
+            analysed.after(summary.added)
+    except (InputProblems, DatabaseError) as stop:
+        if not summary.added:
+            raise  # nothing stored: refused as a whole, or the database busy (a 503, try again)
+        try:
+            with transaction.atomic():  # what was stored is audited, and in the standings
+                _audit_import(race, filename, actor, summary, checker)
+        except DatabaseError:
+            pass  # the database is gone: the same file again audits what it then stores
+        problems = stop.problems if isinstance(stop, InputProblems) else []
+        raise TimingImportInterrupted(stored=summary, to_store=preview.added, problems=problems) from stop
+    with transaction.atomic():
+        _audit_import(race, filename, actor, summary, checker)
+    return summary
+
+
+class Analysis:
+    """The reads table analysed each time this import has doubled what it stored (from a
+    chunk's worth): a handful of times for the largest file, so its lookups stay on the index."""
+
+    def __init__(self):
+        self.next_at = CHUNK_READS
+
+    def after(self, added: int) -> None:
+        if added >= self.next_at:
+            reads_table_analyzed()
+            self.next_at = 2 * added
+
+
+def _chunk_stored(race: Race, chunk: list, actor: Actor) -> StoredReadsSummary:
+    """One chunk of a file's reads stored, those not stored yet; the caller holds the race's lock."""
+    problems: list[Problem] = []
+    part = timing_reads_store(
         race=race,
-        reads=reads,
+        reads=chunk,
         bad=lambda line, problem: problems.append(replace(problem, line=line)),
-        user=user,
-        dry_run=dry_run,
+        user=actor.user,
     )
     if problems:
         raise InputProblems(problems)
-    added_at = Counter(read.station_id for read in summary.added_reads)
-    for station in checker.stations.values():
-        if added_at[station.pk] or summary.stored_station_ids[station.pk]:
-            summary.added_at[station.code] = added_at[station.pk]
-            summary.already_stored_at[station.code] = summary.stored_station_ids[station.pk]
-    return summary
+    return part
+
+
+def _add_up(summary: StoredReadsSummary, part: StoredReadsSummary) -> None:
+    summary.added += part.added
+    summary.already_stored += part.already_stored
+    summary.stored_station_ids.update(part.stored_station_ids)
+    summary.added_station_ids.update(read.station_id for read in part.added_reads)
+
+
+def _audit_import(
+    race: Race, filename: str, actor: Actor, summary: StoredReadsSummary, checker: ReadChecker
+) -> None:
+    """The counts per station, and if any read was added, the audit entry and the standings
+    marked stale: once for the file, whatever its chunks."""
+    count_per_station(summary, summary.added_station_ids, checker)
+    if not summary.added:
+        return
+    audit(
+        race=race,
+        action=AuditEntry.Action.TIMING_IMPORTED,
+        actor=actor,
+        details=TimingImported(
+            file=filename,
+            added=summary.added,
+            already_stored=summary.already_stored,
+            added_at=dict(summary.added_at),
+        ),
+    )
+    race.bump_standings_version()
 
 
 @transaction.atomic

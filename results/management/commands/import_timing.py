@@ -14,7 +14,7 @@ class Command(ContractCommand):
 
     def handle(self, *args, race_slug, file, **options):
         race = self.race(race_slug)
-        summary = timing_import(
-            race=race, raw=self.read_file(file), filename=file, actor=Actor.command_line()
-        )
+        # One transaction, as the contract says: all of the file or nothing (docs/decisions/bounded-uploads.md).
+        with self.opened(file) as chip_file:
+            summary = timing_import(race=race, raw=chip_file, filename=file, actor=Actor.command_line())
         self.stdout.write(str(summary))
