@@ -116,6 +116,8 @@ class BusyPageTest(BusyTestCase):
 
     def test_an_officials_upload_confirmed_on_a_locked_database_is_a_503_page(self):
         self.client.force_login(self.olivia)
+        # The previewed file waits on disk; here in a folder of this test's own.
+        self.enterContext(self.settings(TASUKI_VAR_DIR=self.enterContext(tempfile.TemporaryDirectory())))
         preview = self.client.post(
             f"/officials/{self.race.slug}/upload/", {"file": SimpleUploadedFile("r1.csv", READS.encode())}
         )
@@ -126,6 +128,10 @@ class BusyPageTest(BusyTestCase):
         self.assertEqual(response["Retry-After"], "30")
         self.assertContains(response, BUSY, status_code=503)
         self.assertFalse(TimingRecord.objects.exists())
+        # Nothing was stored and the file is still kept: "try again in a minute" can be done.
+        response = self.client.post(f"/officials/{self.race.slug}/upload/confirm/", {"digest": digest})
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(TimingRecord.objects.count(), 2)
 
     def test_an_api_call_on_a_locked_database_is_a_503_with_the_message(self):
         with mock.patch("results.publishing.api.standings_for_race", side_effect=locked):
