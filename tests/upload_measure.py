@@ -41,6 +41,7 @@ def main(argv: list[str]) -> None:
         TASUKI_VAR_DIR=str(folder),
         DEBUG="0",
         SECRET_KEY="measure-only-not-secret",
+        ALLOWED_HOSTS="localhost",
     )
     os.environ.setdefault("REDIS_URL", "")
     os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
