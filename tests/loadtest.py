@@ -70,7 +70,12 @@ def prepare(folder: Path) -> tuple[object, Path]:
         )
     )
     # As in production: DEBUG off, the static files from whitenoise's manifest.
-    env = {**os.environ, "DEBUG": "off", "SECRET_KEY": "loadtest-only-not-secret", "ALLOWED_HOSTS": "127.0.0.1"}
+    env = {
+        **os.environ,
+        "DEBUG": "off",
+        "SECRET_KEY": "loadtest-only-not-secret",
+        "ALLOWED_HOSTS": "127.0.0.1",
+    }
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
         cwd=bench.ROOT,
