@@ -174,6 +174,15 @@ class TestNamingOfficials(RightsTestCase):
         self.assertIn("at least one station", str(response.context["form"].errors["stations"]))
         self.assertEqual(RaceOfficial.objects.count(), before)
 
+    def test_an_organiser_cannot_demote_or_remove_themselves(self):
+        response = self.name("org_a", "ORG_A", OfficialRole.STATION, ["R1"])
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("your own role", str(response.context["form"].errors["username"]))
+        response = self.client.post(f"/officials/{A}/officials/remove/", {"username": "org_a"}, follow=True)
+        self.assertContains(response, "your own role")
+        official = RaceOfficial.objects.get(race=self.race_a, user__username="org_a")
+        self.assertEqual(official.role, OfficialRole.ORGANISER)
+
     def test_an_organiser_removes_an_official_and_it_is_audited(self):
         self.as_("desk_a")
         self.client.post(f"/officials/{A}/officials/remove/", {"username": "station_a"})

@@ -19,6 +19,15 @@ from results.officials.forms import RaceOfficialForm, RemoveOfficialForm
 from results.officials.guards import race_page_required
 
 FOR_ORGANISERS = gettext_lazy("Naming the race's officials is for its organisers.")
+NOT_YOURSELF = gettext_lazy(
+    "You cannot change or remove your own role here, or the race could be left with no organiser; "
+    "ask another organiser of the race or a superuser."
+)
+
+
+def _is_oneself(request, username: str) -> bool:
+    """An organiser who demoted or removed themselves would lose this page, perhaps the race."""
+    return not request.user.is_superuser and username.casefold() == request.user.get_username().casefold()
 
 
 def _page(request, race: Race, form: RaceOfficialForm, status: int = 200):
@@ -36,7 +45,9 @@ def _page(request, race: Race, form: RaceOfficialForm, status: int = 200):
 @require_http_methods(["GET", "POST"])
 def race_officials(request, race: Race):
     form = RaceOfficialForm(request.POST or None, race=race)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and _is_oneself(request, form.cleaned_data["username"]):
+        form.add_error("username", str(NOT_YOURSELF))
+    elif request.method == "POST" and form.is_valid():
         try:
             official = race_official_name(
                 race=race,
@@ -64,6 +75,8 @@ def remove_official(request, race: Race):
     try:
         if not form.is_valid():
             raise InputProblems([_("Say whom to remove: the form was incomplete.")])
+        if _is_oneself(request, form.cleaned_data["username"]):
+            raise InputProblems([str(NOT_YOURSELF)])
         user = user_named(form.cleaned_data["username"])
         race_official_remove(race=race, user=user, actor=Actor.of_user(request.user))
     except InputProblems as refusal:
