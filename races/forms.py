@@ -129,22 +129,32 @@ def runner_formset_class(legs: int) -> type[BaseRunnerFormSet]:
 
 
 class RegistrationDeadlineInRaceZone:
-    """For a race's form: the registration deadline is typed and shown in the race's time zone.
+    """For a race's form: its deadlines (registration, runner changes) are typed and shown in the
+    race's time zone.
 
     The server's zone is UTC; an organiser in Kuala Lumpur who types 23:59 means 23:59 there,
     not eight hours later.
     """
 
+    zoned_fields = ("registration_closes_at", "changes_deadline")
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        deadline = self.instance.registration_closes_at
-        if deadline is not None:
-            # A naive value is shown as it is: the wall-clock time in the race's zone.
-            local = deadline.astimezone(self.instance.zone).replace(tzinfo=None)
-            self.initial["registration_closes_at"] = local
+        for name in self.zoned_fields:
+            deadline = getattr(self.instance, name, None)
+            if deadline is not None:
+                # A naive value is shown as it is: the wall-clock time in the race's zone.
+                local = deadline.astimezone(self.instance.zone).replace(tzinfo=None)
+                self.initial[name] = local
 
     def clean_registration_closes_at(self):
-        deadline = self.cleaned_data["registration_closes_at"]
+        return self._in_race_zone("registration_closes_at")
+
+    def clean_changes_deadline(self):
+        return self._in_race_zone("changes_deadline")
+
+    def _in_race_zone(self, name: str):
+        deadline = self.cleaned_data[name]
         zone = self.cleaned_data.get("timezone") or self.instance.timezone
         if deadline is None:
             return None

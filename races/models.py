@@ -106,6 +106,8 @@ class Race(models.Model):
         blank=True,
         help_text=_("Optional deadline for the public form, in the race's time zone. Empty = the gun."),
     )
+    # Its help is the admin form's (races/admin/race.py).
+    changes_deadline = models.DateTimeField(_("runner changes until"), null=True, blank=True)
     certificate_logo = models.ImageField(
         _("certificate logo"),
         upload_to="races/logos/",
@@ -438,6 +440,7 @@ class AuditEntry(models.Model):
         UNMATCHED_REOPENED = "unmatched_reopened", _("Unknown bib not dealt with after all")
         OFFICIAL_NAMED = "official_named", _("Race official named")
         OFFICIAL_REMOVED = "official_removed", _("Race official removed")
+        RUNNER_CHANGED = "runner_changed", _("Runner changed")
 
     race = models.ForeignKey(Race, on_delete=models.CASCADE, related_name="audit_entries")
     at = models.DateTimeField(_("when"), auto_now_add=True)

@@ -21,12 +21,14 @@ from races.audit import (
     DeviceTokenShown,
     EffectiveTime,
     EntriesImported,
+    LegRunner,
     OfficialChanged,
     OfficialDuty,
     RaceClosed,
     RaceReopened,
     ReadResolution,
     ReadResolvedBy,
+    RunnerChanged,
     RunnerNamed,
     SplitAdded,
     SplitCorrected,
@@ -137,6 +139,19 @@ EXAMPLES = [
     (
         Action.OFFICIAL_REMOVED,
         OfficialChanged(username="dana", before=OfficialDuty(role="desk"), after=OfficialDuty(role="")),
+    ),
+    (
+        Action.RUNNER_CHANGED,
+        RunnerChanged(
+            before=(
+                LegRunner(leg=1, name="Siti Aminah", gender="F"),
+                LegRunner(leg=3, name="Tan", gender="M"),
+            ),
+            after=(
+                LegRunner(leg=1, name="Tan", gender="M"),
+                LegRunner(leg=3, name="Siti Aminah", gender="F"),
+            ),
+        ),
     ),
 ]
 
@@ -311,6 +326,7 @@ class TestTheTrailShowsEveryEntry(DeskTestCase):
         assert "registered on the form as bib 106" in page
         assert "file finish.csv · 2 added, 1 already stored" in page
         assert "read as 777 · R1 · dealt with → open · note before: it was 177" in page
+        assert "leg 1: Siti Aminah (F) → Tan (M) · leg 3: Tan (M) → Siti Aminah (F)" in page
 
     def test_an_entry_whose_details_fit_no_schema_is_shown_as_stored(self):
         AuditEntry.objects.bulk_create(

@@ -227,10 +227,17 @@ class RaceAdminForm(RegistrationDeadlineInRaceZone, forms.ModelForm):
             "kuriage_minutes",
             "registration_open",
             "registration_closes_at",
+            "changes_deadline",
             "is_closed",
             "certificate_logo",
             "certificate_signature_name",
         )
+        help_texts = {
+            "changes_deadline": gettext_lazy(
+                "Runner changes (a substitute, or two legs swapped) after this moment need a reason "
+                "for the audit trail. Empty = the gun."
+            ),
+        }
 
     def _post_clean(self):
         super()._post_clean()

@@ -219,6 +219,37 @@ class DeviceTokenDetails(AuditDetails):
         }
 
 
+# --- runner changes --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class LegRunner(Schema):
+    """Who ran a leg, as the trail keeps it: name and gender, never the birth date."""
+
+    leg: int
+    name: str
+    gender: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunnerChanged(AuditDetails):
+    """A substitute on one leg, or two legs' runners swapped: each leg changed, before and after."""
+
+    before: tuple[LegRunner, ...]
+    after: tuple[LegRunner, ...]
+
+    def describe(self, clock: Clock) -> str:
+        return " · ".join(
+            _("leg %(leg)d: %(before)s → %(after)s")
+            % {"leg": old.leg, "before": _leg_runner(old), "after": _leg_runner(new)}
+            for old, new in zip(self.before, self.after, strict=False)
+        )
+
+
+def _leg_runner(runner: LegRunner) -> str:
+    return f"{runner.name} ({runner.gender})"
+
+
 # --- race officials --------------------------------------------------------------------------
 
 
@@ -339,6 +370,7 @@ SCHEMAS: dict[str, tuple[type[AuditDetails], ...]] = {
     Action.UNMATCHED_REOPENED: (UnmatchedReadReopened,),
     Action.OFFICIAL_NAMED: (OfficialChanged,),
     Action.OFFICIAL_REMOVED: (OfficialChanged,),
+    Action.RUNNER_CHANGED: (RunnerChanged,),
 }
 
 

@@ -26,6 +26,12 @@ from races.services.race_day import (
 from races.services.race_officials import race_official_name, race_official_remove, user_named
 from races.services.race_setup import race_import, race_import_json
 from races.services.registration import next_free_bib, team_name_problems, team_register
+from races.services.runner_changes import (
+    RunnerChangeDone,
+    changes_deadline,
+    runner_change,
+    runner_legs_swap,
+)
 
 __all__ = [
     "ENTRY_COLUMNS",
@@ -34,7 +40,9 @@ __all__ = [
     "REASON_MAX_LENGTH",
     "RUNNER_FIELDS",
     "EntriesSummary",
+    "RunnerChangeDone",
     "TeamEntry",
+    "changes_deadline",
     "check_reason_length",
     "entries_import",
     "identifier_problems",
@@ -44,6 +52,8 @@ __all__ = [
     "race_import_json",
     "race_official_name",
     "race_official_remove",
+    "runner_change",
+    "runner_legs_swap",
     "team_delete",
     "team_delete_problems",
     "team_entry_problems",

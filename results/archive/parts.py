@@ -79,7 +79,8 @@ RACE = Part(
     Race,
     values=(
         "slug", "name", "date", "place", "timezone", "start_time", "kuriage_minutes", "is_closed",
-        "registration_open", "registration_closes_at", "certificate_logo", "certificate_signature_name",
+        "registration_open", "registration_closes_at", "changes_deadline", "certificate_logo",
+        "certificate_signature_name",
     ),
     left_out={
         "id": NEW_ID,
