@@ -5,13 +5,15 @@ a change needs a reason unless the organisers set a later deadline. Team 101 "Ha
 Striders" (Mixed Open: at least one woman and one man) runs Siti (F), Tan (M), Lakshmi (F).
 """
 
+import html
 import json
 from datetime import UTC, datetime
 
+from django.contrib.auth import get_user_model
 from django.test import TestCase
 
 from races.audit import Actor, LegRunner, RunnerChanged, read_details
-from races.models import AuditEntry, Race, Runner
+from races.models import AuditEntry, OfficialRole, Race, RaceOfficial, Runner, Station
 from races.problems import InputProblems
 from races.services import entries_import, race_import, runner_change, runner_legs_swap
 from races.services.runner_changes import changes_deadline
@@ -187,3 +189,102 @@ class TestThePublicSeeWhoActuallyRan(RunnerChangeTestCase):
             "Lakshmi Menon",
         ]
         assert "captain asked" not in exported.stdout and "1982" not in exported.stdout
+
+
+# --- the organisers' page -------------------------------------------------------------------
+
+
+class TestTheRunnersPage(RunnerChangeTestCase):
+    """Olivia organises the KL Ekiden, Dana works its results desk, Alice keeps R1, Oscar
+    organises another race."""
+
+    URL = "/officials/kl-ekiden/teams/101/runners/"
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        users = get_user_model().objects
+        other, _ = race_import(payload={**KL_EKIDEN, "slug": "penang-ekiden", "name": "Penang Ekiden"})
+        cls.olivia, cls.dana, cls.alice, cls.oscar = (
+            users.create_user(n) for n in ("olivia", "dana", "alice", "oscar")
+        )
+        RaceOfficial.objects.create(race=cls.race, user=cls.olivia, role=OfficialRole.ORGANISER)
+        RaceOfficial.objects.create(race=cls.race, user=cls.dana, role=OfficialRole.RESULTS_DESK)
+        duty = RaceOfficial.objects.create(race=cls.race, user=cls.alice, role=OfficialRole.STATION)
+        duty.stations.add(Station.objects.get(race=cls.race, code="R1"))
+        RaceOfficial.objects.create(race=other, user=cls.oscar, role=OfficialRole.ORGANISER)
+
+    def substitute(self, leg=2, **fields):
+        data = {
+            "change": str(leg),
+            f"leg{leg}-name": "Ahmad bin Yusof",
+            f"leg{leg}-gender": "M",
+            f"leg{leg}-birth_date": "1982-05-06",
+            f"leg{leg}-reason": "Tan is ill",
+        }
+        data.update({f"leg{leg}-{key}": value for key, value in fields.items()})
+        return self.client.post(self.URL, data)
+
+    def test_the_organiser_finds_it_from_the_corrections_page_and_sees_the_deadline(self):
+        self.client.force_login(self.olivia)
+        assert self.URL in self.client.get("/officials/kl-ekiden/teams/101/").content.decode()
+        page = self.client.get(self.URL)
+        assert page.status_code == 200
+        text = html.unescape(page.content.decode())
+        assert "The changes deadline was 23 November 2025, 06:30 (Asia/Kuala_Lumpur time)" in text
+        assert "Tan Wei Ming" in text and "1978-07-01" not in text
+
+    def test_the_desk_a_station_official_and_another_races_organiser_are_refused_and_nothing_changes(self):
+        before = self.runners()
+        for user in (self.dana, self.alice, self.oscar):
+            self.client.force_login(user)
+            assert self.client.get(self.URL).status_code == 403, user
+            assert self.substitute().status_code == 403, user
+            swap = {"change": "swap", "swap-leg": "1", "swap-other_leg": "2", "swap-reason": "x"}
+            assert self.client.post(self.URL, swap).status_code == 403, user
+            assert self.URL not in self.client.get("/officials/kl-ekiden/teams/101/").content.decode()
+        self.client.logout()
+        assert self.substitute().status_code == 302  # to the login page
+        assert self.runners() == before and not self.changes().exists()
+
+    def test_the_organiser_puts_a_substitute_on_a_leg(self):
+        self.client.force_login(self.olivia)
+        response = self.substitute()
+        assert response.status_code == 302 and response["Location"] == self.URL
+        assert self.runners()[1][1:3] == ("Ahmad bin Yusof", "M")
+        entry = self.changes().get()
+        assert entry.user == self.olivia and entry.reason == "Tan is ill"
+        followed = self.client.get(self.URL).content.decode()
+        assert "Saved: leg 2 Tan Wei Ming → Ahmad bin Yusof." in html.unescape(followed)
+
+    def test_errors_show_beside_their_fields_and_change_nothing(self):
+        self.client.force_login(self.olivia)
+        before = self.runners()
+        no_reason = self.substitute(reason="")
+        assert no_reason.status_code == 400
+        form = no_reason.context["legs"][1][1]  # leg 2's form
+        assert list(form.errors) == ["reason"] and "the changes deadline" in form.errors["reason"][0]
+        assert "autofocus" in str(form["reason"])
+        bad_date = self.substitute(birth_date="1982-13-40").context["legs"][1][1]
+        assert list(bad_date.errors) == ["birth_date"]
+        breaks_rule = self.substitute(gender="F")
+        assert breaks_rule.status_code == 400
+        assert "team 101: category MX (Mixed Open) needs at least 1 men" in html.unescape(
+            breaks_rule.content.decode()
+        )
+        assert self.runners() == before and not self.changes().exists()
+
+    def test_the_organiser_swaps_two_legs(self):
+        self.client.force_login(self.olivia)
+        swap = {"change": "swap", "swap-leg": "1", "swap-other_leg": "3", "swap-reason": "order"}
+        assert self.client.post(self.URL, swap).status_code == 302
+        assert [row[1] for row in self.runners()][::2] == ["Lakshmi Menon", "Siti Aminah binti Ibrahim"]
+        same = self.client.post(self.URL, {**swap, "swap-other_leg": "1"})
+        assert same.status_code == 400 and list(same.context["swap_form"].errors) == ["other_leg"]
+
+    def test_a_post_naming_no_leg_of_the_team_changes_nothing(self):
+        self.client.force_login(self.olivia)
+        before = self.runners()
+        response = self.client.post(self.URL, {"change": "9", "leg9-name": "X"}, follow=True)
+        assert "the form was incomplete" in response.content.decode()
+        assert self.runners() == before and not self.changes().exists()

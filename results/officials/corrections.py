@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from races.access import stations_user_may_correct, works_results_desk
+from races.access import is_race_organiser, stations_user_may_correct, works_results_desk
 from races.audit import Actor
 from races.models import Race, Station, Team
 from races.problems import InputProblems, add_to_form
@@ -154,6 +154,7 @@ def _team_page(request, race: Race, team: Team, *, add_form=None, bound=None):
         "correctable": stations,
         "desk": desk,
         "audit_table": team_audit_table(race, team) if desk else None,
+        "may_change_runners": is_race_organiser(request.user, race),
     }
     return render(request, "officials/corrections/team.html", context)
 

@@ -9,6 +9,7 @@ from results.officials import (
     passwords,
     printing,
     race_officials,
+    runner_changes,
     upload,
     views,
 )
@@ -45,6 +46,8 @@ urlpatterns = [
     path("<slug:slug>/teams/", corrections.team_list, name="teams"),
     path("<slug:slug>/teams/<str:bib>/", corrections.team_splits, name="team"),
     path("<slug:slug>/teams/<str:bib>/splits/", corrections.add_split, name="add_split"),
+    # The organisers: a substitute on a leg, or two legs swapped.
+    path("<slug:slug>/teams/<str:bib>/runners/", runner_changes.team_runners, name="team_runners"),
     path("<slug:slug>/teams/<str:bib>/splits/<int:pk>/void/", corrections.void_split, name="void_split"),
     path(
         "<slug:slug>/teams/<str:bib>/splits/<int:pk>/restore/",
