@@ -346,6 +346,14 @@ class RegistrationDeadlineAdminTest(TestCase):
         self.assertEqual(self.race.registration_closes_at, datetime(2025, 11, 20, 23, 59, tzinfo=KL))
         self.assertContains(self.client.get(self.url), 'value="23:59:00"')
 
+    def test_the_runner_changes_deadline_is_typed_in_the_races_time_zone_too(self):
+        data = self.race_form(changes_deadline_0="2025-11-23", changes_deadline_1="05:45:00")
+        response = self.client.post(self.url, data)
+        self.assertEqual(response.status_code, 302, response.context and response.context["errors"])
+        self.race.refresh_from_db()
+        self.assertEqual(self.race.changes_deadline, datetime(2025, 11, 23, 5, 45, tzinfo=KL))
+        self.assertContains(self.client.get(self.url), 'value="05:45:00"')
+
 
 @override_settings(TASUKI_REGISTRATION_RATE=(3, 60), TASUKI_TRUSTED_PROXIES=0)
 class RegistrationRateLimitTest(OpenRegistrationTestCase):
