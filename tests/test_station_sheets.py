@@ -25,6 +25,7 @@ from django.urls import reverse
 
 from races.models import OfficialRole, RaceOfficial, Runner, Team
 from races.services import race_import
+from results.officials import printing
 from results.publishing.pdf import station_sheets as sheets_pdf
 from tests.commands import run
 from tests.printing import keep_page_as_png, load_mini_ekiden, needs_pdf_tools, pdf_pages
@@ -242,3 +243,12 @@ class StationSheetsDownloadTest(SheetsTestCase):
         response = self.client.get(self.url + "?station=R9", follow=True)
         self.assertRedirects(response, self.print_page)
         self.assertContains(response, "station &#x27;R9&#x27; does not exist in race mini-ekiden")
+
+    def test_sheets_too_long_to_make_while_you_wait_are_refused_with_the_way_round(self):
+        self.client.force_login(self.olivia)
+        with mock.patch.object(printing, "SHEET_LINES_WHILE_YOU_WAIT", 50):
+            response = self.client.get(self.url, follow=True)
+            self.assertRedirects(response, self.print_page)
+            self.assertContains(response, "88 lines of sheets are too many to make while you wait")
+            self.assertContains(response, "run station_sheets mini-ekiden on the server")
+            self.assertEqual(len(self.download("?station=R1")), 1)  # 22 lines: one station still comes

@@ -25,6 +25,10 @@ from results.publishing.pdf.station_sheets import station_sheets_pdf
 from results.publishing.print_jobs import print_job_request, print_jobs_of
 from results.publishing.station_sheets import sheet_stations, station_sheets
 
+#: About 5 s of drawing (1,200 lines, a 300-team race's four stations, take under a second);
+#: beyond, the request would keep a web worker too long: one station, or the command.
+SHEET_LINES_WHILE_YOU_WAIT = 6000
+
 FOR_DESK = gettext_lazy(
     "Printing the results and the certificates is for the race's organisers and results desk."
 )
@@ -84,7 +88,19 @@ def station_sheets_download(request, race: Race):
     code = request.GET.get("station") or None
     try:
         stations = sheet_stations(race, code)
-        content = station_sheets_pdf(station_sheets(race, stations))
+        document = station_sheets(race, stations)
+        lines = sum(len(sheet.rows) for sheet in document.sheets)
+        if lines > SHEET_LINES_WHILE_YOU_WAIT:
+            raise InputProblems(
+                [
+                    _(
+                        "%(lines)d lines of sheets are too many to make while you wait: download one "
+                        "station at a time, or run station_sheets %(race)s on the server."
+                    )
+                    % {"lines": lines, "race": race.slug}
+                ]
+            )
+        content = station_sheets_pdf(document)
     except (InputProblems, MissingFont) as exc:
         problems = exc.problems if isinstance(exc, InputProblems) else [str(exc)]
         for problem in problems:
