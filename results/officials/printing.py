@@ -1,9 +1,11 @@
 """The organisers' print page: ask for the results book or certificates, watch them being made
-by a worker, download them.
+by a worker, download them; and the stations' paper backup sheets, made at once on download.
 
 While a job is being made the list of jobs polls itself with htmx; an htmx request gets the
 list alone.
 """
+
+from io import BytesIO
 
 from django.contrib import messages
 from django.http import FileResponse, Http404
@@ -14,10 +16,18 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from races.access import works_results_desk
 from races.models import Race
+from races.problems import InputProblems
 from results.officials.forms import PrintRequestForm
 from results.officials.guards import race_page_required
 from results.publishing.models import PrintJob
+from results.publishing.pdf.fonts import MissingFont
+from results.publishing.pdf.station_sheets import station_sheets_pdf
 from results.publishing.print_jobs import print_job_request, print_jobs_of
+from results.publishing.station_sheets import sheet_stations, station_sheets
+
+#: About 5 s of drawing (1,200 lines, a 300-team race's four stations, take under a second);
+#: beyond, the request would keep a web worker too long: one station, or the command.
+SHEET_LINES_WHILE_YOU_WAIT = 6000
 
 FOR_DESK = gettext_lazy(
     "Printing the results and the certificates is for the race's organisers and results desk."
@@ -48,6 +58,7 @@ def print_page(request, race: Race):
         "form": form,
         "kinds": PrintJob.Kind,
         "jobs": jobs,
+        "sheet_stations": sheet_stations(race),
         "any_active": any(job.is_active for job in jobs),
         "organiser": True,
         "desk": True,
@@ -67,3 +78,33 @@ def print_download(request, race: Race, job_id: int):
     except FileNotFoundError:
         raise Http404(_("The file of this job is gone from the server; ask for it again.")) from None
     return FileResponse(stored, as_attachment=True, filename=job.download_name())
+
+
+@race_page_required(works_results_desk, FOR_DESK)
+@require_GET
+def station_sheets_download(request, race: Race):
+    """The paper backup sheets, every relay station's or one's (`?station=R1`). A few pages per
+    station: made in the request, from the entries as they stand now."""
+    code = request.GET.get("station") or None
+    try:
+        stations = sheet_stations(race, code)
+        document = station_sheets(race, stations)
+        lines = sum(len(sheet.rows) for sheet in document.sheets)
+        if lines > SHEET_LINES_WHILE_YOU_WAIT:
+            raise InputProblems(
+                [
+                    _(
+                        "%(lines)d lines of sheets are too many to make while you wait: download one "
+                        "station at a time, or run station_sheets %(race)s on the server."
+                    )
+                    % {"lines": lines, "race": race.slug}
+                ]
+            )
+        content = station_sheets_pdf(document)
+    except (InputProblems, MissingFont) as exc:
+        problems = exc.problems if isinstance(exc, InputProblems) else [str(exc)]
+        for problem in problems:
+            messages.error(request, str(problem))
+        return redirect("officials:print", slug=race.slug)
+    name = f"{race.slug}-station-sheets{'-' + stations[0].code if code else ''}.pdf"
+    return FileResponse(BytesIO(content), as_attachment=True, filename=name, content_type="application/pdf")

@@ -77,4 +77,5 @@ urlpatterns = [
     # Printing: the results book and the certificates.
     path("<slug:slug>/print/", printing.print_page, name="print"),
     path("<slug:slug>/print/<int:job_id>/download/", printing.print_download, name="print_download"),
+    path("<slug:slug>/print/station-sheets/", printing.station_sheets_download, name="station_sheets"),
 ]
