@@ -89,7 +89,7 @@
     // A bib stopped by a warning keeps the time of its first tap, even when it is corrected.
     const at = held ? held.at : tappedAt;
     const fixes = held ? held.fixes : undefined;
-    const confirmed = held && held.bib === bib && !fixes;
+    const confirmed = held && held.bib === bib;
     const warnings = confirmed ? [] : roster.warningsFor(bib, at);
     if (warnings.length) {
       held = { bib, at, fixes };
@@ -112,7 +112,9 @@
 
   function fix(entry) {
     setMode("bib");
-    held = { bib: entry.bib, at: entry.time, fixes: entry.id };
+    // No bib confirmed yet: the corrected one is checked like any other, and a warned one
+    // is recorded by pressing Enter again.
+    held = { bib: null, at: entry.time, fixes: entry.id };
     $("bib").value = entry.bib;
     $("check-message").textContent = say("fixing", { bib: entry.bib, time: formatTime(entry.time) });
     $("record-anyway").textContent = say("record_now");
