@@ -1,6 +1,6 @@
 """The station keypad on a phone, in a real browser (Debian's headless Chromium), network cut.
 
-Alice keeps relay station R1 of a race that started at midnight today; Fiona keeps the finish.
+Alice keeps relay station R1 of a race whose gun went an hour ago; Fiona keeps the finish.
 An entry's time is the moment of the tap, so the test notes the clock around each tap and
 compares it with what the server stored, long after, when the network came back.
 """
@@ -8,7 +8,7 @@ compares it with what the server stored, long after, when the network came back.
 import os
 import re
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -148,9 +148,12 @@ def entries_csv(bibs: range) -> bytes:
 
 @pytest.fixture
 def race_today() -> Race:
-    """A race whose gun went at midnight today, so that taps made now are after the start."""
-    today = datetime.now(ZoneInfo(ZONE)).date().isoformat()
-    race, _ = race_import(payload={**KL_EKIDEN, "date": today, "start_time": "00:00:00"})
+    """A race whose gun went an hour ago, so that taps made now are after the start (the browser's
+    clock is not frozen: the race moves to the test's time instead)."""
+    gun = datetime.now(ZoneInfo(ZONE)) - timedelta(hours=1)
+    race, _ = race_import(
+        payload={**KL_EKIDEN, "date": gun.date().isoformat(), "start_time": gun.strftime("%H:%M:%S")}
+    )
     entries_import(race=race, raw=entries_csv(range(101, 111)), filename="entries.csv", actor=Actor("test"))
     users = get_user_model().objects
     for username, code in (("alice", "R1"), ("fiona", "FINISH")):
@@ -305,3 +308,159 @@ def test_time_first_at_the_finish_pairs_taps_and_bibs_in_order(
     records = stored(race_today, "FINISH")
     assert [r.team.bib for r in records] == ["110", "108", "106", "109", "107"]
     assert_tap_times(records, windows)
+
+
+def in_first_screen(page: Page, selector: str) -> bool:
+    """Whether the element is wholly on the phone's first screen, the page not scrolled."""
+    box = page.locator(selector).bounding_box()
+    scrolled = page.evaluate("window.scrollY")
+    return box is not None and scrolled == 0 and box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"]
+
+
+def watch_messages(page: Page) -> None:
+    """Keep every text the message line shows, however briefly, in window.toldTexts."""
+    page.evaluate(
+        """() => {
+            window.toldTexts = [];
+            const line = document.getElementById("message");
+            new MutationObserver(() => window.toldTexts.push(line.textContent)).observe(
+                line, { childList: true, characterData: true, subtree: true }
+            );
+        }"""
+    )
+
+
+def test_a_refused_entry_is_red_on_the_first_screen_and_never_said_recorded(
+    phone: Page, live_server, race_today, screenshots
+):
+    log_in_at(phone, live_server, "alice", "R1")
+    expect(phone.locator("#counts")).to_have_text("0 stored · 0 waiting · 0 refused")
+    tap_bib(phone, "101")
+    expect(phone.locator("#counts")).to_have_text("1 stored · 0 waiting · 0 refused")
+    watch_messages(phone)
+
+    tap_bib(phone, "999")  # no such bib: the keypad warns, the official records it all the same
+    expect(phone.locator("#check")).to_contain_text("Bib 999 is not in this race's list.")
+    phone.get_by_role("button", name="Record anyway").tap()
+
+    refused = phone.locator("#refused")
+    expect(refused).to_be_visible()
+    expect(refused).to_contain_text("999 at ")
+    expect(refused).to_contain_text("REFUSED:")
+    expect(refused).to_contain_text("is not a team bib, runner bib or chip id of this race.")
+    expect(refused).to_contain_text("Fix the bib or the time and enter it again, or dismiss it.")
+    expect(phone.locator("#count-refused")).to_have_text("1 refused")
+    expect(phone.locator("#message")).to_contain_text("999 at ")
+    expect(phone.locator("#message")).to_contain_text("was REFUSED")
+    phone.evaluate("window.scrollTo(0, 0)")
+    for part in ("#refused", "#counts"):
+        assert in_first_screen(phone, part), part
+    assert phone.locator("#refused").evaluate("e => getComputedStyle(e).borderTopColor") == "rgb(179, 38, 30)"
+    told = phone.evaluate("window.toldTexts")
+    assert told and not [text for text in told if "recorded" in text], told
+    assert not TimingRecord.objects.filter(race=race_today, team__isnull=True).exists()
+    phone.screenshot(path=screenshots / "keypad-refused.png")
+
+    # Fix: the bib corrected keeps the refused entry's time; the refusal is dealt with.
+    phone.get_by_role("button", name="Fix").tap()
+    expect(phone.locator("#check")).to_contain_text("Fixing 999 at ")
+    key(phone, "Clear the bib")
+    tap_bib(phone, "102")
+    expect(phone.locator("#counts")).to_have_text("2 stored · 0 waiting · 0 refused")
+    expect(refused).to_be_hidden()
+    expect(phone.locator("#entries li[data-state='dismissed'] .entry-bib")).to_have_text("999")
+    fixed = TimingRecord.objects.get(race=race_today, team__bib="102")
+    held_ms = phone.evaluate(
+        "() => new Promise((ok) => { const r = indexedDB.open('tasuki-keypad'); r.onsuccess = () => {"
+        " const q = r.result.transaction('entries').objectStore('entries').getAll();"
+        " q.onsuccess = () => ok(q.result.find((e) => e.bib === '999').time); }; })"
+    )
+    assert round(fixed.at.timestamp() * 1000) == held_ms
+
+
+def test_a_refused_entry_dismissed_leaves_the_count(phone: Page, live_server, race_today):
+    log_in_at(phone, live_server, "alice", "R1")
+    tap_bib(phone, "998")
+    phone.get_by_role("button", name="Record anyway").tap()
+    expect(phone.locator("#count-refused")).to_have_text("1 refused")
+    phone.locator("#refused").get_by_role("button", name="Dismiss").tap()
+    expect(phone.locator("#refused")).to_be_hidden()
+    expect(phone.locator("#counts")).to_have_text("0 stored · 0 waiting · 0 refused")
+    expect(phone.locator("#entries .entry-state")).to_have_text(["dismissed"])
+
+
+def test_undo_of_an_entry_not_yet_sent_removes_it_and_sends_nothing(
+    phone: Page, context, live_server, race_today
+):
+    log_in_at(phone, live_server, "alice", "R1")
+    posts: list[str] = []
+    context.route(
+        "**/*",
+        lambda route: (
+            posts.append(route.request.url) if route.request.method == "POST" else None,
+            route.continue_(),
+        ),
+    )
+    context.set_offline(True)
+    tap_bib(phone, "101")
+    expect(phone.locator("#counts")).to_have_text("0 stored · 1 waiting · 0 refused")
+    expect(phone.locator("#team-card")).to_contain_text("101 · Harimau Striders 101")
+    phone.get_by_role("button", name="Undo last entry").tap()
+    expect(phone.locator("#message")).to_have_text("Entry 101 removed before it was sent.")
+    expect(phone.locator("#void-dialog")).to_be_hidden()
+    expect(phone.locator("#team-card")).to_have_text("")
+    expect(phone.locator("#counts")).to_have_text("0 stored · 0 waiting · 0 refused")
+    expect(phone.locator("#entries li")).to_have_text(["No entries at this station on this phone yet."])
+
+    context.set_offline(False)  # back online: there is nothing to send
+    expect(phone.locator("#net-state")).to_have_text("online")
+    phone.wait_for_timeout(2500)
+    assert posts == []
+    assert not TimingRecord.objects.filter(race=race_today).exists()
+
+
+def test_the_team_card_clears_once_its_entry_is_voided(phone: Page, live_server, race_today):
+    log_in_at(phone, live_server, "alice", "R1")
+    tap_bib(phone, "103")
+    expect(phone.locator("#message")).to_have_text(re.compile(r"^103 recorded at "))
+    expect(phone.locator("#team-card")).to_contain_text("103 · Harimau Striders 103")
+    phone.get_by_role("button", name="Undo last entry").tap()
+    expect(phone.locator("#void-dialog")).to_be_visible()
+    phone.get_by_role("button", name="Void", exact=True).tap()
+    expect(phone.locator("#team-card")).to_have_text("")
+    expect(phone.locator("#entries .entry-state")).to_have_text(["voided"])
+    assert TimingRecord.objects.get(race=race_today, team__bib="103").voided
+
+
+def test_time_first_names_the_tap_the_next_bib_pairs_with(phone: Page, live_server, race_today, screenshots):
+    log_in_at(phone, live_server, "fiona", "FINISH")
+    phone.get_by_role("button", name="Time first").tap()
+    tap = phone.get_by_role("button", name="TAP as a runner crosses")
+    for _ in range(4):
+        tap.tap()
+        phone.wait_for_timeout(120)
+    taps = phone.locator("#taps li")
+    expect(taps).to_have_count(4)
+    first = taps.nth(0).locator(".tap-pick").inner_text()
+    second = taps.nth(1).locator(".tap-pick").inner_text()
+    expect(phone.locator("#message")).to_have_text(
+        re.compile(rf"^Tap 4 at .* kept\. Next bib goes to tap 1 at {first}\.$")
+    )
+    expect(taps.nth(0)).to_have_class(re.compile(r"\bnext\b"))
+    height = taps.first.evaluate("e => e.parentElement.getBoundingClientRect().height")
+    row = taps.first.bounding_box()["height"]
+
+    tap_bib(phone, "1060")  # an unknown bib: its tap shows a warning
+    expect(phone.locator("#message")).to_have_text(f"Tap 1 is 1060. Next bib goes to tap 2 at {second}.")
+    expect(taps.nth(0)).to_contain_text("Bib 1060 is not in this race's list.")
+    expect(taps.nth(1)).to_have_class(re.compile(r"\bnext\b"))
+    tap_bib(phone, "1070")
+    expect(taps.nth(1)).to_contain_text("Bib 1070 is not in this race's list.")
+    # The warnings take no room from the list: it keeps its height, and shows as many rows.
+    assert taps.first.evaluate("e => e.parentElement.getBoundingClientRect().height") == height
+    assert abs(taps.first.bounding_box()["height"] - row) < 1
+    phone.evaluate("window.scrollTo(0, 0)")
+    phone.screenshot(path=screenshots / "keypad-time-first-warnings.png")
+    assert in_first_screen(phone, "#bib-form > label")
+    expect(phone.locator("#bib-form > label")).to_have_text("Bib")
+    assert in_first_screen(phone, "#enter")

@@ -36,6 +36,7 @@ from results.timing.services import timing_record_void
 # The files the service worker keeps so the keypad reloads at a roadside without a network.
 OFFLINE_ASSETS = (
     "officials/keypad.css",
+    "officials/keypad-logic.js",
     "officials/keypad-store.js",
     "officials/keypad-clock.js",
     "officials/keypad-outbox.js",
@@ -81,6 +82,23 @@ def keypad_strings() -> dict[str, str]:
         "state_refused": _("refused"),
         "state_voiding": _("voiding"),
         "state_voided": _("voided"),
+        "state_dismissed": _("dismissed"),
+        "count_stored": _("%(count)s stored"),
+        "count_waiting": _("%(count)s waiting"),
+        "count_refused": _("%(count)s refused"),
+        "refused_entry": _("%(bib)s at %(time)s REFUSED:"),
+        "refused_told": _("%(bib)s at %(time)s was REFUSED: %(message)s"),
+        "refused_help": _("Fix the bib or the time and enter it again, or dismiss it."),
+        "more_refused": _("%(count)s more refused: see the list below."),
+        "fix": _("Fix"),
+        "dismiss": _("Dismiss"),
+        "dismissed": _("Refused entry %(bib)s dismissed."),
+        "fixing": _(
+            "Fixing %(bib)s at %(time)s: correct the bib and press Enter to keep its time,"
+            " or record it with the time now."
+        ),
+        "record_now": _("Record with the time now"),
+        "record_anyway": _("Record anyway"),
         "void": _("Void…"),
         "void_title": _("Void %(bib)s (%(team)s) at %(time)s?"),
         "remove": _("Remove"),
@@ -94,7 +112,8 @@ def keypad_strings() -> dict[str, str]:
         "undo_reason": _("Undone at the keypad right after entry"),
         "type_a_bib": _("Type a bib first."),
         "no_tap_waiting": _("No tap is waiting for a bib: press TAP as the runner crosses."),
-        "tap_recorded": _("Tap %(number)s at %(time)s: type its bib."),
+        "tap_recorded": _("Tap %(number)s at %(time)s kept."),
+        "next_bib": _("Next bib goes to tap %(number)s at %(time)s."),
         "paired": _("Tap %(number)s is %(bib)s."),
         "send_paired": _("Send %(count)s paired"),
         "sent_paired": _("%(count)s paired entries are on their way."),

@@ -33,7 +33,7 @@
 
       // "measured", or the HTTP status that stopped it (401: the session ended); throws offline.
       async measure() {
-        let best = null;
+        const samples = [];
         for (let i = 0; i < 3; i += 1) {
           const t0 = Date.now();
           const response = await fetch(clockUrl, {
@@ -45,10 +45,9 @@
           const t1 = Date.now();
           if (!response.ok) return response.status;
           const body = await response.json();
-          const sample = { offset: body.now_ms - (t0 + t1) / 2, rtt: t1 - t0 };
-          if (!best || sample.rtt < best.rtt) best = sample;
+          samples.push({ t0, t1, serverMs: body.now_ms });
         }
-        clock.offset = Math.round(best.offset);
+        clock.offset = keypad.logic.offsetFromSamples(samples);
         clock.measuredAt = Date.now();
         localStorage.setItem(SAVED, JSON.stringify({ offset: clock.offset, measuredAt: clock.measuredAt }));
         return "measured";
@@ -56,7 +55,7 @@
 
       describe(say) {
         if (clock.offset === null) return say("offset_unknown");
-        const seconds = (clock.offset >= 0 ? "+" : "−") + (Math.abs(clock.offset) / 1000).toFixed(1);
+        const seconds = keypad.logic.formatOffset(clock.offset);
         const minutes = Math.floor((Date.now() - clock.measuredAt) / 60000);
         return minutes >= 3 ? say("offset_old", { offset: seconds, minutes }) : say("offset", { offset: seconds });
       },

@@ -3,18 +3,18 @@
  * An entry is born in this phone: it gets its id here (the device API's `id`, so an entry
  * sent twice is stored once) and is written to IndexedDB before anything is sent. The
  * waiting entries go out in order to POST /api/v1/races/<slug>/timings, retried 1 s, 2 s,
- * 4 s … up to every 30 s until the server has them, and at once when the phone is back online.
+ * 4 s … up to every 30 s (keypad-logic.js) until the server has them, and at once when the
+ * phone is back online; nothing is posted while the phone says it is offline.
  *
  * An entry's state: "tap" (time first: held for its bib, never sent as such), "waiting",
- * "stored", "refused" (the server said why, in `message`) or "voided". `attempted`: a post
+ * "stored", "refused" (the server said why, in `message`; `dismissed` once the official has
+ * dealt with it) or "voided". `attempted`: a post
  * left the phone, so the server may have it; from then on it can only be voided, not dropped.
  * `voidReason`: a void asked for and not yet confirmed by the server.
  */
 (function (keypad) {
   "use strict";
 
-  const RETRY_FIRST_MS = 1000;
-  const RETRY_MAX_MS = 30 * 1000;
   const BATCH = 500; // the API takes up to 1,000 in one post
   const KEPT_FINISHED = 500; // stored, voided and refused entries kept on the phone per station
   const POST_PATIENCE_MS = 20 * 1000;
@@ -192,7 +192,7 @@
           state.trouble = "";
           await prune().catch(() => undefined);
         } else {
-          retryDelay = retryDelay ? Math.min(retryDelay * 2, RETRY_MAX_MS) : RETRY_FIRST_MS;
+          retryDelay = keypad.logic.nextRetryDelay(retryDelay);
           state.nextTryAt = Date.now() + retryDelay;
           retryTimer = setTimeout(sync, retryDelay);
         }
@@ -214,6 +214,12 @@
     }
 
     async function sendBatch(batch) {
+      // A phone without a network sends nothing, so its entries stay unsent: undo can still
+      // remove them. It tries again when the phone says it is back online (wake) or at the next try.
+      if (navigator.onLine === false) {
+        setOnline(false);
+        return "retry";
+      }
       for (const entry of batch) {
         if (!entry.attempted) {
           entry.attempted = true;
@@ -287,6 +293,10 @@
     }
 
     async function sendVoid(entry) {
+      if (navigator.onLine === false) {
+        setOnline(false);
+        return "retry";
+      }
       let response;
       try {
         response = await post(config.urls.void, { read_id: entry.id, reason: entry.voidReason });
@@ -327,6 +337,7 @@
       get: (id) => entries.get(id),
       newestFirst: () => inOrder().reverse(),
       waiting: () => inOrder().filter((e) => e.state === "waiting" || (e.state === "stored" && e.voidReason)),
+      counts: () => keypad.logic.counts(entries.values()),
       sending: () => syncing,
       sync,
       setOnline,

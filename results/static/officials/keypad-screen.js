@@ -1,5 +1,5 @@
-/* The keypad's screen drawn from its state: the network and clock line, the outbox line, the
- * team card of the bib being typed, the time-first taps and the last entries. Drawing only:
+/* The keypad's screen drawn from its state: the network and clock line, the outbox line and
+ * its counts, the refused entries, the team card of the bib being typed, the time-first taps and the last entries. Drawing only:
  * what a button does is in keypad.js.
  */
 (function (keypad) {
@@ -16,10 +16,13 @@
 
   function shownState(entry) {
     if (entry.voidReason && (entry.state === "waiting" || entry.state === "stored")) return "voiding";
+    if (entry.state === "refused" && entry.dismissed) return "dismissed";
     return entry.state;
   }
 
   /** `view`: the page's mode ("bib" or "time") and the tap picked for a bib (`selectedTap`). */
+  const REFUSED_SHOWN = 1; // a second would push Enter off the first screen
+
   keypad.Screen = function ({ config, outbox, clock, roster, say, formatTime, view }) {
     const taps = () => outbox.inOrder().filter((e) => e.state === "tap");
 
@@ -50,6 +53,47 @@
       if (view.mode === "bib" && unpaired) text += " · " + say("taps_waiting", { count: unpaired });
       line.textContent = text;
       line.dataset.waiting = String(waiting);
+      renderCounts();
+    }
+
+    // Always on the first screen: what the server has, what waits, what it refused.
+    function renderCounts() {
+      const counts = outbox.counts();
+      for (const name of ["stored", "waiting", "refused"]) {
+        const count = $("count-" + name);
+        count.textContent = say("count_" + name, { count: counts[name] });
+        count.dataset.count = String(counts[name]);
+      }
+    }
+
+    // The refused entries not yet dealt with, newest first, red, each with its reason and what
+    // to do; on the first screen so that a refusal cannot pass for a success.
+    function renderRefused() {
+      const refused = outbox.newestFirst().filter((e) => e.state === "refused" && !e.dismissed);
+      const panel = $("refused");
+      const list = $("refused-list");
+      list.replaceChildren();
+      panel.hidden = refused.length === 0;
+      for (const entry of refused.slice(0, REFUSED_SHOWN)) {
+        const item = el("li");
+        item.dataset.id = entry.id;
+        const words = el("p", "refused-reason");
+        words.append(el("b", "", say("refused_entry", { bib: entry.bib, time: formatTime(entry.time) }) + " "));
+        words.append(document.createTextNode(entry.message + " " + say("refused_help")));
+        item.append(words);
+        for (const [action, label] of [
+          ["fix", say("fix")],
+          ["dismiss", say("dismiss")],
+        ]) {
+          const button = el("button", action === "dismiss" ? "secondary" : "", label);
+          button.type = "button";
+          button.dataset.action = action;
+          item.append(button);
+        }
+        list.append(item);
+      }
+      $("refused-more").textContent =
+        refused.length > REFUSED_SHOWN ? say("more_refused", { count: refused.length - REFUSED_SHOWN }) : "";
     }
 
     function renderTeamCard(bib, at) {
@@ -83,11 +127,13 @@
     function renderTaps() {
       const list = $("taps");
       const all = taps();
+      const next = keypad.logic.pairTarget(all, view.selectedTap);
       list.replaceChildren();
       all.forEach((entry, i) => {
         const item = el("li");
         item.dataset.id = entry.id;
         item.classList.toggle("selected", entry.id === view.selectedTap);
+        item.classList.toggle("next", Boolean(next) && entry.id === next.id);
         item.append(el("span", "tap-number", String(i + 1)));
         const pick = el("button", "tap-pick", formatTime(entry.time));
         pick.type = "button";
@@ -95,17 +141,19 @@
         pick.setAttribute("aria-label", say("edit_tap", { number: i + 1 }));
         item.append(pick);
         const team = roster.teamFor(entry.bib);
-        item.append(el("span", "tap-team", team ? team.name : ""));
+        const warnings = entry.bib ? roster.warningsFor(entry.bib, entry.time, entry.id) : [];
+        // A warning takes the team's place, on one line, so the row and the list keep their
+        // height; the whole warning on a long press or hover.
+        const about = el("span", warnings.length ? "tap-team tap-warning" : "tap-team");
+        about.textContent = warnings.length ? warnings.join(" ") : team ? team.name : "";
+        if (warnings.length) about.title = warnings.join(" ");
+        item.append(about);
         item.append(el("span", "tap-bib" + (entry.bib ? "" : " missing"), entry.bib || "—"));
         const remove = el("button", "", "✕");
         remove.type = "button";
         remove.dataset.action = "delete";
         remove.setAttribute("aria-label", say("delete_tap", { number: i + 1 }));
         item.append(remove);
-        if (entry.bib) {
-          const warnings = roster.warningsFor(entry.bib, entry.time, entry.id);
-          if (warnings.length) item.append(el("span", "tap-warning", warnings.join(" ")));
-        }
         list.append(item);
       });
       const unpaired = all.filter((e) => !e.bib).length;
@@ -170,6 +218,7 @@
       renderAll() {
         renderStatus();
         renderOutbox();
+        renderRefused();
         renderTaps();
         renderEntries();
       },

@@ -23,17 +23,8 @@
     );
   }
 
-  const clockFormat = new Intl.DateTimeFormat(config.language || undefined, {
-    timeZone: config.timezone,
-    hour: "2-digit",
-    minute: "2-digit",
-    second: "2-digit",
-    hourCycle: "h23",
-  });
-
-  function formatTime(ms) {
-    return clockFormat.format(new Date(ms)) + "." + Math.floor((ms % 1000) / 100);
-  }
+  // 07:24:24.7, with its date when it is not today's in the race's zone.
+  const formatTime = keypad.logic.timeFormatter(config.language, config.timezone);
 
   const $ = (id) => document.getElementById(id);
 
@@ -52,6 +43,7 @@
   const view = { mode: "bib", selectedTap: null }; // what the screen shows; setMode changes it
   const screen = keypad.Screen({ config, outbox, clock, roster, say, formatTime, view });
   const { taps, renderAll, renderOutbox, renderStatus, renderTaps, renderTeamCard } = screen;
+  const { pairTarget } = keypad.logic;
 
   async function refreshRoster() {
     const refreshed = await roster.refresh();
@@ -64,12 +56,18 @@
 
   // --- bib first -----------------------------------------------------------------------------
 
-  let held = null; // an entry stopped by a warning, with the time of its tap
+  let held = null; // an entry stopped by a warning (or a refused one being fixed: `fixes`), with its time
   let told = null; // the entry the message line speaks of, while the server does not have it yet
   let enterPressed = null;
 
-  async function record(bib, at) {
+  async function record(bib, at, fixes) {
     const entry = await outbox.create(bib, at, clock.offset, "waiting");
+    const refused = fixes && outbox.get(fixes);
+    if (refused) {
+      // The refused entry is dealt with: its fix is on its way.
+      refused.dismissed = true;
+      await outbox.keep(refused);
+    }
     renderTeamCard(bib, at);
     // "Recorded" only once the server has it: until then the entry is on this phone alone.
     tell(say("kept", { bib, time: formatTime(at) }));
@@ -81,42 +79,76 @@
   function confirmTold() {
     const entry = told && outbox.get(told.id);
     if (!entry || entry.state === "waiting") return;
-    if (entry.state === "stored") tell(say("recorded", { bib: entry.bib, time: formatTime(entry.time) }));
+    const values = { bib: entry.bib, time: formatTime(entry.time), message: entry.message };
+    if (entry.state === "stored") tell(say("recorded", values), "stored");
+    else if (entry.state === "refused") tell(say("refused_told", values), "refused");
     told = null;
   }
 
   async function enter(bib, tappedAt) {
     // A bib stopped by a warning keeps the time of its first tap, even when it is corrected.
     const at = held ? held.at : tappedAt;
+    const fixes = held ? held.fixes : undefined;
     const confirmed = held && held.bib === bib;
     const warnings = confirmed ? [] : roster.warningsFor(bib, at);
     if (warnings.length) {
-      held = { bib, at };
+      held = { bib, at, fixes };
       $("check-message").textContent = warnings.join(" ") + " " + say("held_time", { time: formatTime(at) });
       $("check").hidden = false;
       return;
     }
     hideCheck();
     $("bib").value = "";
-    await record(bib, at);
+    await record(bib, at, fixes);
   }
 
   function hideCheck() {
     held = null;
     $("check").hidden = true;
+    $("record-anyway").textContent = say("record_anyway");
+  }
+
+  // --- a refused entry: fixed (a new entry, the bib corrected or the time now) or dismissed ------
+
+  function fix(entry) {
+    setMode("bib");
+    // No bib confirmed yet: the corrected one is checked like any other, and a warned one
+    // is recorded by pressing Enter again.
+    held = { bib: null, at: entry.time, fixes: entry.id };
+    $("bib").value = entry.bib;
+    $("check-message").textContent = say("fixing", { bib: entry.bib, time: formatTime(entry.time) });
+    $("record-anyway").textContent = say("record_now");
+    $("check").hidden = false;
+    renderTeamCard();
+    $("bib").focus();
+  }
+
+  async function dismiss(entry) {
+    entry.dismissed = true;
+    await outbox.keep(entry);
+    if (held && held.fixes === entry.id) hideCheck();
+    tell(say("dismissed", { bib: entry.bib }));
+    renderAll();
   }
 
   // --- time first: taps now, bibs after, paired in order ---------------------------------------
 
+  // What the next bib pairs with: the oldest tap without one, which is not the last tap made.
+  function nextBibPrompt() {
+    const list = taps();
+    const next = pairTarget(list, null);
+    return next ? " " + say("next_bib", { number: list.indexOf(next) + 1, time: formatTime(next.time) }) : "";
+  }
+
   async function addTap() {
     const entry = await outbox.create("", clock.now(), clock.offset, "tap");
-    tell(say("tap_recorded", { number: taps().length, time: formatTime(entry.time) }));
+    tell(say("tap_recorded", { number: taps().length, time: formatTime(entry.time) }) + nextBibPrompt());
     renderTaps();
   }
 
   async function pairBib(bib) {
     const list = taps();
-    const target = list.find((e) => e.id === view.selectedTap) || list.find((e) => !e.bib);
+    const target = pairTarget(list, view.selectedTap);
     if (!target) {
       tell(say("no_tap_waiting"));
       return;
@@ -125,7 +157,7 @@
     view.selectedTap = null;
     await outbox.keep(target);
     $("bib").value = "";
-    tell(say("paired", { number: list.indexOf(target) + 1, bib }));
+    tell(say("paired", { number: list.indexOf(target) + 1, bib }) + nextBibPrompt());
     renderTaps();
   }
 
@@ -151,6 +183,7 @@
           ? say("tap_dropped", { time: formatTime(entry.time) })
           : say("dropped", { bib: entry.bib })
       );
+      renderTeamCard();
       renderAll();
       return;
     }
@@ -180,6 +213,7 @@
     entry.voidReason = reason;
     await outbox.keep(entry);
     tell(say("void_asked", { bib: entry.bib }));
+    renderTeamCard(); // the card spoke of the entry now voided
     renderAll();
     outbox.sync();
   }
@@ -195,9 +229,11 @@
 
   // --- the message line and the mode -------------------------------------------------------------
 
-  function tell(text) {
+  // `tone`: "stored" or "refused" colours the line, so a refusal never reads like a success.
+  function tell(text, tone) {
     told = null;
     $("message").textContent = text;
+    $("message").dataset.tone = tone || "";
   }
 
   function setMode(value) {
@@ -254,9 +290,13 @@
     $("record-anyway").addEventListener("click", async () => {
       if (!held) return;
       const { bib, at } = held;
+      const { fixes } = held;
+      const typed = input.value.trim();
       hideCheck();
       input.value = "";
-      await record(bib, at);
+      // Fixing a refusal, this button records the bib as typed with the time now.
+      if (fixes) await record(typed || bib, clock.now(), fixes);
+      else await record(bib, at);
     });
     $("discard").addEventListener("click", () => {
       hideCheck();
@@ -293,6 +333,13 @@
       const button = event.target.closest("button[data-action='forget']");
       const entry = button && outbox.get(button.closest("li").dataset.id);
       if (entry) forget(entry);
+    });
+    $("refused").addEventListener("click", async (event) => {
+      const button = event.target.closest("button[data-action]");
+      const entry = button && outbox.get(button.closest("li").dataset.id);
+      if (!entry) return;
+      if (button.dataset.action === "fix") fix(entry);
+      else await dismiss(entry);
     });
     $("undo").addEventListener("click", undo);
     $("void-dialog").addEventListener("close", voidClosed);
