@@ -4,10 +4,12 @@
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from io import StringIO
-from unittest import mock
+from pathlib import Path
+from unittest import mock, skipUnless
 
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.db.models import Max, Min
 from django.test import SimpleTestCase, TestCase, override_settings
 
@@ -172,6 +174,7 @@ class DemoFeedTests(TestCase):
         )
         self.assertEqual(row_counts(), before)
 
+    @skipUnless(connection.vendor == "sqlite", "simulate_demo runs in embedded mode only")
     def test_the_command_stores_what_is_due_once(self):
         out = StringIO()
         with frozen_clock(NOW + timedelta(minutes=2)):
@@ -188,6 +191,26 @@ class DemoFeedTests(TestCase):
         ):
             call_command("simulate_demo", "--once", stdout=StringIO(), stderr=StringIO())
         self.assertEqual(row_counts(), before)
+
+
+class WhereTheFeederRunsTests(SimpleTestCase):
+    """`make run` starts simulate_demo beside runserver; `make test`, `make serve` and the
+    Procfile never do."""
+
+    def test_only_make_run_starts_it(self):
+        root = Path(__file__).resolve().parent.parent
+        targets: dict[str, str] = {}
+        name = ""
+        for line in (root / "Makefile").read_text().splitlines():
+            if line and not line[0].isspace() and ":" in line and not line.startswith((".", "#")):
+                name = line.split(":")[0]
+            elif line.startswith("\t") and name:
+                targets[name] = targets.get(name, "") + line
+        self.assertIn("simulate_demo &", targets["run"])
+        self.assertIn("runserver", targets["run"])
+        for target in ("test", "serve", "loadtest", "bench"):
+            self.assertNotIn("simulate_demo", targets[target], target)
+        self.assertNotIn("simulate_demo", (root / "Procfile").read_text())
 
 
 class FinishedDemoTests(TestCase):

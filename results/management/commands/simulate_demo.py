@@ -7,6 +7,7 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from races.audit import Actor
 from races.command_line import ContractCommand
@@ -49,8 +50,8 @@ class DemoFeed:
 class Command(ContractCommand):
     help = _(
         "Embedded mode only (make run starts it beside runserver): store the live demo race's next "
-        "splits through the timing services as the clock passes them, until its last split or until "
-        "it is closed. Refused with DATABASE_URL or REDIS_URL set (production mode)."
+        "splits through the timing services as the clock passes them; it waits while the race is over "
+        "or closed, and stops with the process that started it. Refused with DATABASE_URL or REDIS_URL set (production mode)."
     )
 
     def add_arguments(self, parser):
@@ -71,7 +72,7 @@ class Command(ContractCommand):
         if every <= 0:
             raise CommandError(_("--every: give a number of seconds above 0, e.g. --every 5."), returncode=2)
         feed = DemoFeed(Actor.command_line(doing="simulate_demo"))
-        parent = os.getppid()
+        parent, idle = os.getppid(), False
         while True:
             try:
                 added, going_on = feed.tick(timezone.now())
@@ -80,10 +81,11 @@ class Command(ContractCommand):
                 self.stderr.write(_("demo splits not stored this time: %s") % problem)
                 added, going_on = 0, True
             if added:
-                self.stdout.write(_("demo: %d new splits") % added)
-            if not going_on:
-                self.stdout.write(_("The demo race is over or closed: no more splits to store."))
-                return
-            if once or os.getppid() != parent:  # stop with the `make run` that started it
+                self.stdout.write(ngettext("demo: %d new split", "demo: %d new splits", added) % added)
+            if not going_on and not idle:
+                # It waits: load_demo may load the race live again while the server runs.
+                self.stdout.write(_("The demo race is over or closed: no more splits to store for now."))
+            idle = not going_on
+            if once or os.getppid() != parent:  # stops with the `make run` that started it
                 return
             time.sleep(every)
