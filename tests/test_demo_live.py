@@ -16,7 +16,7 @@ from django.test import SimpleTestCase, TestCase, override_settings
 from races.audit import Actor
 from races.models import Race, Team
 from results.management.commands.simulate_demo import DemoFeed
-from results.simulation.demo import DEMO_SLUG, demo_race, live_gun, read_at, reads_due
+from results.simulation.demo import DEMO_SLUG, demo_race, live_gun, read_at, reads_due, statuses_due
 from results.standings.feed import compute_results
 from results.timing import services as timing_services
 from results.timing.models import TimingRecord
@@ -50,12 +50,29 @@ class LiveGunTests(SimpleTestCase):
         )
 
     def test_a_read_after_midnight_carries_its_date(self):
-        demo = demo_race(gun=datetime(2026, 3, 14, 23, 0, tzinfo=KL))
-        late = [row for row in demo.timing if read_at(row, date(2026, 3, 14)).date() == date(2026, 3, 15)]
-        self.assertTrue(late)
-        self.assertTrue(
-            all("T" in row["time"] for row in late), "a time of day would be read on the race date"
+        gun = datetime(2026, 3, 14, 23, 0, tzinfo=KL)
+        moments = [read_at(row, gun.date()) for row in demo_race(gun=gun).timing]
+        # A time of day after midnight would be read on the race date, before the gun.
+        self.assertGreaterEqual(min(moments), gun)
+        self.assertTrue(any(moment.astimezone(KL).date() == date(2026, 3, 15) for moment in moments))
+
+
+class StatusesDueTests(SimpleTestCase):
+    def test_a_team_is_given_up_once_its_last_split_is_past(self):
+        gun = datetime(2026, 3, 14, 9, 0, tzinfo=KL)
+        demo = demo_race(gun=gun)
+        at_the_gun = {decision.status for decision in statuses_due(demo, until=gun)}
+        self.assertEqual(at_the_gun, {"DNS", "DQ"})
+        (given_up,) = [decision for decision in demo.statuses if decision.status == "DNF"]
+        team_bibs = {row["runner_bib"]: row["team_bib"] for row in demo.entries}
+        team_bibs |= {row["chip_id"]: row["team_bib"] for row in demo.entries}
+        last = max(
+            read_at(row, gun.date())
+            for row in demo.timing
+            if team_bibs.get(row["bib"], row["bib"]) == given_up.bib
         )
+        self.assertNotIn(given_up, list(statuses_due(demo, until=last - timedelta(seconds=1))))
+        self.assertIn(given_up, list(statuses_due(demo, until=last)))
 
 
 class LiveDemoTests(TestCase):
