@@ -28,10 +28,14 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# The demo race is live: beside runserver, simulate_demo stores its next splits as the clock passes
+# them (embedded mode only), and stops with it.
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
-	$(BIN)/python manage.py runserver $(HOST)
+	$(BIN)/python manage.py simulate_demo & feeder=$$!; \
+		trap 'kill $$feeder 2>/dev/null' EXIT INT TERM; \
+		$(BIN)/python manage.py runserver $(HOST)
 
 # Production mode (docs/deploy.md): web and worker from the Procfile, on PostgreSQL and Redis.
 PORT ?= 8000

@@ -698,6 +698,8 @@ def wait_for_http(url: str) -> None:
 
 def post_splits(race, stop, posted: list, rng) -> None:
     """A timing tablet: a new split now and then, each one a new standings version."""
+    from datetime import timedelta
+
     from django.db import connection
 
     from results.timing.services import timing_record_create
@@ -712,7 +714,10 @@ def post_splits(race, stop, posted: list, rng) -> None:
                 race=race,
                 bib=rng.choice(bibs),
                 station=rng.choice(stations),
-                time=f"{9 + second // 3600:02d}:{second // 60 % 60:02d}:{second % 60:02d}.{rng.randrange(1000):03d}",
+                # After the gun and before now: the demo race is live today (load_demo).
+                time=(
+                    race.gun + timedelta(minutes=10, seconds=second, milliseconds=rng.randrange(1000))
+                ).isoformat(),
                 source="tablet",
             )
             posted.append(second)

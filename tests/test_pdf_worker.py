@@ -25,7 +25,9 @@ from django.db import connection
 from races.models import Race
 from races.signals import standings_changed
 from results.publishing.models import PrintJob
+from results.publishing.print_jobs import request_book_after_closing
 from results.receivers import on_standings_changed
+from results.standings.signals import race_closed
 from tests.printing import needs_pdf_tools, pdf_pages
 
 pytestmark = [
@@ -113,14 +115,17 @@ def workers(transactional_db, broker, media, tmp_path):
 def demo_race(transactional_db) -> Race:
     """The demo race (DEMO_TEAMS teams): enough certificates for a job that takes seconds.
 
-    Loaded without scheduling standings refreshes: those would go to the suite's own queue,
-    and the workers here compute the standings themselves.
+    Loaded without scheduling standings refreshes nor the book that closing asks for: those
+    would go to the suite's own queue, and the workers here compute the standings themselves.
     """
     standings_changed.disconnect(dispatch_uid="results.schedule_refresh")
+    race_closed.disconnect(dispatch_uid="results.book_after_closing")  # its book: a job of its own
     try:
-        call_command("load_demo", "--no-user", verbosity=0)
+        # Finished (the live demo has no team home yet): every finisher gets certificates.
+        call_command("load_demo", "--finished", "--no-user", verbosity=0)
     finally:
         standings_changed.connect(on_standings_changed, dispatch_uid="results.schedule_refresh")
+        race_closed.connect(request_book_after_closing, dispatch_uid="results.book_after_closing")
     return Race.objects.get(slug="aleps-demo")
 
 

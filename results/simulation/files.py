@@ -9,7 +9,7 @@ import csv
 import io
 import random
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from races.services import ENTRY_COLUMNS, ENTRY_OPTIONAL
 from results.simulation.race_day import RaceDay, Read
@@ -77,7 +77,7 @@ def _chip_rows(
             {
                 "bib": chip_id,
                 "station": code,
-                "time": _chip_time(rng, gun + timedelta(milliseconds=at_ms)),
+                "time": _chip_time(rng, gun + timedelta(milliseconds=at_ms), gun.date()),
                 "source": "chip",
                 "read_id": f"{code}-{numbers[station]:07d}",
             }
@@ -97,16 +97,17 @@ def _tablet_row(
     return {
         "bib": team.bib if rng.random() < 0.7 else runner.runner_bib,
         "station": codes[read.station],
-        "time": _tablet_time(rng, gun + timedelta(milliseconds=read.at_ms)),
+        "time": _tablet_time(rng, gun + timedelta(milliseconds=read.at_ms), gun.date()),
         "source": "tablet" if rng.random() < 0.8 else "",
         "read_id": "",
     }
 
 
-def _chip_time(rng: random.Random, moment: datetime) -> str:
-    """Readers disagree on formats: local time of day, ISO with the race's offset, or UTC."""
+def _chip_time(rng: random.Random, moment: datetime, race_date: date) -> str:
+    """Readers disagree on formats: local time of day, ISO with the race's offset, or UTC.
+    A time of day is read on the race date, so a read after midnight carries its date."""
     style = rng.choices(("local", "offset", "utc"), (50, 30, 20))[0]
-    if style == "local":
+    if style == "local" and moment.date() == race_date:
         return moment.strftime("%H:%M:%S.") + f"{moment.microsecond // 1000:03d}"
     if style == "offset":
         return moment.isoformat(timespec="milliseconds")
@@ -114,8 +115,8 @@ def _chip_time(rng: random.Random, moment: datetime) -> str:
     return utc.replace("+00:00", "Z") if rng.random() < 0.8 else utc
 
 
-def _tablet_time(rng: random.Random, moment: datetime) -> str:
-    if rng.random() < 0.85:
+def _tablet_time(rng: random.Random, moment: datetime, race_date: date) -> str:
+    if rng.random() < 0.85 and moment.date() == race_date:
         return moment.strftime("%H:%M:%S")
     return moment.isoformat(timespec="seconds")
 
