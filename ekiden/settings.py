@@ -222,7 +222,13 @@ CELERY_TASK_ACKS_LATE = True
 # With the Redis broker, a task whose worker died unacknowledged goes to another worker after
 # this many seconds. It must exceed the longest task (the PDFs' hard limit is 16 minutes), or a
 # task still running would be started a second time.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    # Workers look for such tasks when they start, then every this many seconds (kombu's own
+    # default, 10 s × a throttle of 10, written as one number).
+    "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_SECONDS", default=100),
+    "unacked_restore_throttle": 1,
+}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="tasuki")
 

@@ -15,16 +15,6 @@ from ekiden.celery import app
 
 __all__ = ["app"]
 
-# The broker looks for tasks whose worker died (older than the visibility timeout) when the
-# worker starts and then every interval × throttle seconds: 100 s by default, which with the
-# project's one-hour visibility timeout changes nothing. Here, with a 2 s timeout, every second,
-# so the second worker finds the task whether it started before or after the timeout ran out.
-app.conf.broker_transport_options = {
-    **app.conf.broker_transport_options,
-    "unacked_restore_interval": 1,
-    "unacked_restore_throttle": 1,
-}
-
 
 @task_prerun.connect
 def slow_down_the_standings(**kwargs) -> None:

@@ -96,6 +96,9 @@ def test_a_worker_killed_mid_refresh_leaves_it_to_the_next_which_computes_it_onc
             database_url(),
             redis.url(),
             CELERY_VISIBILITY_TIMEOUT="2",
+            # The broker looks for a dead worker's task at a worker's start, then this often: every
+            # second, so the second worker finds it whether it started before the 2 s or after.
+            CELERY_UNACKED_RESTORE_SECONDS="1",
             TASUKI_STANDINGS_RECOMPUTE_WAIT_SECONDS="3",  # the dead worker's lock frees after this
             TASUKI_TEST_COMPUTING=str(computing),
         )

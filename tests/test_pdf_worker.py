@@ -83,6 +83,9 @@ def workers(transactional_db, broker, media, tmp_path):
             "CELERY_TASK_ALWAYS_EAGER": "0",
             "CELERY_TASK_DEFAULT_QUEUE": QUEUE,
             "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
+            # A dead worker's job is looked for at a worker's start and then every second (by
+            # default every 100 s): the other worker finds it however long the kill took.
+            "CELERY_UNACKED_RESTORE_SECONDS": "1",
             "TASUKI_CACHE_KEY_PREFIX": f"tasuki-pdf-test-{os.getpid()}",
             "MEDIA_ROOT": str(media),
         }
