@@ -213,7 +213,9 @@ else:
             "LOCATION": "tasuki",
         }
     }
-    CELERY_BROKER_URL = "memory://"
+    # A host named, or Celery 5.7's eager tasks (which take a producer for its serializer) make kombu
+    # warn "No hostname was supplied" once per process.
+    CELERY_BROKER_URL = "memory://localhost/"
     CELERY_RESULT_BACKEND = "cache+memory://"
     CELERY_TASK_ALWAYS_EAGER = True
 
