@@ -29,6 +29,22 @@ class RaceScoped:
     def may_on(self, request, action: str, obj) -> bool:
         return may(request.user, permission_name(self.opts, action), race_of(obj))
 
+    # Django's rights for the kind of thing, and the user's role on this object's race.
+    def has_view_permission(self, request, obj=None):
+        if not super().has_view_permission(request, obj):
+            return False
+        return obj is None or self.may_on(request, "view", obj) or self.may_on(request, "change", obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (
+            obj is None or self.may_on(request, "change", obj)
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (
+            obj is None or self.may_on(request, "delete", obj)
+        )
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         kwargs.setdefault("queryset", self._choices(db_field, request))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -63,7 +79,7 @@ class RaceScopedAdmin(RaceScoped, admin.ModelAdmin):
         races = self.races_for(
             request, permission_name(self.opts, "view"), permission_name(self.opts, "change")
         )
-        return queryset.filter(pk__in=races) if self.model is Race else queryset.filter(race__in=races)
+        return self.of_races(queryset, races)
 
     def get_list_filter(self, request):
         # The race filter lists only the races this user sees.
@@ -72,45 +88,18 @@ class RaceScopedAdmin(RaceScoped, admin.ModelAdmin):
             for name in super().get_list_filter(request)
         ]
 
-    def has_view_permission(self, request, obj=None):
-        if not super().has_view_permission(request, obj):
-            return False
-        return obj is None or self.may_on(request, "view", obj) or self.may_on(request, "change", obj)
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and (
-            obj is None or self.may_on(request, "change", obj)
-        )
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and (
-            obj is None or self.may_on(request, "delete", obj)
-        )
+    def of_races(self, queryset: QuerySet, races: QuerySet[Race]) -> QuerySet:
+        return queryset.filter(pk__in=races) if self.model is Race else queryset.filter(race__in=races)
 
     def only_where(self, request, queryset: QuerySet, permission: str) -> tuple[QuerySet, int]:
         """The selected rows whose race allows `permission`, and how many were left out."""
         races = self.races_for(request, permission)
-        allowed = queryset.filter(pk__in=races) if self.model is Race else queryset.filter(race__in=races)
+        allowed = self.of_races(queryset, races)
         return allowed, queryset.count() - allowed.count()
 
 
 class RaceScopedInline(RaceScoped):
     """An inline on a race's (or a team's) page: its rights are those on the parent's race."""
 
-    def has_view_permission(self, request, obj=None):
-        if not super().has_view_permission(request, obj):
-            return False
-        return obj is None or self.may_on(request, "view", obj) or self.may_on(request, "change", obj)
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and (
-            obj is None or self.may_on(request, "change", obj)
-        )
-
     def has_add_permission(self, request, obj=None):
         return super().has_add_permission(request, obj) and (obj is None or self.may_on(request, "add", obj))
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and (
-            obj is None or self.may_on(request, "delete", obj)
-        )
