@@ -5,7 +5,6 @@ a token. Run on SQLite and on PostgreSQL (DATABASE_URL), where the NUL used to b
 
 import io
 import json
-import uuid
 
 from django.contrib.auth import get_user_model
 from django.test import TestCase
@@ -17,22 +16,12 @@ from results.timing.device_tokens import device_token_create, stations_by_code
 from results.timing.models import TimingRecord
 from results.timing.services import timing_record_create
 from tests.race_payloads import KL_EKIDEN, KL_ENTRIES
+from tests.test_device_api import a_read
 
 R1_READ = "4f0c1a52-6f0e-4d43-9a55-0d1f0c9e0a01"
 TIMINGS = "/api/v1/races/kl-ekiden/timings"
 VOID = "/officials/kl-ekiden/stations/R1/void"
 NUL_REFUSED = "The request holds a NUL character (%00 in an address, \\u0000 in JSON)"
-
-
-def a_read(**changes) -> dict:
-    return {
-        "id": str(uuid.uuid4()),
-        "bib": "101",
-        "station": "R1",
-        "time": "2025-11-23T07:01:02.345+08:00",
-        "source": "tablet",
-        **changes,
-    }
 
 
 class HostileInputTestCase(TestCase):
