@@ -106,6 +106,14 @@ class Race(models.Model):
         blank=True,
         help_text=_("Optional deadline for the public form, in the race's time zone. Empty = the gun."),
     )
+    overdue_margin_minutes = models.PositiveSmallIntegerField(
+        _("overdue after (minutes)"),
+        default=10,
+        help_text=_(
+            "Race control flags a team as overdue at a station this many minutes after its "
+            "projected arrival there."
+        ),
+    )
     # Its help is the admin form's (races/admin/race.py).
     changes_deadline = models.DateTimeField(_("runner changes until"), null=True, blank=True)
     certificate_logo = models.ImageField(
@@ -347,6 +355,12 @@ class Team(models.Model):
         verbose_name=_("category"),
     )
     club = models.CharField(_("club"), max_length=200, blank=True)
+    captain_phone = models.CharField(
+        _("captain's phone"),
+        max_length=40,
+        blank=True,
+        help_text=_("For race control when a runner is overdue; never shown on public pages or exports."),
+    )
     official_status = models.CharField(
         _("status set by an official"),
         max_length=3,
@@ -441,6 +455,7 @@ class AuditEntry(models.Model):
         OFFICIAL_NAMED = "official_named", _("Race official named")
         OFFICIAL_REMOVED = "official_removed", _("Race official removed")
         RUNNER_CHANGED = "runner_changed", _("Runner changed")
+        GUN_SET = "gun_set", _("Start gun set")
 
     race = models.ForeignKey(Race, on_delete=models.CASCADE, related_name="audit_entries")
     at = models.DateTimeField(_("when"), auto_now_add=True)
