@@ -80,7 +80,7 @@ RACE = Part(
     values=(
         "slug", "name", "date", "place", "timezone", "start_time", "kuriage_minutes", "is_closed",
         "registration_open", "registration_closes_at", "changes_deadline", "certificate_logo",
-        "certificate_signature_name",
+        "certificate_signature_name", "overdue_margin_minutes",
     ),
     left_out={
         "id": NEW_ID,
@@ -110,8 +110,8 @@ ROW_PARTS = (
         "teams",
         Team,
         values=(
-            "bib", "name", "club", "official_status", "status_reason", "public_note", "created_at",
-            "updated_at",
+            "bib", "name", "club", "captain_phone", "official_status", "status_reason", "public_note",
+            "created_at", "updated_at",
         ),
         references={"category": CATEGORY},
         left_out={"id": NEW_ID, "race": THE_RACE},
