@@ -5,10 +5,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from functools import cached_property
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
@@ -16,48 +15,16 @@ from django.utils import formats
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from races.choices import (
+    Gender,
+    OfficialRole,
+    OfficialStatus,
+    RegistrationClosed,
+    Schedule,
+    validate_timezone,
+)
 from races.course import handoff_points
 from races.signals import standings_changed
-
-
-def validate_timezone(value: str) -> None:
-    if value not in available_timezones():
-        raise ValidationError(
-            _("%(value)s is not a time zone name; use an IANA name such as Asia/Kuala_Lumpur."),
-            params={"value": value},
-        )
-
-
-class Gender(models.TextChoices):
-    FEMALE = "F", _("Female")
-    MALE = "M", _("Male")
-    OTHER = "X", _("Non-binary / not stated")
-
-
-class OfficialStatus(models.TextChoices):
-    """A status an official sets by hand; it wins over the status derived from the splits."""
-
-    NONE = "", _("Derived from timing")
-    DQ = "DQ", _("Disqualified")
-    DNS = "DNS", _("Did not start")
-    DNF = "DNF", _("Did not finish")
-
-
-class RegistrationClosed(models.TextChoices):
-    """Why the public registration form is closed, from the most final reason to the least."""
-
-    RACE_CLOSED = "race_closed", _("the race is closed")
-    RACE_STARTED = "race_started", _("the race has started")
-    DEADLINE_PASSED = "deadline_passed", _("the registration deadline has passed")
-    NOT_TAKING_ENTRIES = "not_taking_entries", _("the organisers are not taking entries")
-
-
-class Schedule(models.TextChoices):
-    """Where a race stands for the race list: on now, still to come, or over."""
-
-    LIVE = "live", _("Live now")
-    UPCOMING = "upcoming", _("Upcoming")
-    PAST = "past", _("Past races")
 
 
 class Race(models.Model):
@@ -473,12 +440,6 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor}: {self.get_action_display()}"
-
-
-class OfficialRole(models.TextChoices):
-    ORGANISER = "organiser", _("Organiser")
-    RESULTS_DESK = "desk", _("Results desk")
-    STATION = "station", _("Station official")
 
 
 class RaceOfficial(models.Model):

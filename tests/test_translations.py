@@ -7,7 +7,9 @@ which `make install` was skipped).
 
 import ast
 import re
+import shutil
 from collections import Counter
+from contextlib import chdir
 from pathlib import Path
 
 import pytest
@@ -32,6 +34,9 @@ PUBLIC_FILES = {
     "races/views.py",
 }
 PUBLIC_FOLDERS = ("templates/results/", "templates/races/", "results/publishing/tables/")
+
+#: Where the project's strings are: the apps, the project package, the site templates, and the catalogs.
+SOURCE_FOLDERS = ("ekiden", "races", "results", "templates", "locale")
 
 PLACEHOLDER = re.compile(r"%\(\w+\)[-#0 +]*\d*(?:\.\d+)?[sdifr]|%[sdifr]|\{\{.*?\}\}|\{%.*?%\}")
 # The keypad's keys keep the names printed on keyboards.
@@ -107,6 +112,37 @@ def test_every_public_string_is_translated_and_checked(language):
     assert untranslated == []
     fuzzy = [e["msgid"] for e in entries if "fuzzy" in e["flags"]]
     assert fuzzy == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_string_is_translated(language):
+    """Officials' pages, the admin, e-mails, PDFs, API and command messages too, not only the
+    public pages: `msgfmt --statistics` would say 0 untranslated and 0 fuzzy."""
+    untranslated = [e["msgid"] for e in read_po(po_path(language)) if not all(e["msgstr"])]
+    assert untranslated == []
+
+
+def test_no_string_of_the_sources_is_missing_from_the_catalogs(tmp_path, settings):
+    """A new string in the code or a template must come with its Malay and Japanese: makemessages
+    run on a copy of the sources and catalogs finds no entry they lack. Without this, a string
+    added after the last makemessages would show in English and no other test would notice.
+
+    A copy, because makemessages writes to the `locale` folder of the tree it runs in."""
+    base = Path(settings.BASE_DIR)
+    for folder in SOURCE_FOLDERS:
+        shutil.copytree(
+            base / folder, tmp_path / folder, ignore=shutil.ignore_patterns("*.mo", "__pycache__")
+        )
+    settings.LOCALE_PATHS = [str(tmp_path / "locale")]
+    with chdir(tmp_path):
+        call_command("makemessages", locale=list(LANGUAGES), verbosity=0)
+    for language in LANGUAGES:
+        regenerated = read_po(tmp_path / "locale" / language / "LC_MESSAGES" / "django.po")
+        missing = [e["msgid"] for e in regenerated if not all(e["msgstr"]) or "fuzzy" in e["flags"]]
+        assert missing == [], (
+            f"{language}: strings without a translation; run `manage.py makemessages -l ms -l ja "
+            "--ignore=.venv --ignore=tests` and translate them"
+        )
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
