@@ -86,9 +86,7 @@ class TestSettingTheGun(RaceClockTestCase):
 
     def test_the_gun_is_kept_to_the_millisecond_and_the_race_date_moves_with_it(self):
         # A start postponed past midnight, given in UTC: stored as the race's local date and time.
-        gun_set(
-            race=self.race, at=datetime(2025, 11, 23, 16, 5, 6, 123_456, tzinfo=UTC), actor=OLIVIA
-        )
+        gun_set(race=self.race, at=datetime(2025, 11, 23, 16, 5, 6, 123_456, tzinfo=UTC), actor=OLIVIA)
         race = self.stored()
         assert (race.date, race.start_time) == (date(2025, 11, 24), time(0, 5, 6, 123_000))
         assert race.gun == datetime(2025, 11, 24, 0, 5, 6, 123_000, tzinfo=KL)
