@@ -284,6 +284,10 @@ class TestStartNowOnThePage(PageTestCase):
         assert pressed - timedelta(seconds=1) <= gun <= datetime.now(UTC)
         assert "The gun is now" in self.text(self.client.get(URL))
         assert self.gun_entries().get().user == self.olivia
+        # The correction form holds that gun to the millisecond: sent back unchanged, it moves nothing.
+        shown = self.client.get(URL).context["correct_form"].initial
+        self.correct(when=shown["date"].isoformat(), at=shown["time"], gun_seen=gun)
+        assert self.stored().gun == gun and self.gun_entries().count() == 1
 
     def test_a_double_submit_is_refused_visibly_and_moves_nothing(self):
         self.client.force_login(self.olivia)
@@ -323,6 +327,8 @@ class TestCorrectingOnThePage(PageTestCase):
             self.client.get(URL)
         )
         assert self.leg_1_ms() == 30 * 60_000 - 64_200
+        trail = self.text(self.client.get("/officials/kl-ekiden/audit/"))
+        assert "gun corrected: 06:30:00.000 → 06:31:04.200" in trail and "start delayed" in trail
 
     def test_bad_input_is_shown_beside_its_field_and_changes_nothing(self):
         self.split()

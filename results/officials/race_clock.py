@@ -116,6 +116,15 @@ def _gun_label(race: Race, moment: datetime) -> str:
     return _("%(when)s (%(zone)s time)") % {"when": format_dated_clock(moment, race), "zone": race.timezone}
 
 
+def _time_of_day(local: datetime) -> str:
+    """The gun's time for the correction form: in tenths, or to the millisecond when the gun has
+    them (a "start now"), so sending the form back unchanged does not move the gun."""
+    milliseconds = local.microsecond // 1000
+    if milliseconds % 100:
+        return local.strftime("%H:%M:%S.") + f"{milliseconds:03d}"
+    return local.strftime("%H:%M:%S.") + str(milliseconds // 100)
+
+
 def _submitted(request, race: Race, which: str) -> forms.Form | None:
     """The posted form, bound, with the service's refusals on it; None once the gun is set."""
     actor = Actor.of_user(request.user)
@@ -182,7 +191,7 @@ def gun(request, race: Race):
     if not forms_shown[CORRECT].is_bound:
         forms_shown[CORRECT].initial = {
             "date": local.date(),
-            "time": local.strftime("%H:%M:%S.") + str(local.microsecond // 100_000),
+            "time": _time_of_day(local),
         }
     first = _first_split(race)
     context = {
