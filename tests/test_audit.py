@@ -21,6 +21,7 @@ from races.audit import (
     DeviceTokenShown,
     EffectiveTime,
     EntriesImported,
+    GunSet,
     LegRunner,
     OfficialChanged,
     OfficialDuty,
@@ -153,6 +154,7 @@ EXAMPLES = [
             ),
         ),
     ),
+    (Action.GUN_SET, GunSet(before=GUN, after=GUN + timedelta(minutes=3, seconds=4.2), started_now=True)),
 ]
 
 

@@ -250,6 +250,29 @@ def _leg_runner(runner: LegRunner) -> str:
     return f"{runner.name} ({runner.gender})"
 
 
+# --- the race clock ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class GunSet(AuditDetails):
+    """The gun set when it fired ("Start the race now") or corrected later: every team's time
+    counts from it, so an appeal needs it before and after. Both are kept in the race's zone."""
+
+    before: datetime
+    after: datetime
+    #: Pressed as it fired (the server's clock), rather than typed in as a correction.
+    started_now: bool = False
+
+    def describe(self, clock: Clock) -> str:
+        before, after = clock(self.before), clock(self.after)
+        if self.before.date() != self.after.date():  # the race date moved with it
+            before = f"{self.before.date().isoformat()} {before}"
+            after = f"{self.after.date().isoformat()} {after}"
+        if self.started_now:
+            return _("started now: gun %(before)s → %(after)s") % {"before": before, "after": after}
+        return _("gun corrected: %(before)s → %(after)s") % {"before": before, "after": after}
+
+
 # --- race officials --------------------------------------------------------------------------
 
 
@@ -371,6 +394,7 @@ SCHEMAS: dict[str, tuple[type[AuditDetails], ...]] = {
     Action.OFFICIAL_NAMED: (OfficialChanged,),
     Action.OFFICIAL_REMOVED: (OfficialChanged,),
     Action.RUNNER_CHANGED: (RunnerChanged,),
+    Action.GUN_SET: (GunSet,),
 }
 
 

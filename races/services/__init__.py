@@ -15,6 +15,7 @@ from races.services.entries import (
     identifier_problems,
     team_entry_problems,
 )
+from races.services.race_clock import GunMoved, gun_set, race_start_now
 from races.services.race_day import (
     PUBLIC_NOTE_MAX_LENGTH,
     race_close,
@@ -40,11 +41,13 @@ __all__ = [
     "REASON_MAX_LENGTH",
     "RUNNER_FIELDS",
     "EntriesSummary",
+    "GunMoved",
     "RunnerChangeDone",
     "TeamEntry",
     "changes_deadline",
     "check_reason_length",
     "entries_import",
+    "gun_set",
     "identifier_problems",
     "next_free_bib",
     "race_close",
@@ -52,6 +55,7 @@ __all__ = [
     "race_import_json",
     "race_official_name",
     "race_official_remove",
+    "race_start_now",
     "runner_change",
     "runner_legs_swap",
     "team_delete",

@@ -8,6 +8,7 @@ from results.officials import (
     keypad,
     passwords,
     printing,
+    race_clock,
     race_officials,
     runner_changes,
     upload,
@@ -74,6 +75,8 @@ urlpatterns = [
     # Who works the race: its organisers name the officials.
     path("<slug:slug>/officials/", race_officials.race_officials, name="race_officials"),
     path("<slug:slug>/officials/remove/", race_officials.remove_official, name="remove_official"),
+    # The race clock: start the race now, or correct the gun (organisers).
+    path("<slug:slug>/gun/", race_clock.gun, name="gun"),
     # Printing: the results book and the certificates.
     path("<slug:slug>/print/", printing.print_page, name="print"),
     path("<slug:slug>/print/<int:job_id>/download/", printing.print_download, name="print_download"),
