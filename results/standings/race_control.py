@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from results.standings.engine import natural_bib_order
 from results.standings.projections import Course, Projection, TeamTimes, due_at
+from results.standings.race_results import RaceResults
 
 #: Out of the competition (rule 2): neither sets K(s) nor counts as through.
 OUT_OF_COMPETITION = frozenset({"DQ", "DNS"})
@@ -119,3 +120,23 @@ def _carry_over(course: Course, i: int, expected: list[Projection]) -> CarryOver
     ]
     at_risk.sort(key=lambda r: (r.projected_ms is None, r.projected_ms or 0, natural_bib_order(r.bib)))
     return CarryOver(cutoff_ms=station.cutoff_ms, k_ms=k, at_risk=tuple(at_risk))
+
+
+def places_at(results: RaceResults, bib: str, station: str) -> tuple[int | None, int | None]:
+    """A team's place at a station overall (rule 7's station rank) and within its category (the
+    same rule among the teams of its category): (None, None) where it has no place there."""
+    team = results.team(bib)
+    if team is None or station not in results.stations[1:]:
+        return None, None
+    here = team.at(station)
+    if here.rank is None or here.cumulative_ms is None:
+        return None, None
+    ahead = sum(
+        1
+        for other in results.teams
+        if other.category == team.category
+        and (split := other.at(station)).rank is not None
+        and split.cumulative_ms is not None
+        and split.cumulative_ms < here.cumulative_ms
+    )
+    return here.rank, ahead + 1
