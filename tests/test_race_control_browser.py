@@ -69,3 +69,19 @@ def test_race_control_shows_a_new_split_within_15_seconds(page: Page, live_serve
     assert page.evaluate("document.scrollingElement.scrollWidth") <= 391
     # The countdown was written by the server; the script keeps it to what the clock says.
     expect(page.locator("#board-R1 .countdown")).to_have_text("passed")
+
+
+def test_the_keypad_shows_the_teams_due_under_the_entry_area(page: Page, live_server, race):
+    page.goto(f"{live_server.url}/officials/kl-ekiden/stations/R1/")
+    page.get_by_label("Username").fill("olivia")
+    page.get_by_label("Password").fill("olivia-pass-123")
+    page.get_by_role("button", name="Log in").click()
+    # 101 has no time yet: at the median pace to R1 (102's 22 minutes) it is due at 06:52:00,
+    # and its leg 2 runner waits in the zone.
+    panel = page.locator(".next-in-panel")
+    expect(panel).to_contain_text("06:52:00")
+    expect(panel).to_contain_text("101 Harimau → Harimau 2")
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 391
+    # The entry area above it works as before (tests/test_keypad_browser.py records with it).
+    page.locator("#bib").fill("101")
+    expect(page.locator("#team-card")).to_contain_text("Harimau")
