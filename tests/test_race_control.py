@@ -273,6 +273,15 @@ class TestKeypadNextIn(RaceControlTestCase):
 
 
 class TestTheCaptainsPhoneStaysPrivate(RaceControlTestCase):
+    def test_on_the_officials_team_page_for_the_desk_only(self):
+        self.client.force_login(self.dana)
+        self.assertContains(
+            self.client.get("/officials/kl-ekiden/teams/102/"), f'<a href="tel:{PHONE_DIGITS}">'
+        )
+        self.client.force_login(self.alice)
+        page = self.client.get("/officials/kl-ekiden/teams/102/")
+        assert page.status_code == 200 and "5432" not in page.content.decode()
+
     def test_not_on_the_public_pages_exports_or_the_api(self):
         with at(kl(7, 35)):
             pages = {
