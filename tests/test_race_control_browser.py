@@ -7,6 +7,7 @@ makes the page wider than the phone, and every team name is read whole.
 """
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -18,6 +19,7 @@ from results.timing.services import timing_record_create
 from tests.chromium import require_chromium, watched_page
 from tests.race_payloads import KL_EKIDEN
 
+ARTIFACTS = Path(__file__).resolve().parents[1] / "var" / "test-artifacts"
 LONG_NAME = "Persatuan Pelari Jarak Jauh Kuala Lumpur dan Selangor Darul Ehsan"
 
 require_chromium()
@@ -69,6 +71,8 @@ def test_race_control_shows_a_new_split_within_15_seconds(page: Page, live_serve
     assert page.evaluate("document.scrollingElement.scrollWidth") <= 391
     # The countdown was written by the server; the script keeps it to what the clock says.
     expect(page.locator("#board-R1 .countdown")).to_have_text("passed")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "race-control-phone.png", full_page=True)
 
 
 def test_the_keypad_shows_the_teams_due_under_the_entry_area(page: Page, live_server, race):

@@ -2,7 +2,7 @@
 
 import logging
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 
@@ -139,8 +139,8 @@ class RaceControl:
     #: Every team still out, in the standings' listing order.
     projections: tuple[projections.Projection, ...]
     boards: tuple[race_control.StationBoard, ...]
-    #: The standings these were computed with (names, runners, places).
-    results: RaceResults
+    #: The standings (names, runners, places): joined when read, never kept twice in the cache.
+    results: RaceResults | None = None
 
     def board(self, code: str) -> race_control.StationBoard | None:
         return next((board for board in self.boards if board.code == code), None)
@@ -148,9 +148,8 @@ class RaceControl:
 
 def race_control_for(race: Race) -> RaceControl:
     """The race's projections and station boards as of its current standings version."""
-    return RACE_CONTROL.fetch(
-        race.pk, wanted=current_version(race.pk), compute=lambda: _race_control(race)
-    ).value
+    kept = RACE_CONTROL.fetch(race.pk, wanted=current_version(race.pk), compute=lambda: _race_control(race))
+    return replace(kept.value, results=standings_for_race(race))
 
 
 def _race_control(race: Race) -> RaceControl:
@@ -188,4 +187,4 @@ def _race_control(race: Race) -> RaceControl:
     ordered += [team for bib, team in teams.items() if results.team(bib) is None]
     projected = projections.project_arrivals(course, ordered)
     boards = race_control.station_boards(course, ordered, projected)
-    return RaceControl(course, teams, tuple(projected), tuple(boards), results)
+    return RaceControl(course, teams, tuple(projected), tuple(boards))
