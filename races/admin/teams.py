@@ -38,6 +38,7 @@ class TeamAdminForm(forms.ModelForm):
             "name",
             "category",
             "club",
+            "captain_phone",
             "official_status",
             "status_reason",
             "public_note",
@@ -106,7 +107,7 @@ class TeamAdmin(RaceScopedAdmin):
     list_per_page = 100
     actions = ("delete_selected",)  # ours replaces Django's: it keeps the teams that ran
     fieldsets = (
-        (None, {"fields": ("race", "bib", "name", "category", "club")}),
+        (None, {"fields": ("race", "bib", "name", "category", "club", "captain_phone")}),
         (
             gettext_lazy("Status set by an official"),
             {
@@ -137,7 +138,7 @@ class TeamAdmin(RaceScopedAdmin):
         # A team keeps its race: its bib, splits and category belong to that race.
         fixed = ["race"] if obj else []
         if obj and not super().has_change_permission(request, obj):
-            fixed += ["bib", "name", "category", "club"]
+            fixed += ["bib", "name", "category", "club", "captain_phone"]
         if not self.has_set_status_permission(request, obj):
             fixed += STATUS_FIELDS
         return fixed

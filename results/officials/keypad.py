@@ -22,14 +22,17 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import condition, require_GET, require_POST
 
 from ekiden.json_body import JSONBodyRefused, json_body
 from ekiden.request_input import answers_json
 from races.audit import Actor
 from races.problems import InputProblems, Problem, problems_document
 from results.officials.guards import official_json_required, station_official_required
+from results.officials.live import officials_etag, private
+from results.officials.race_control import LiveTeams, next_in_rows
 from results.officials.roster import legs_at, station_roster_json
+from results.standings.selectors import race_control_for
 from results.timing.models import Source, TimingRecord
 from results.timing.services import timing_record_void
 
@@ -48,6 +51,8 @@ OFFLINE_ASSETS = (
 VOID_MAX_BYTES = 16 * 1024
 # A phone shows the last entries of its station; older ones stay in its storage and on the server.
 ENTRIES_SHOWN = 50
+# The "next in" list under the keypad: projections move by the minute, not by the second.
+NEXT_IN_POLL_SECONDS = 20
 
 
 def keypad_strings() -> dict[str, str]:
@@ -157,8 +162,33 @@ def keypad(request, race, station):
     return render(
         request,
         "officials/keypad.html",
-        {"race": race, "station": station, "arriving": arriving, "leaving": leaving, "config": config},
+        {
+            "race": race,
+            "station": station,
+            "arriving": arriving,
+            "leaving": leaving,
+            "config": config,
+            "next_in_poll_seconds": NEXT_IN_POLL_SECONDS,
+        },
     )
+
+
+@require_GET
+@official_json_required(station=True)
+@condition(etag_func=officials_etag)
+def next_in(request, race, station):
+    """The next teams due at this station, with the runner to call into the zone for each.
+
+    Behind the keypad's JSON doors: a poll whose session ended gets a 401 that htmx leaves
+    unswapped, not the login page inside the keypad."""
+    control = race_control_for(race)
+    board = control.board(station.code)
+    context = {
+        "rows": next_in_rows(control, LiveTeams(control), board, race) if board else [],
+        "without": board.due_without_projection if board else 0,
+        "live": not race.is_closed,
+    }
+    return private(render(request, "officials/keypad_next_in.html", context))
 
 
 @answers_json

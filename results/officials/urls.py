@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from results.officials import (
+    announcer,
     anomalies,
     audit,
     corrections,
@@ -9,6 +10,7 @@ from results.officials import (
     passwords,
     printing,
     race_clock,
+    race_control,
     race_officials,
     runner_changes,
     upload,
@@ -41,6 +43,10 @@ urlpatterns = [
     path("<slug:slug>/stations/<str:code>/", keypad.keypad, name="keypad"),
     path("<slug:slug>/stations/<str:code>/roster", keypad.roster, name="roster"),
     path("<slug:slug>/stations/<str:code>/void", keypad.void, name="void"),
+    path("<slug:slug>/stations/<str:code>/next-in", keypad.next_in, name="next_in"),
+    # Race control and the finish announcer: the organisers and the results desk.
+    path("<slug:slug>/control/", race_control.race_control, name="control"),
+    path("<slug:slug>/announcer/", announcer.announcer, name="announcer"),
     # The results desk: chip files, corrections per team, anomalies, the audit trail.
     path("<slug:slug>/upload/", upload.upload, name="upload"),
     path("<slug:slug>/upload/confirm/", upload.confirm, name="upload_confirm"),

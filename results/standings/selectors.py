@@ -2,17 +2,18 @@
 
 import logging
 from collections import defaultdict
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 
 from ekiden.versioned_cache import VersionedCache
 from races.models import Race
-from results.standings import anomalies
+from results.standings import anomalies, projections, race_control
 from results.standings import engine as standings
 from results.standings import progress as team_progress
 from results.standings.cache import current_version, fresh_results
 from results.standings.display import natural_bib_order
-from results.standings.feed import course_of, records_in_ms
+from results.standings.feed import course_of, records_in_ms, team_entries
 from results.standings.race_results import RaceResults
 from results.timing.models import TimingRecord, UnmatchedRead
 from results.timing.race_time import epoch_ms
@@ -116,3 +117,74 @@ def _team_anomalies(race: Race, pace_ms_per_km: int) -> list[anomalies.Anomaly]:
             for pk, bib, _status in teams
         ),
     )
+
+
+# --- race control: projected arrivals and the stations' boards -------------------------------
+
+#: A safety net only, as for the anomalies: kept with the standings version.
+RACE_CONTROL_CACHE_SECONDS = 60
+RACE_CONTROL: VersionedCache["RaceControl"] = VersionedCache(
+    "race-control", kept_seconds=RACE_CONTROL_CACHE_SECONDS
+)
+
+
+@dataclass(frozen=True)
+class RaceControl:
+    """Everything race control, the announcer and the keypads' "next in" lists read, computed once
+    per standings version; "now" (overdue, countdowns) is applied by the reader."""
+
+    course: projections.Course
+    #: Every team's effective times and cumulative times, by bib.
+    teams: dict[str, projections.TeamTimes]
+    #: Every team still out, in the standings' listing order.
+    projections: tuple[projections.Projection, ...]
+    boards: tuple[race_control.StationBoard, ...]
+    #: The standings (names, runners, places): joined when read, never kept twice in the cache.
+    results: RaceResults | None = None
+
+    def board(self, code: str) -> race_control.StationBoard | None:
+        return next((board for board in self.boards if board.code == code), None)
+
+
+def race_control_for(race: Race) -> RaceControl:
+    """The race's projections and station boards as of its current standings version."""
+    kept = RACE_CONTROL.fetch(race.pk, wanted=current_version(race.pk), compute=lambda: _race_control(race))
+    return replace(kept.value, results=standings_for_race(race))
+
+
+def _race_control(race: Race) -> RaceControl:
+    results = standings_for_race(race)
+    entries = team_entries(race)
+    engine_course = course_of(race)
+    # K(s) from the standings engine itself, as for the anomalies.
+    carry_over = standings.carry_over_times(engine_course, entries)
+    course = projections.Course(
+        gun_ms=engine_course.gun_ms,
+        stations=tuple(
+            projections.CourseStation(s.code, round(s.km * 1000), spec.handoff, spec.cutoff_ms)
+            for s, spec in zip(race.course, engine_course.stations, strict=True)
+        ),
+        carry_over_ms=carry_over,
+        closed=race.is_closed,
+    )
+    cumulative = {
+        team.bib: {
+            split.station: split.cumulative_ms for split in team.stations if split.cumulative_ms is not None
+        }
+        for team in results.teams
+    }
+    teams = {}
+    for entry in entries:
+        arrivals: dict[str, int] = {}
+        for split in entry.splits:
+            if not split.voided and (split.station not in arrivals or split.at_ms < arrivals[split.station]):
+                arrivals[split.station] = split.at_ms  # T(s): the earliest record not voided
+        teams[entry.bib] = projections.TeamTimes(
+            entry.bib, entry.official_status, arrivals, cumulative.get(entry.bib, {})
+        )
+    # The listing order of the standings, so equal projections keep a stable order.
+    ordered = [teams[team.bib] for team in results.teams if team.bib in teams]
+    ordered += [team for bib, team in teams.items() if results.team(bib) is None]
+    projected = projections.project_arrivals(course, ordered)
+    boards = race_control.station_boards(course, ordered, projected)
+    return RaceControl(course, teams, tuple(projected), tuple(boards))
