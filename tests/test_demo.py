@@ -142,6 +142,11 @@ class LoadDemoTests(TestCase):
         self.assertEqual(sum(per_category.values()), DEMO_TEAMS)
         self.assertEqual(self.race.runners.count(), 4 * DEMO_TEAMS)
 
+    def test_every_captain_has_a_made_up_phone_for_race_control(self):
+        phones = list(self.race.teams.values_list("captain_phone", flat=True))
+        self.assertTrue(all(phone.startswith("+60 11-0000 ") for phone in phones), phones[:3])
+        self.assertEqual(len(set(phones)), len(phones))
+
     def test_every_team_is_eligible_for_its_category(self):
         teams = self.race.teams.select_related("category").prefetch_related("runners")
         problems = [
