@@ -51,7 +51,7 @@ def _first_split_problem(race: Race, gun: datetime) -> Problem | None:
     local = first.at.astimezone(race.zone)
     return Problem(
         _(
-            "team %(bib)s has a split at %(station)s at %(time)s, before this gun: every split "
+            "team %(bib)s has a split at %(station)s at %(time)s, before this gun: that split "
             "would come before the start. Choose a gun no later than the first split, or void "
             "that split on the team's page first."
         )
