@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 
 from ekiden import memo
 
@@ -18,6 +19,14 @@ def _fresh_cache():
     yield
     cache.clear()
     memo.forget_all()
+
+
+@pytest.fixture(autouse=True)
+def _in_english():
+    # A request in Malay or Japanese leaves its language active in the thread (LocaleMiddleware
+    # does not undo it): every test starts in English, whatever ran before it.
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -122,7 +122,7 @@ class TestWhatIsRefused(RaceClockTestCase):
         self.split("101", at="07:00:00")
         problems = self.refused(at=datetime(2025, 11, 23, 7, 0, 0, 1000, tzinfo=KL), reason="wrong gun")
         assert problems == [
-            "time: team 101 has a split at R1 at 2025-11-23 07:00:00.000, before this gun: every split "
+            "time: team 101 has a split at R1 at 2025-11-23 07:00:00.000, before this gun: that split "
             "would come before the start. Choose a gun no later than the first split, or void that "
             "split on the team's page first."
         ]
