@@ -16,6 +16,7 @@ from races.models import Race, RaceOfficial
 from races.problems import InputProblems, add_to_form
 from races.services import race_official_name, race_official_remove, user_named
 from results.officials.forms import RaceOfficialForm, RemoveOfficialForm
+from results.officials.form_errors import refused_form
 from results.officials.guards import race_page_required
 
 FOR_ORGANISERS = gettext_lazy("Naming the race's officials is for its organisers.")
@@ -37,7 +38,14 @@ def _page(request, race: Race, form: RaceOfficialForm, status: int = 200):
         .prefetch_related("stations")
         .order_by("role", "user__username")
     )
-    context = {"race": race, "form": form, "officials": officials, "desk": True, "organiser": True}
+    context = {
+        "race": race,
+        "form": form,
+        "officials": officials,
+        "desk": True,
+        "organiser": True,
+        "error_summary": refused_form(form, form_id="name-official") if form.errors else None,
+    }
     return render(request, "officials/race_officials.html", context, status=status)
 
 
