@@ -6,6 +6,8 @@ she typed it, with the cursor there; no page scrolls sideways: a wide table scro
 its first column staying in place.
 """
 
+import time
+
 import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import Page, expect
@@ -13,6 +15,7 @@ from playwright.sync_api import Page, expect
 from races.audit import Actor
 from races.models import Category, OfficialRole, Race, RaceOfficial, Team
 from races.services import race_import
+from results.publishing.print_jobs import print_job_request
 from results.timing.models import Source
 from results.timing.services import timing_record_create
 from tests.chromium import require_chromium, watched_page
@@ -36,7 +39,11 @@ def race() -> Race:
     Team.objects.create(race=race, bib="101", name=LONG_NAME, category=mixed)
     Team.objects.create(race=race, bib="102", name=ONE_WORD, category=mixed)
     actor = Actor.of_user(olivia)
-    for bib, station, time in (("101", "R1", "06:50:00"), ("101", "R2", "07:12:00"), ("102", "R1", "06:55:00")):
+    for bib, station, time in (
+        ("101", "R1", "06:50:00"),
+        ("101", "R2", "07:12:00"),
+        ("102", "R1", "06:55:00"),
+    ):
         timing_record_create(
             race=race,
             bib=bib,
@@ -130,3 +137,39 @@ def test_a_wide_table_scrolls_inside_itself_with_its_first_column_in_place(page:
     assert after[0] == pytest.approx(before[0], abs=1), "the first column stays in place"
     assert after[1] < before[1] - 100, "the other columns scroll under it"
     assert page_width(page) <= PHONE["width"]
+
+
+def test_a_print_button_shows_the_file_is_being_made_while_the_request_runs(
+    page: Page, live_server, race, monkeypatch
+):
+    asked = []
+
+    def slow_request(**kwargs):
+        # As the embedded mode making a PDF inside the request: the answer takes seconds.
+        asked.append(kwargs["kind"])
+        time.sleep(1.5)
+        return print_job_request(**kwargs)
+
+    monkeypatch.setattr("results.officials.printing.print_job_request", slow_request)
+    log_in(page, f"{live_server.url}/officials/kl-ekiden/print/")
+    # Playwright waits for a navigation under way before it looks again: the page itself notes
+    # what the buttons show half a second into the wait, where the next page can read it.
+    page.evaluate(
+        """() => document.querySelector("form.print-buttons").addEventListener("submit", () => {
+            setTimeout(() => {
+                const form = document.querySelector("form.print-buttons");
+                const busy = form.querySelector("button.busy");
+                sessionStorage.setItem("seen", JSON.stringify({
+                    text: busy && busy.textContent,
+                    disabled: [...form.querySelectorAll("button")].every((button) => button.disabled),
+                    ariaBusy: form.getAttribute("aria-busy"),
+                }));
+            }, 500);
+        })"""
+    )
+    page.get_by_role("button", name="Make the results book").click()
+    expect(page.get_by_text("Results book is ready: download it below.")).to_be_visible(timeout=20_000)
+    seen = page.evaluate("JSON.parse(sessionStorage.getItem('seen'))")
+    assert seen == {"text": "Making the PDF…", "disabled": True, "ariaBusy": "true"}
+    assert asked == ["book"], "the button's kind was sent though the button was disabled"
+    expect(page.get_by_role("button", name="Make the results book")).to_be_enabled()

@@ -15,8 +15,8 @@ from races.audit import Actor
 from races.models import Race, RaceOfficial
 from races.problems import InputProblems, add_to_form
 from races.services import race_official_name, race_official_remove, user_named
-from results.officials.forms import RaceOfficialForm, RemoveOfficialForm
 from results.officials.form_errors import refused_form
+from results.officials.forms import RaceOfficialForm, RemoveOfficialForm
 from results.officials.guards import race_page_required
 
 FOR_ORGANISERS = gettext_lazy("Naming the race's officials is for its organisers.")
