@@ -173,3 +173,21 @@ def test_a_print_button_shows_the_file_is_being_made_while_the_request_runs(
     assert seen == {"text": "Making the PDF…", "disabled": True, "ariaBusy": "true"}
     assert asked == ["book"], "the button's kind was sent though the button was disabled"
     expect(page.get_by_role("button", name="Make the results book")).to_be_enabled()
+
+
+def test_a_runner_change_refused_puts_the_cursor_in_the_field_at_fault(page: Page, live_server, race):
+    from races.models import Runner
+
+    team = Team.objects.get(race=race, bib="101")
+    for leg in (1, 2, 3):
+        Runner.objects.create(
+            race=race, team=team, leg=leg, name=f"Runner {leg}", gender="F", birth_date="1980-01-01"
+        )
+    log_in(page, f"{live_server.url}/officials/kl-ekiden/teams/101/runners/")
+    leg3 = page.locator("#leg-3")
+    leg3.get_by_label("Gender").select_option("M")
+    leg3.get_by_role("button", name="Replace the runner of leg 3").click()
+    expect(page.locator("#id_leg3-name")).to_be_focused()
+    assert in_viewport(page, "#id_leg3-name")
+    assert in_viewport(page, "#id_leg3-name_error")
+    assert page_width(page) <= PHONE["width"]
