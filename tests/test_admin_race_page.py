@@ -32,7 +32,7 @@ class FormFields(HTMLParser):
         attrs = dict(attrs)
         if tag == "form" and attrs.get("id") == "race_form":
             self._in_form = True
-        if not self._in_form or "name" not in attrs and tag != "option":
+        if not self._in_form or ("name" not in attrs and tag != "option"):
             return
         if tag == "input" and attrs.get("type") not in ("file", "submit"):
             if attrs.get("type") != "checkbox" or "checked" in attrs:

@@ -39,7 +39,7 @@ def race() -> Race:
     Team.objects.create(race=race, bib="101", name=LONG_NAME, category=mixed)
     Team.objects.create(race=race, bib="102", name=ONE_WORD, category=mixed)
     actor = Actor.of_user(olivia)
-    for bib, station, time in (
+    for bib, station, at in (
         ("101", "R1", "06:50:00"),
         ("101", "R2", "07:12:00"),
         ("102", "R1", "06:55:00"),
@@ -48,7 +48,7 @@ def race() -> Race:
             race=race,
             bib=bib,
             station=station,
-            time=time,
+            time=at,
             source=Source.MANUAL,
             actor=actor,
             reason="station sheet of the relay point, written by the marshal and photographed",
