@@ -115,7 +115,20 @@ def test_a_void_without_reason_is_refused_beside_its_field(page: Page, live_serv
     expect(page.locator(f"#{focused}_error")).to_contain_text("Say why")
 
 
-@pytest.mark.parametrize("path", ["teams/101/", "teams/102/", "audit/", "teams/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "teams/101/",
+        "teams/102/",
+        "teams/101/runners/",
+        "audit/",
+        "teams/",
+        "anomalies/",
+        "upload/",
+        "print/",
+        "officials/",
+    ],
+)
 def test_no_officials_page_scrolls_sideways_on_a_phone(page: Page, live_server, race, path):
     log_in(page, f"{live_server.url}/officials/kl-ekiden/{path}")
     expect(page.locator("h1")).to_be_visible()
