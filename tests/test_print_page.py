@@ -16,9 +16,11 @@ from django.urls import reverse
 
 from races.audit import Actor
 from races.models import OfficialRole, RaceOfficial
+from results.publishing import print_jobs
 from results.publishing.models import PrintJob
 from results.publishing.pdf.certificates import certificates_pdf
 from results.publishing.print_jobs import print_job_request
+from results.publishing.print_making import PrintJobFailed
 from results.standings.closing import race_close_counting_dnf
 from tests.printing import load_mini_ekiden, make_print_jobs_in_process, needs_pdf_tools
 
@@ -215,3 +217,88 @@ class PublicLinksTest(PrintPageTestCase):
             self.race.bump_standings_version()  # a late correction
             self.client.get(url)
             self.assertEqual(render.call_count, 2)
+
+
+# --- the embedded mode: the file is made during the POST ---------------------------------------
+
+
+@pytest.fixture
+def olivia_at_the_print_page(client, settings):
+    """Olivia on the print page of the embedded mode: Celery eager, and no outer transaction, so
+    the job is made the moment its request commits, inside the POST, as under `make run`."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    race = load_mini_ekiden()
+    olivia = User.objects.create_user("olivia", password="x")
+    RaceOfficial.objects.create(race=race, user=olivia, role=OfficialRole.ORGANISER)
+    client.force_login(olivia)
+    return client, reverse("officials:print", kwargs={"slug": race.slug})
+
+
+def said(response) -> list[tuple[str, str]]:
+    return [(message.level_tag, str(message)) for message in response.context["messages"]]
+
+
+@needs_pdf_tools
+@pytest.mark.django_db(transaction=True)
+def test_a_file_made_during_the_request_is_said_to_be_ready_with_its_link(olivia_at_the_print_page):
+    client, url = olivia_at_the_print_page
+    response = client.post(url, {"kind": "book"}, follow=True)
+    job = PrintJob.objects.get()
+    assert job.state == PrintJob.State.DONE
+    download = reverse("officials:print_download", kwargs={"slug": "mini-ekiden", "job_id": job.pk})
+    assert said(response) == [
+        (
+            "success",
+            f'Results book is ready: download it below. <a href="{download}">mini-ekiden-results.pdf</a>',
+        )
+    ]
+    assert "asked for" not in response.content.decode()
+    assert f'<a href="{download}">mini-ekiden-results.pdf</a>' in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_file_that_failed_during_the_request_says_why(olivia_at_the_print_page):
+    client, url = olivia_at_the_print_page
+    with mock.patch(
+        "results.publishing.print_making._render", side_effect=OSError("No space left on device")
+    ):
+        response = client.post(url, {"kind": "book"}, follow=True)
+    assert response.status_code == 200
+    assert PrintJob.objects.get().state == PrintJob.State.FAILED
+    ((level, message),) = said(response)
+    assert level == "error"
+    assert message.startswith("Results book failed. The file could not be made: No space left on device")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_nothing_to_print_is_said_with_the_reason(olivia_at_the_print_page):
+    client, url = olivia_at_the_print_page
+    nobody = PrintJobFailed("No team of Mixed Senior has finished: no certificate to print.")
+    with mock.patch("results.publishing.print_making._render", side_effect=nobody):
+        response = client.post(url, {"kind": "certificates"}, follow=True)
+    assert said(response) == [
+        (
+            "warning",
+            "Runners' certificates: no file was made. No team of Mixed Senior has finished: no certificate to print.",
+        )
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_a_worker_has_not_started_is_still_only_asked_for(olivia_at_the_print_page, monkeypatch):
+    client, url = olivia_at_the_print_page
+    monkeypatch.setattr(print_jobs, "_enqueue", lambda job: None)  # a worker elsewhere, not yet started
+    response = client.post(url, {"kind": "book"}, follow=True)
+    assert said(response) == [("success", "Results book: asked for; it appears below when it is ready.")]
+
+
+@pytest.mark.django_db
+def test_the_print_buttons_say_the_file_is_being_made_while_the_request_runs(client):
+    race = load_mini_ekiden()
+    root = User.objects.create_superuser("root", password="x")
+    client.force_login(root)
+    page = client.get(reverse("officials:print", kwargs={"slug": race.slug})).content.decode()
+    assert 'class="print-buttons" data-busy-form' in page
+    assert page.count('data-busy="Making the PDF…"') == 3
+    assert 'data-busy="Making the ZIP…"' in page
+    assert "officials/busy-buttons.js" in page

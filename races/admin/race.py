@@ -13,6 +13,7 @@ from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -30,6 +31,7 @@ from races.models import (
     OfficialRole,
     Race,
     RaceOfficial,
+    RegistrationClosed,
     Station,
 )
 from races.problems import InputProblems, Problem, add_to_form, problems_shown
@@ -69,7 +71,11 @@ class CategoryInline(RaceScopedInline, admin.TabularInline):
     form = CategoryForm
     fields = ("code", "name", "min_women", "min_men", "min_age", "max_age", "min_age_sum")
     ordering = ("code",)
-    extra = 0
+
+    def get_extra(self, request, obj=None, **kwargs):
+        # A new race offers two categories to fill; a race's own page shows only its categories
+        # ("Add another" adds a row), where empty rows would only be noise.
+        return 2 if obj is None else 0
 
 
 @admin.register(Category)
@@ -97,7 +103,10 @@ class StationInline(RaceScopedInline, admin.TabularInline):
     model = Station
     fields = ("position", "code", "name", "km", "handoff", "kuriage_minutes")
     ordering = ("position",)
-    extra = 0
+
+    def get_extra(self, request, obj=None, **kwargs):
+        # A new race offers the smallest course worth timing: start, two relay points, finish.
+        return 4 if obj is None else 0
 
     def get_readonly_fields(self, request, obj=None):
         if course_is_fixed(obj):
@@ -253,6 +262,31 @@ class RaceAdminForm(RegistrationDeadlineInRaceZone, forms.ModelForm):
             self.add_error("date", [str(problem) for problem in problems])
 
 
+def registration_open_in_vain(race: Race, now) -> str | None:
+    """Why "Registration open", ticked, does not open the public form, and what to do; None
+    when it does (or is not ticked). The race saves either way: the box only says the organisers
+    take entries, and the clock (deadline, gun) and closing the race still decide."""
+    if not race.registration_open:
+        return None
+    because = race.registration_closed_because(now)
+    if because is None or because == RegistrationClosed.NOT_TAKING_ENTRIES:
+        return None
+    explanation = race.registration_closed_explanation(because)
+    if because == RegistrationClosed.DEADLINE_PASSED:
+        advice = _(
+            "To take entries again, move “Registration closes at” later (before the gun, %s), or "
+            "clear it to close at the gun."
+        ) % race.local_time_label(race.gun)
+    elif because == RegistrationClosed.RACE_STARTED:
+        advice = _("The form never opens after the gun: add a late team with “Import entries (CSV)” instead.")
+    else:
+        advice = _("A closed race takes no new team; reopen it first (with a reason) if it must.")
+    return _("“Registration open” is ticked, but the public form stays closed: %(why)s %(advice)s") % {
+        "why": explanation,
+        "advice": advice,
+    }
+
+
 @admin.register(Race)
 class RaceAdmin(RaceScopedAdmin):
     form = RaceAdminForm
@@ -283,6 +317,8 @@ class RaceAdmin(RaceScopedAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
+        if (warning := registration_open_in_vain(obj, timezone.now())) is not None:
+            self.message_user(request, warning, messages.WARNING)
         if not change and not request.user.is_superuser:
             # Whoever creates a race organises it: otherwise it would vanish from their admin.
             race_official_name(

@@ -31,6 +31,7 @@ from races.models import Race, Station, Team
 from races.problems import InputProblems, add_to_form
 from races.services import REASON_MAX_LENGTH
 from results.officials.audit import team_audit_table
+from results.officials.form_errors import refused_form
 from results.officials.guards import race_page_required, refused
 from results.publishing.paging import paginate_table
 from results.timing.models import Source, TimingRecord
@@ -146,6 +147,11 @@ def _station_splits(race: Race, team: Team, correctable: set[str], bound: tuple[
 def _team_page(request, race: Race, team: Team, *, add_form=None, bound=None):
     stations = stations_user_may_correct(request.user, race)
     desk = works_results_desk(request.user, race)
+    error_summary = None
+    if add_form is not None:
+        error_summary = refused_form(add_form, form_id="add-split-form")
+    elif bound is not None:
+        error_summary = refused_form(bound[1], form_id=f"split-{bound[0]}-form")
     context = {
         "race": race,
         "team": team,
@@ -155,6 +161,7 @@ def _team_page(request, race: Race, team: Team, *, add_form=None, bound=None):
         "desk": desk,
         "audit_table": team_audit_table(race, team) if desk else None,
         "may_change_runners": is_race_organiser(request.user, race),
+        "error_summary": error_summary,
     }
     return render(request, "officials/corrections/team.html", context)
 

@@ -10,6 +10,8 @@ from io import BytesIO
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
@@ -46,10 +48,7 @@ def print_page(request, race: Race):
                 category=form.cleaned_data["category"],
                 requested_by=request.user,
             )
-            if created:
-                messages.success(request, _("%s: asked for; it appears below when it is ready.") % job)
-            else:
-                messages.info(request, _("%s is already being made: see its progress below.") % job)
+            _say_how_the_job_stands(request, race, job, created)
             return redirect("officials:print", slug=race.slug)
         messages.error(request, _("Choose what to print with one of the buttons."))
     jobs = print_jobs_of(race)
@@ -65,6 +64,30 @@ def print_page(request, race: Race):
     }
     template = "officials/printing/jobs.html" if request.htmx else "officials/printing/page.html"
     return render(request, template, context)
+
+
+def _say_how_the_job_stands(request, race: Race, job: PrintJob, created: bool) -> None:
+    """What the job is now, read again after the request: in embedded mode (Celery eager) the
+    file was made during it, and "asked for" would be said of a file already there."""
+    job.refresh_from_db()
+    if job.state == PrintJob.State.DONE and job.file:
+        url = reverse("officials:print_download", kwargs={"slug": race.slug, "job_id": job.pk})
+        ready = _("%s is ready: download it below.") % job
+        messages.success(request, format_html('{} <a href="{}">{}</a>', ready, url, job.download_name()))
+    elif job.state == PrintJob.State.DONE:  # nothing to print, and the job says why
+        messages.warning(
+            request, _("%(job)s: no file was made. %(reason)s") % {"job": job, "reason": job.message}
+        )
+    elif job.state == PrintJob.State.FAILED:
+        messages.error(
+            request,
+            _("%(job)s failed. %(reason)s Ask for it again; if it fails again, the server's log says why.")
+            % {"job": job, "reason": job.message},
+        )
+    elif created:
+        messages.success(request, _("%s: asked for; it appears below when it is ready.") % job)
+    else:
+        messages.info(request, _("%s is already being made: see its progress below.") % job)
 
 
 @race_page_required(works_results_desk, FOR_DESK)

@@ -15,6 +15,7 @@ from races.audit import Actor
 from races.models import Race, RaceOfficial
 from races.problems import InputProblems, add_to_form
 from races.services import race_official_name, race_official_remove, user_named
+from results.officials.form_errors import refused_form
 from results.officials.forms import RaceOfficialForm, RemoveOfficialForm
 from results.officials.guards import race_page_required
 
@@ -37,7 +38,14 @@ def _page(request, race: Race, form: RaceOfficialForm, status: int = 200):
         .prefetch_related("stations")
         .order_by("role", "user__username")
     )
-    context = {"race": race, "form": form, "officials": officials, "desk": True, "organiser": True}
+    context = {
+        "race": race,
+        "form": form,
+        "officials": officials,
+        "desk": True,
+        "organiser": True,
+        "error_summary": refused_form(form, form_id="name-official") if form.errors else None,
+    }
     return render(request, "officials/race_officials.html", context, status=status)
 
 

@@ -20,6 +20,7 @@ from races.audit import Actor
 from races.models import Gender, Race, Team
 from races.problems import InputProblems, add_to_form
 from races.services import REASON_MAX_LENGTH, changes_deadline, runner_change, runner_legs_swap
+from results.officials.form_errors import refused_form
 from results.officials.guards import race_page_required
 
 FOR_ORGANISERS = gettext_lazy("Runner changes are for the race's organisers.")
@@ -69,14 +70,6 @@ def _team(race: Race, bib: str) -> Team:
     return get_object_or_404(race.teams.select_related("category"), bib=bib)
 
 
-def _focus_first_error(form: forms.Form) -> None:
-    """On a phone the error may be far below the top: the browser moves to the field at fault."""
-    for name in form.errors:
-        if name in form.fields:
-            form.fields[name].widget.attrs["autofocus"] = True
-            return
-
-
 def _submitted(request, race: Race, team: Team, change: str, legs: int):
     """The form posted, bound, with the service's refusals beside their fields; None if done."""
     actor = Actor.of_user(request.user)
@@ -98,7 +91,6 @@ def _submitted(request, race: Race, team: Team, change: str, legs: int):
             else:
                 messages.info(request, _("That runner already runs this leg; nothing changed."))
             return None
-    _focus_first_error(form)
     return form
 
 
@@ -118,6 +110,7 @@ def team_runners(request, race: Race, bib: str):
     change_forms = {runner.leg: RunnerChangeForm(prefix=f"leg{runner.leg}") for runner in runners}
     swap_form = LegSwapForm(prefix=SWAP, legs=legs)
     status = 200
+    error_summary = None
     if request.method == "POST":
         change = request.POST.get("change", "")
         if change != SWAP and not (change.isdigit() and int(change) in change_forms):
@@ -127,6 +120,8 @@ def team_runners(request, race: Race, bib: str):
         if bound is None:
             return redirect("officials:team_runners", slug=race.slug, bib=team.bib)
         status = 400
+        # On a phone the form may be far below the top: the browser moves to the field at fault.
+        error_summary = refused_form(bound, form_id=f"{SWAP if change == SWAP else f'leg-{change}'}-form")
         if change == SWAP:
             swap_form = bound
         else:
@@ -140,6 +135,7 @@ def team_runners(request, race: Race, bib: str):
         "deadline": race.local_time_label(deadline),
         "deadline_passed": timezone.now() >= deadline,
         "swap": SWAP,
+        "error_summary": error_summary,
         "organiser": True,
         "desk": True,
     }

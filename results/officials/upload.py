@@ -21,6 +21,7 @@ from races.forms import TimingUploadForm
 from races.models import Race
 from races.problems import PROBLEMS_SHOWN, InputProblems, problems_shown
 from results.officials import held_files
+from results.officials.form_errors import refused_form
 from results.officials.guards import race_page_required
 from results.timing.read_store import StoredReadsSummary
 from results.timing.services import TimingImportInterrupted, timing_import
@@ -53,6 +54,8 @@ def _page(request, race: Race, **context):
 def upload(request, race: Race):
     form = TimingUploadForm(request.POST, request.FILES) if request.method == "POST" else TimingUploadForm()
     context = _page(request, race, form=form)
+    if form.errors:
+        context["error_summary"] = refused_form(form, form_id="upload-form")
     if request.method == "POST" and form.is_valid():
         chip_file = form.cleaned_data["file"]
         filename = chip_file.name[:200]

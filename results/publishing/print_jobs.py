@@ -8,6 +8,7 @@ broker hands the task to another worker, which makes the file again under the sa
 
 import uuid
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -43,7 +44,10 @@ def print_job_request(
     job = PrintJob.objects.create(
         race=race, kind=kind, category=category, requested_by=requested_by, task_id=uuid.uuid4().hex
     )
-    transaction.on_commit(lambda: _enqueue(job))
+    # In embedded mode (Celery eager) the file is made here, in the request: a file that cannot
+    # be made is marked failed with its reason, which the print page then shows, instead of the
+    # task's exception becoming the page's 500. A worker's failure never reaches the request.
+    transaction.on_commit(lambda: _enqueue(job), robust=settings.CELERY_TASK_ALWAYS_EAGER)
     return job, True
 
 
