@@ -234,6 +234,7 @@ class RaceAdminForm(RegistrationDeadlineInRaceZone, forms.ModelForm):
             "timezone",
             "start_time",
             "kuriage_minutes",
+            "overdue_margin_minutes",
             "registration_open",
             "registration_closes_at",
             "changes_deadline",
@@ -305,7 +306,8 @@ class RaceAdmin(RaceScopedAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # Closing goes through the audited service (the actions); with splits recorded the gun
-        # time moves every result, so it is changed with import_race, which checks the splits.
+        # time moves every result, so it is corrected on the race clock page (officials:gun), which
+        # checks the splits and audits the gun before and after, or with import_race.
         fixed = ["is_closed"]
         if obj and obj.timing_records.exists():
             fixed += ["date", "timezone", "start_time"]
