@@ -327,6 +327,7 @@ class RegistrationDeadlineAdminTest(TestCase):
             "timezone": "Asia/Kuala_Lumpur",
             "start_time": "06:30:00",
             "kuriage_minutes": "20",
+            "overdue_margin_minutes": "10",
             "registration_open": "on",
             "registration_closes_at_0": "",
             "registration_closes_at_1": "",
