@@ -2,7 +2,7 @@
 
 Race day is thousands of phones polling the same few pages every ten seconds, and most polls
 come between two splits. Every change that can move a page bumps the race's standings version
-(races/models.py, Race.bump_standings_version), so the version is the page's validator
+(races/models/race.py, Race.bump_standings_version), so the version is the page's validator
 (races/page_state.py says what a race's pages depend on):
 
 - the ETag is the version (with the language, the URL and whether htmx asked for the table

@@ -51,3 +51,20 @@ class OfficialRole(models.TextChoices):
     ORGANISER = "organiser", _("Organiser")
     RESULTS_DESK = "desk", _("Results desk")
     STATION = "station", _("Station official")
+
+
+class ResultsState(models.TextChoices):
+    """Where a race's results stand, as every public page, the export and the PDFs say it."""
+
+    UPCOMING = "upcoming", _("Upcoming")
+    LIVE = "live", _("Live")
+    PROVISIONAL = "provisional", _("Provisional")
+    OFFICIAL = "official", _("Official")
+
+
+class Language(models.TextChoices):
+    """The site's languages, each named in itself (as the language switch names them)."""
+
+    ENGLISH = "en", "English"
+    MALAY = "ms", "Bahasa Melayu"
+    JAPANESE = "ja", "日本語"

@@ -1,4 +1,4 @@
-"""The race as the organisers set it up: course, categories, teams and their runners."""
+"""The race and its course: the gun, the stations, the legs between its handoff points."""
 
 import itertools
 from dataclasses import dataclass
@@ -7,19 +7,17 @@ from decimal import Decimal
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import connection, models, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from races.choices import (
-    Gender,
-    OfficialRole,
-    OfficialStatus,
+    Language,
     RegistrationClosed,
+    ResultsState,
     Schedule,
     validate_timezone,
 )
@@ -53,6 +51,23 @@ class Race(models.Model):
             "Kuriage: a team arriving at a relay station this many minutes after the leader "
             "sends its next runner off at the cutoff. Empty = no carry-over start."
         ),
+    )
+    closed_at = models.DateTimeField(
+        _("closed at"), null=True, blank=True, editable=False, help_text=_("The protest window starts.")
+    )
+    official_at = models.DateTimeField(_("official since"), null=True, blank=True, editable=False)
+    protest_window_minutes = models.PositiveSmallIntegerField(
+        _("protest window (minutes)"),
+        default=30,
+        help_text=_(
+            "After the race is closed, its results stay provisional this long, or while a protest is pending."
+        ),
+    )
+    results_language = models.CharField(
+        _("language of the results book and certificates"),
+        max_length=8,
+        choices=Language.choices,
+        default=Language.ENGLISH,
     )
     is_closed = models.BooleanField(
         _("closed"),
@@ -124,6 +139,13 @@ class Race(models.Model):
     @property
     def gun(self) -> datetime:
         return datetime.combine(self.date, self.start_time, tzinfo=self.zone)
+
+    def results_state(self, now: datetime) -> ResultsState:
+        """Upcoming before the gun, live after it while open, provisional once closed, official once
+        `official_at` is set. Stored fields only: the services move a race from state to state."""
+        if self.is_closed:
+            return ResultsState.OFFICIAL if self.official_at is not None else ResultsState.PROVISIONAL
+        return ResultsState.LIVE if now >= self.gun else ResultsState.UPCOMING
 
     def local_time_label(self, moment: datetime) -> str:
         """A moment as a captain in the race's country reads it, with the zone named."""
@@ -268,207 +290,3 @@ class Leg:
 def legs_of(course: list[Station]) -> list[Leg]:
     points = handoff_points(course)
     return [Leg(number=i, start=a, end=b) for i, (a, b) in enumerate(itertools.pairwise(points), 1)]
-
-
-class Category(models.Model):
-    race = models.ForeignKey(Race, on_delete=models.CASCADE, related_name="categories")
-    code = models.CharField(_("code"), max_length=20)
-    name = models.CharField(_("name"), max_length=100)
-    min_women = models.PositiveSmallIntegerField(_("at least this many women"), null=True, blank=True)
-    min_men = models.PositiveSmallIntegerField(_("at least this many men"), null=True, blank=True)
-    min_age = models.PositiveSmallIntegerField(
-        _("minimum age"),
-        null=True,
-        blank=True,
-        help_text=_("Every runner, in whole years on race day."),
-    )
-    max_age = models.PositiveSmallIntegerField(
-        _("maximum age"),
-        null=True,
-        blank=True,
-        help_text=_("Every runner, in whole years on race day."),
-    )
-    min_age_sum = models.PositiveSmallIntegerField(
-        _("minimum sum of ages"),
-        null=True,
-        blank=True,
-        help_text=_("All the team's runners together."),
-    )
-
-    class Meta:
-        ordering = ["race_id", "code"]
-        verbose_name = _("category")
-        verbose_name_plural = _("categories")
-        constraints = [
-            models.UniqueConstraint(fields=["race", "code"], name="category_code_unique_in_race"),
-            models.CheckConstraint(
-                condition=Q(min_age__isnull=True) | Q(max_age__isnull=True) | Q(min_age__lte=F("max_age")),
-                name="category_min_age_not_above_max_age",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.code} – {self.name}"
-
-
-class Team(models.Model):
-    race = models.ForeignKey(Race, on_delete=models.CASCADE, related_name="teams")
-    bib = models.CharField(_("bib"), max_length=20)
-    name = models.CharField(_("team name"), max_length=200)
-    category = models.ForeignKey(
-        Category,
-        on_delete=models.RESTRICT,
-        related_name="teams",
-        verbose_name=_("category"),
-    )
-    club = models.CharField(_("club"), max_length=200, blank=True)
-    captain_phone = models.CharField(
-        _("captain's phone"),
-        max_length=40,
-        blank=True,
-        help_text=_("For race control when a runner is overdue; never shown on public pages or exports."),
-    )
-    official_status = models.CharField(
-        _("status set by an official"),
-        max_length=3,
-        choices=OfficialStatus.choices,
-        blank=True,
-        default=OfficialStatus.NONE,
-    )
-    status_reason = models.CharField(
-        _("reason (officials only)"),
-        max_length=300,
-        blank=True,
-        help_text=_("For the officials and the audit trail; never shown on public pages or exports."),
-    )
-    public_note = models.CharField(
-        _("public note"),
-        max_length=300,
-        blank=True,
-        help_text=_("Shown beside the status on the public pages, e.g. 'withdrew before leg 3'."),
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["race_id", "bib"]
-        verbose_name = _("team")
-        verbose_name_plural = _("teams")
-        permissions = [("set_team_status", _("Can set a team's status (DQ, DNS, DNF)"))]
-        constraints = [
-            models.UniqueConstraint(fields=["race", "bib"], name="team_bib_unique_in_race"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.bib} {self.name}"
-
-    def get_absolute_url(self) -> str:
-        return reverse("results:team", kwargs={"slug": self.race.slug, "bib": self.bib})
-
-
-class Runner(models.Model):
-    # Denormalised from the team so the database itself can keep chip ids unique per race.
-    race = models.ForeignKey(Race, on_delete=models.CASCADE, related_name="runners")
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="runners")
-    leg = models.PositiveSmallIntegerField(_("leg"))
-    name = models.CharField(_("name"), max_length=200)
-    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
-    birth_date = models.DateField(_("birth date"))
-    club = models.CharField(_("club"), max_length=200, blank=True)
-    runner_bib = models.CharField(_("runner bib"), max_length=20, blank=True)
-    chip_id = models.CharField(_("chip id"), max_length=64, blank=True)
-    nationality = models.CharField(_("nationality"), max_length=3, blank=True)
-
-    class Meta:
-        ordering = ["team_id", "leg"]
-        verbose_name = _("runner")
-        verbose_name_plural = _("runners")
-        constraints = [
-            models.UniqueConstraint(fields=["team", "leg"], name="runner_one_per_leg"),
-            models.UniqueConstraint(
-                fields=["race", "chip_id"],
-                condition=~Q(chip_id=""),
-                name="runner_chip_unique_in_race",
-            ),
-            models.UniqueConstraint(
-                fields=["race", "runner_bib"],
-                condition=~Q(runner_bib=""),
-                name="runner_bib_unique_in_race",
-            ),
-            models.CheckConstraint(condition=Q(leg__gte=1), name="runner_leg_from_one"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.name} (leg {self.leg})"
-
-
-class AuditEntry(models.Model):
-    """Who changed what on race day, and why: the trail an appeal is decided on."""
-
-    class Action(models.TextChoices):
-        TEAM_STATUS = "team_status", _("Team status set")
-        RACE_CLOSED = "race_closed", _("Race closed")
-        RACE_REOPENED = "race_reopened", _("Race reopened")
-        TIMING_ADDED = "timing_added", _("Split added by hand")
-        TIMING_VOIDED = "timing_voided", _("Split voided")
-        TIMING_RESTORED = "timing_restored", _("Split restored")
-        TIMING_IMPORTED = "timing_imported", _("Timing file imported")
-        ENTRIES_IMPORTED = "entries_imported", _("Entries imported")
-        TEAM_DELETED = "team_deleted", _("Team deleted")
-        DEVICE_TOKEN_CREATED = "device_token_created", _("Device token made")
-        DEVICE_TOKEN_REVOKED = "device_token_revoked", _("Device token revoked")
-        UNMATCHED_RESOLVED = "unmatched_resolved", _("Unknown bib dealt with")
-        UNMATCHED_REOPENED = "unmatched_reopened", _("Unknown bib not dealt with after all")
-        OFFICIAL_NAMED = "official_named", _("Race official named")
-        OFFICIAL_REMOVED = "official_removed", _("Race official removed")
-        RUNNER_CHANGED = "runner_changed", _("Runner changed")
-        GUN_SET = "gun_set", _("Start gun set")
-
-    race = models.ForeignKey(Race, on_delete=models.CASCADE, related_name="audit_entries")
-    at = models.DateTimeField(_("when"), auto_now_add=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
-    actor = models.CharField(_("who"), max_length=150, help_text=_("User, device or 'command line'."))
-    action = models.CharField(_("action"), max_length=32, choices=Action.choices)
-    team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True)
-    reason = models.CharField(_("reason"), max_length=300, blank=True)
-    details = models.JSONField(_("details"), default=dict, blank=True)
-
-    class Meta:
-        ordering = ["-at", "-pk"]
-        verbose_name = _("audit entry")
-        verbose_name_plural = _("audit trail")
-
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor}: {self.get_action_display()}"
-
-
-class RaceOfficial(models.Model):
-    """Who works which race, and as what: every right to a race comes from here (races/access.py),
-    named through races/services/race_officials.py, which audits it."""
-
-    race = models.ForeignKey(Race, on_delete=models.CASCADE, related_name="officials")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="race_roles",
-        verbose_name=_("user"),
-    )
-    role = models.CharField(
-        _("role"), max_length=10, choices=OfficialRole.choices, default=OfficialRole.STATION
-    )
-    stations = models.ManyToManyField(
-        Station,
-        blank=True,
-        related_name="officials",
-        verbose_name=_("stations"),
-        help_text=_("The stations a station official records at; an organiser works them all."),
-    )
-
-    class Meta:
-        ordering = ["race_id", "role", "user_id"]
-        verbose_name = _("race official")
-        verbose_name_plural = _("race officials")
-        constraints = [models.UniqueConstraint(fields=["race", "user"], name="one_role_per_race_and_user")]
-
-    def __str__(self) -> str:
-        return f"{self.user} ({self.get_role_display()})"
