@@ -93,3 +93,11 @@ def watched_page(context, server_url: str):
     yield page
     context.close()
     assert trouble == []
+
+
+def log_in(page, url: str, username: str = "olivia", password: str = "olivia-pass-123") -> None:
+    """Open `url` and sign in on the login page it leads to (the officials' and the admin's)."""
+    page.goto(url)
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()

@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from races.models import OfficialRole, RaceOfficial, Station
 from races.services import race_import
-from tests.chromium import require_chromium, watched_page
+from tests.chromium import log_in, require_chromium, watched_page
 from tests.race_payloads import KL_EKIDEN
 
 LAPTOP = {"width": 1366, "height": 768}
@@ -39,16 +39,14 @@ def page(browser, live_server):
         yield page
 
 
-def log_in(page: Page, url: str) -> None:
-    page.goto(url)
-    page.get_by_label("Username").fill("root")
-    page.get_by_label("Password").fill("root-pass-123")
-    page.get_by_role("button", name="Log in").click()
-
-
 @pytest.mark.parametrize("path", ["{pk}/change/", "add/"])
 def test_the_race_page_fits_a_laptop_screen(page: Page, live_server, race, path):
-    log_in(page, f"{live_server.url}/admin/races/race/{path.format(pk=race.pk)}")
+    log_in(
+        page,
+        username="root",
+        password="root-pass-123",
+        url=f"{live_server.url}/admin/races/race/{path.format(pk=race.pk)}",
+    )
     expect(page.locator("#race_form")).to_be_visible()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= LAPTOP["width"], f"the page is {width} px wide"

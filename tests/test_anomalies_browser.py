@@ -8,13 +8,13 @@ she typed survives the next one.
 import time
 
 import pytest
-from django.contrib.auth import get_user_model
 from playwright.sync_api import Page, expect
 
-from races.models import OfficialRole, Race, RaceOfficial
+from races.models import Race
 from races.services import race_import
 from results.timing.models import UnmatchedRead
-from tests.chromium import require_chromium, watched_page
+from tests.cast import organiser_of
+from tests.chromium import log_in, require_chromium, watched_page
 from tests.race_payloads import KL_EKIDEN
 
 NOTE = "bib 777 was 177, split added by hand"
@@ -27,8 +27,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def race() -> Race:
     race, _ = race_import(payload=KL_EKIDEN)
-    olivia = get_user_model().objects.create_user("olivia", password="olivia-pass-123")
-    RaceOfficial.objects.create(race=race, user=olivia, role=OfficialRole.ORGANISER)
+    organiser_of(race)
     return race
 
 
@@ -48,10 +47,7 @@ def test_an_official_deals_with_an_unknown_bib_while_the_list_polls(page: Page, 
     page.on(
         "request", lambda request: polls.append(time.time()) if request.headers.get("hx-request") else None
     )
-    page.goto(f"{live_server.url}/officials/kl-ekiden/anomalies/")
-    page.get_by_label("Username").fill("olivia")
-    page.get_by_label("Password").fill("olivia-pass-123")
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, f"{live_server.url}/officials/kl-ekiden/anomalies/")
     expect(page.get_by_text("R1 tablet read 777 at R1")).to_be_visible()
     page.wait_for_timeout(1500)
     assert polls, "the list polls"

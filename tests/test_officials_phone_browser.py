@@ -9,16 +9,16 @@ its first column staying in place.
 import time
 
 import pytest
-from django.contrib.auth import get_user_model
 from playwright.sync_api import Page, expect
 
 from races.audit import Actor
-from races.models import Category, OfficialRole, Race, RaceOfficial, Team
+from races.models import Category, Race, Team
 from races.services import race_import
 from results.publishing.print_jobs import print_job_request
 from results.timing.models import Source
 from results.timing.services import timing_record_create
-from tests.chromium import require_chromium, watched_page
+from tests.cast import organiser_of
+from tests.chromium import log_in, require_chromium, watched_page
 from tests.race_payloads import KL_EKIDEN
 
 PHONE = {"width": 390, "height": 844}
@@ -33,8 +33,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def race() -> Race:
     race, _ = race_import(payload=KL_EKIDEN)
-    olivia = get_user_model().objects.create_user("olivia", password="olivia-pass-123")
-    RaceOfficial.objects.create(race=race, user=olivia, role=OfficialRole.ORGANISER)
+    olivia = organiser_of(race)
     mixed = Category.objects.get(race=race, code="MX")
     Team.objects.create(race=race, bib="101", name=LONG_NAME, category=mixed)
     Team.objects.create(race=race, bib="102", name=ONE_WORD, category=mixed)
@@ -61,13 +60,6 @@ def page(browser, live_server):
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="en-GB")
     with watched_page(context, live_server.url) as page:
         yield page
-
-
-def log_in(page: Page, url: str) -> None:
-    page.goto(url)
-    page.get_by_label("Username").fill("olivia")
-    page.get_by_label("Password").fill("olivia-pass-123")
-    page.get_by_role("button", name="Log in").click()
 
 
 def page_width(page: Page) -> int:

@@ -10,17 +10,17 @@ from datetime import UTC, date, datetime, time, timedelta
 from unittest.mock import patch
 from zoneinfo import ZoneInfo
 
-from django.contrib.auth import get_user_model
 from django.test import TestCase
 from django.utils import translation
 from django.utils.translation import trans_real
 
 from races.audit import Actor, GunSet, read_details
-from races.models import AuditEntry, OfficialRole, Race, RaceOfficial, Station
+from races.models import AuditEntry, Race
 from races.problems import InputProblems
 from races.services import entries_import, gun_set, race_close, race_import, race_start_now
 from results.standings.selectors import standings_for_race
 from results.timing.services import timing_record_create, timing_record_void
+from tests.cast import race_cast
 from tests.race_payloads import KL_EKIDEN, KL_ENTRIES
 
 KL = ZoneInfo("Asia/Kuala_Lumpur")
@@ -205,16 +205,8 @@ class PageTestCase(RaceClockTestCase):
     @classmethod
     def setUpTestData(cls):
         super().setUpTestData()
-        users = get_user_model().objects
-        other, _ = race_import(payload={**KL_EKIDEN, "slug": "penang-ekiden", "name": "Penang Ekiden"})
-        cls.olivia, cls.dana, cls.alice, cls.oscar = (
-            users.create_user(n) for n in ("olivia", "dana", "alice", "oscar")
-        )
-        RaceOfficial.objects.create(race=cls.race, user=cls.olivia, role=OfficialRole.ORGANISER)
-        RaceOfficial.objects.create(race=cls.race, user=cls.dana, role=OfficialRole.RESULTS_DESK)
-        duty = RaceOfficial.objects.create(race=cls.race, user=cls.alice, role=OfficialRole.STATION)
-        duty.stations.add(Station.objects.get(race=cls.race, code="R1"))
-        RaceOfficial.objects.create(race=other, user=cls.oscar, role=OfficialRole.ORGANISER)
+        cast = race_cast(cls.race)
+        cls.olivia, cls.dana, cls.alice, cls.oscar = cast.olivia, cast.dana, cast.alice, cast.oscar
 
     def start_now(self, gun_seen=GUN, heard=True, **extra):
         data = {"form": "start", "start-gun_seen": gun_seen.isoformat(), **extra}

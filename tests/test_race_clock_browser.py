@@ -13,7 +13,7 @@ from races.audit import Actor
 from races.models import OfficialRole, Race, RaceOfficial
 from races.services import entries_import, race_import
 from results.timing.services import timing_record_create
-from tests.chromium import require_chromium, watched_page
+from tests.chromium import log_in, require_chromium, watched_page
 from tests.race_payloads import KL_EKIDEN, KL_ENTRIES
 
 require_chromium()
@@ -37,19 +37,12 @@ def page(browser, live_server):
         yield page
 
 
-def log_in(page: Page, live_server) -> None:
-    page.goto(f"{live_server.url}/officials/kl-ekiden/gun/")
-    page.get_by_label("Username").fill("olivia")
-    page.get_by_label("Password").fill("olivia-pass-123")
-    page.get_by_role("button", name="Log in").click()
-
-
 def no_side_scroll(page: Page) -> None:
     assert page.evaluate("document.scrollingElement.scrollWidth") <= 390
 
 
 def test_start_now_asks_for_the_tick_then_sets_the_gun(page: Page, live_server, race):
-    log_in(page, live_server)
+    log_in(page, f"{live_server.url}/officials/kl-ekiden/gun/")
     expect(page.locator("#gun")).to_have_text("2025-11-23 06:30:00.000 (Asia/Kuala_Lumpur time)")
     no_side_scroll(page)
     page.get_by_role("button", name="Start the race now").click()
@@ -68,7 +61,7 @@ def test_start_now_asks_for_the_tick_then_sets_the_gun(page: Page, live_server, 
 
 def test_a_correction_past_the_first_split_is_refused_beside_the_time(page: Page, live_server, race):
     timing_record_create(race=race, bib="101", station="R1", time="07:00:00", source="chip")
-    log_in(page, live_server)
+    log_in(page, f"{live_server.url}/officials/kl-ekiden/gun/")
     expect(page.get_by_role("button", name="Start the race now")).to_have_count(0)
     page.get_by_label("Time of the gun").fill("07:00:01")
     page.get_by_label("Reason").fill("the starter's watch")

@@ -23,10 +23,11 @@ from django.core.management import call_command
 from django.test import TestCase
 
 from races.audit import Actor
-from races.models import Category, OfficialRole, RaceOfficial, Runner, Station, Team
+from races.models import Category, Runner, Station, Team
 from races.services import race_import, team_status_set
 from results.standings.closing import race_close_counting_dnf
 from results.timing.services import timing_record_create, timing_record_void
+from tests.cast import race_cast
 from tests.race_payloads import KL_EKIDEN
 
 PHONE = "+60 19-876 5432"
@@ -45,17 +46,10 @@ def at(moment: datetime):
 class RaceControlTestCase(TestCase):
     @classmethod
     def setUpTestData(cls):
-        users = get_user_model().objects
         cls.race, _ = race_import(payload=KL_EKIDEN)
-        cls.olivia, cls.dana, cls.alice, cls.oscar, cls.bob = (
-            users.create_user(name) for name in ("olivia", "dana", "alice", "oscar", "bob")
-        )
-        RaceOfficial.objects.create(race=cls.race, user=cls.olivia, role=OfficialRole.ORGANISER)
-        RaceOfficial.objects.create(race=cls.race, user=cls.dana, role=OfficialRole.RESULTS_DESK)
-        duty = RaceOfficial.objects.create(race=cls.race, user=cls.alice, role=OfficialRole.STATION)
-        duty.stations.add(Station.objects.get(race=cls.race, code="R1"))
-        other, _ = race_import(payload={**KL_EKIDEN, "slug": "other-race", "name": "Other race"})
-        RaceOfficial.objects.create(race=other, user=cls.oscar, role=OfficialRole.ORGANISER)
+        cast = race_cast(cls.race)
+        cls.olivia, cls.dana, cls.alice, cls.oscar = cast.olivia, cast.dana, cast.alice, cast.oscar
+        cls.bob = get_user_model().objects.create_user("bob")
         mixed = Category.objects.get(race=cls.race, code="MX")
         for bib, name, phone in (
             ("101", "Harimau", ""),

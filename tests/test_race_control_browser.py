@@ -10,13 +10,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from django.contrib.auth import get_user_model
 from playwright.sync_api import Page, expect
 
-from races.models import Category, OfficialRole, Race, RaceOfficial, Runner, Team
+from races.models import Category, Race, Runner, Team
 from races.services import race_import
 from results.timing.services import timing_record_create
-from tests.chromium import require_chromium, watched_page
+from tests.cast import organiser_of
+from tests.chromium import log_in, require_chromium, watched_page
 from tests.race_payloads import KL_EKIDEN
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "var" / "test-artifacts"
@@ -30,8 +30,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def race() -> Race:
     race, _ = race_import(payload=KL_EKIDEN)
-    olivia = get_user_model().objects.create_user("olivia", password="olivia-pass-123")
-    RaceOfficial.objects.create(race=race, user=olivia, role=OfficialRole.ORGANISER)
+    organiser_of(race)
     mixed = Category.objects.get(race=race, code="MX")
     for bib, name in (("101", "Harimau"), ("102", LONG_NAME)):
         team = Team.objects.create(race=race, bib=bib, name=name, category=mixed)
@@ -51,10 +50,7 @@ def page(browser, live_server):
 
 
 def test_race_control_shows_a_new_split_within_15_seconds(page: Page, live_server, race):
-    page.goto(f"{live_server.url}/officials/kl-ekiden/control/")
-    page.get_by_label("Username").fill("olivia")
-    page.get_by_label("Password").fill("olivia-pass-123")
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, f"{live_server.url}/officials/kl-ekiden/control/")
     r1 = page.locator("#board-R1")
     expect(r1).to_contain_text("1 through")
     expect(r1).to_contain_text("Carry-over start at 07:12:00")
@@ -76,10 +72,7 @@ def test_race_control_shows_a_new_split_within_15_seconds(page: Page, live_serve
 
 
 def test_the_keypad_shows_the_teams_due_under_the_entry_area(page: Page, live_server, race):
-    page.goto(f"{live_server.url}/officials/kl-ekiden/stations/R1/")
-    page.get_by_label("Username").fill("olivia")
-    page.get_by_label("Password").fill("olivia-pass-123")
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, f"{live_server.url}/officials/kl-ekiden/stations/R1/")
     # 101 has no time yet: at the median pace to R1 (102's 22 minutes) it is due at 06:52:00,
     # and its leg 2 runner waits in the zone.
     panel = page.locator(".next-in-panel")

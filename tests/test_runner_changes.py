@@ -9,14 +9,14 @@ import html
 import json
 from datetime import UTC, datetime
 
-from django.contrib.auth import get_user_model
 from django.test import TestCase
 
 from races.audit import Actor, LegRunner, RunnerChanged, read_details
-from races.models import AuditEntry, OfficialRole, Race, RaceOfficial, Runner, Station
+from races.models import AuditEntry, Race, Runner
 from races.problems import InputProblems
 from races.services import entries_import, race_import, runner_change, runner_legs_swap
 from races.services.runner_changes import changes_deadline
+from tests.cast import race_cast
 from tests.commands import run
 from tests.race_payloads import KL_EKIDEN, KL_ENTRIES
 
@@ -203,16 +203,8 @@ class TestTheRunnersPage(RunnerChangeTestCase):
     @classmethod
     def setUpTestData(cls):
         super().setUpTestData()
-        users = get_user_model().objects
-        other, _ = race_import(payload={**KL_EKIDEN, "slug": "penang-ekiden", "name": "Penang Ekiden"})
-        cls.olivia, cls.dana, cls.alice, cls.oscar = (
-            users.create_user(n) for n in ("olivia", "dana", "alice", "oscar")
-        )
-        RaceOfficial.objects.create(race=cls.race, user=cls.olivia, role=OfficialRole.ORGANISER)
-        RaceOfficial.objects.create(race=cls.race, user=cls.dana, role=OfficialRole.RESULTS_DESK)
-        duty = RaceOfficial.objects.create(race=cls.race, user=cls.alice, role=OfficialRole.STATION)
-        duty.stations.add(Station.objects.get(race=cls.race, code="R1"))
-        RaceOfficial.objects.create(race=other, user=cls.oscar, role=OfficialRole.ORGANISER)
+        cast = race_cast(cls.race)
+        cls.olivia, cls.dana, cls.alice, cls.oscar = cast.olivia, cast.dana, cast.alice, cast.oscar
 
     def substitute(self, leg=2, **fields):
         data = {
