@@ -28,6 +28,21 @@ class TeamRegistrationForm(forms.Form):
         help_text=_("The rules of each category are listed above the form."),
     )
 
+    captain_phone = forms.RegexField(
+        label=_("Team captain's phone (optional)"),
+        max_length=40,
+        required=False,
+        regex=r"^\+?[0-9][0-9 ()-]{5,38}$",
+        help_text=_(
+            "Race control calls it if one of your runners is overdue on the course. Only the "
+            "race's officials see it; it is never shown on the results."
+        ),
+        error_messages={
+            "invalid": _("Write the number with digits, spaces and dashes only, e.g. +60 12-345 6789.")
+        },
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+
     def __init__(self, *args, race: Race, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = race.categories.order_by("code")

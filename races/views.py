@@ -56,6 +56,7 @@ def register(request, slug: str):
                 race=race,
                 name=team_form.cleaned_data["name"],
                 category=team_form.cleaned_data["category"],
+                captain_phone=team_form.cleaned_data["captain_phone"],
                 runners=runner_forms.runners(),
                 actor=Actor.registration_form(request.user),
                 now=now,

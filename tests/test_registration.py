@@ -42,10 +42,13 @@ RUNNERS = [
 ]
 
 
-def registration_post(race: Race, *, name="Harimau Striders", category="MX", runners=None) -> dict:
+def registration_post(
+    race: Race, *, name="Harimau Striders", category="MX", runners=None, captain_phone=""
+) -> dict:
     runners = RUNNERS if runners is None else runners
     data = {
         "name": name,
+        "captain_phone": captain_phone,
         "category": str(race.categories.get(code=category).pk) if category else "",
         "runner-TOTAL_FORMS": str(len(runners)),
         "runner-INITIAL_FORMS": "0",
@@ -100,6 +103,19 @@ class RegistrationTest(OpenRegistrationTestCase):
 
         second = self.chandra_registers(name="Harimau Striders 2")
         self.assertContains(second, '<p class="bib">102</p>', html=True)
+
+    def test_the_captains_phone_is_kept_for_race_control_and_never_shown(self):
+        response = self.chandra_registers(captain_phone="+60 12-345 6789")
+        self.assertContains(response, "Your team is registered")
+        self.assertNotContains(response, "345 6789")
+        team = Team.objects.get(race=self.race, bib="101")
+        self.assertEqual(team.captain_phone, "+60 12-345 6789")
+        self.assertNotContains(self.client.get(team.get_absolute_url()), "345 6789")
+
+    def test_a_captains_phone_that_is_no_number_is_refused_beside_its_field(self):
+        response = self.chandra_registers(captain_phone="call Chandra")
+        self.assertContains(response, "digits, spaces and dashes only")
+        self.assertFalse(Team.objects.filter(race=self.race).exists())
 
     def test_a_registration_whose_audit_entry_fails_leaves_no_team_behind(self):
         # The team, its runners and its audit entry are one change: a team the trail cannot

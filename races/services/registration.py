@@ -74,8 +74,11 @@ def team_register(
     runners: list[dict],
     actor: Actor,
     now: datetime | None = None,
+    captain_phone: str = "",
 ) -> Team:
     """A team captain's registration on the public form: checked as an entries row is.
+
+    `captain_phone` is for race control only (the overdue list); no public page shows it.
 
     `now` is the moment the captain sent the form (default: the clock), for the registration
     window: the race may have been closed, or the deadline passed, while the form was open.
@@ -111,6 +114,9 @@ def team_register(
     _store_entries(race, [entry])
     race.bump_standings_version()
     team = race.teams.get(bib=entry.bib)
+    if captain_phone:
+        team.captain_phone = captain_phone
+        team.save(update_fields=["captain_phone"])
     audit(
         race=race,
         action=AuditEntry.Action.ENTRIES_IMPORTED,
