@@ -184,6 +184,13 @@ class TestRaceControl(RaceControlTestCase):
         assert f'<a href="tel:{PHONE_DIGITS}">{PHONE}</a>' in overdue
         assert "101 Harimau" not in overdue  # due at 07:33, overdue only after 07:43
 
+    def test_the_most_overdue_are_listed_and_the_rest_counted(self):
+        with mock.patch("results.officials.race_control.OVERDUE_SHOWN", 1):
+            content = self.page(self.olivia, moment=kl(7, 35)).content.decode()
+        overdue = content[content.index('id="overdue"') : content.index('id="board-R1"')]
+        assert "103 Garuda" in overdue and "102 Sakura" not in overdue
+        assert "and 1 more team overdue" in overdue
+
     def test_within_the_margin_a_team_is_not_overdue(self):
         content = self.page(self.olivia, moment=kl(7, 30)).content.decode()
         overdue = content[content.index('id="overdue"') : content.index('id="board-R1"')]

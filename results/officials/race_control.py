@@ -39,6 +39,8 @@ ONLY_FOR_DESK = gettext_lazy("Race control is for the race's organisers and the 
 LATEST_RECORDS = 20
 #: A carry-over station's list of teams at risk, on a phone: the soonest due first.
 AT_RISK_SHOWN = 30
+#: The most overdue first; beyond these the page says how many more (a bad day at 25,000 teams).
+OVERDUE_SHOWN = 50
 
 
 def clock(ms: int | None, race: Race) -> str:
@@ -134,7 +136,8 @@ def _station_rows(control: RaceControl, teams: LiveTeams, race: Race, now_ms: in
     return rows
 
 
-def _overdue_rows(control: RaceControl, teams: LiveTeams, race: Race, now_ms: int) -> list[dict]:
+def _overdue_rows(control: RaceControl, teams: LiveTeams, race: Race, now_ms: int) -> tuple[list[dict], int]:
+    """The most overdue teams first (at most OVERDUE_SHOWN), and how many more are overdue."""
     margin_ms = race.overdue_margin_minutes * 60_000
     late: list[tuple[Projection, int]] = []
     for projection in control.projections:
@@ -142,11 +145,13 @@ def _overdue_rows(control: RaceControl, teams: LiveTeams, race: Race, now_ms: in
         if overdue is not None:
             late.append((projection, overdue))
     late.sort(key=lambda item: -item[1])
+    more = max(0, len(late) - OVERDUE_SHOWN)
+    late = late[:OVERDUE_SHOWN]
     # Read now and for these teams only: a phone is never kept with the standings.
     phones = dict(
         Team.objects.filter(race=race, bib__in=[p.bib for p, _ in late]).values_list("bib", "captain_phone")
     )
-    return [
+    rows = [
         {
             "team": teams.line(p.bib, p.leg),
             "leg": p.leg,
@@ -158,6 +163,7 @@ def _overdue_rows(control: RaceControl, teams: LiveTeams, race: Race, now_ms: in
         }
         for p, overdue in late
     ]
+    return rows, more
 
 
 class LatestRecordsTable(tables.Table):
@@ -204,12 +210,14 @@ def race_control(request, race: Race):
     now = timezone.now()
     now_ms = epoch_ms(now)
     teams = LiveTeams(control)
+    overdue, more_overdue = _overdue_rows(control, teams, race, now_ms)
     context = {
         "race": race,
         "desk": True,
         "organiser": is_race_organiser(request.user, race),
         "stations": _station_rows(control, teams, race, now_ms),
-        "overdue": _overdue_rows(control, teams, race, now_ms),
+        "overdue": overdue,
+        "more_overdue": more_overdue,
         "overdue_margin": race.overdue_margin_minutes,
         "records": LatestRecordsTable(latest_records(race), race=race, empty_text=_("No record yet.")),
         "now_ms": now_ms,

@@ -183,8 +183,9 @@ def _race_control(race: Race) -> RaceControl:
             entry.bib, entry.official_status, arrivals, cumulative.get(entry.bib, {})
         )
     # The listing order of the standings, so equal projections keep a stable order.
+    listed = {team.bib for team in results.teams}
     ordered = [teams[team.bib] for team in results.teams if team.bib in teams]
-    ordered += [team for bib, team in teams.items() if results.team(bib) is None]
+    ordered += [team for bib, team in teams.items() if bib not in listed]
     projected = projections.project_arrivals(course, ordered)
     boards = race_control.station_boards(course, ordered, projected)
     return RaceControl(course, teams, tuple(projected), tuple(boards))
