@@ -59,7 +59,7 @@ PG = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 DB_NAME = os.environ.get("BENCH_DATABASE", "tasuki_bench")
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/1")
 SIZES = [(300, 4, 0), (5_000, 4, 0), (25_000, 5, 1)]
-SECTIONS = ("standings", "api", "pdf", "live", "uploads")
+SECTIONS = ("standings", "api", "pdf", "live", "uploads", "control")
 
 API_TEAMS = 300
 API_TABLETS = 8  # client threads posting at once
@@ -183,6 +183,8 @@ def main(argv: list[str]) -> None:
         api_benchmark()
     if "live" in sections:
         live_section()
+    if "control" in sections:
+        control_benchmark()
     if "uploads" in sections:
         from tests.upload_benchmark import uploads_benchmark
 
@@ -256,6 +258,49 @@ def standings_benchmark() -> None:
                 f"e2e      {teams:>6} teams: one new split to cached standings (worker, Redis): "
                 f"median {statistics.median(delays) * 1000:.0f} ms, max {max(delays) * 1000:.0f} ms"
             )
+
+
+# --- race control: projections and station boards ----------------------------------------
+
+CONTROL_SIZES = [(300, 4, 0), (25_000, 5, 1)]
+
+
+def control_benchmark() -> None:
+    """Race control's projections and boards computed afresh (a new standings version), and its
+    page as an organiser polls it (kept per version), in the middle of a race."""
+    prepare_database()
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from races.services import entries_import, race_import
+    from results.simulation.race import simulate_race
+    from results.standings import cache as standings_cache
+    from results.standings.selectors import _race_control, race_control_for
+    from results.timing.services import timing_import
+
+    print()
+    user = get_user_model().objects.create_superuser("bench-organiser", password="x")
+    for teams, legs, checkpoints in CONTROL_SIZES:
+        simulated = simulate_race(
+            seed=7, teams=teams, legs=legs, checkpoints=checkpoints, slug=f"control-{teams}"
+        )
+        race, _ = race_import(payload=simulated.payload)
+        entries_import(race=race, raw=csv_bytes(simulated.entries, list(simulated.entries[0])))
+        # Half the reads: the race is under way, most teams out on the course.
+        reads = sorted(simulated.timing, key=lambda row: row["time"])[: len(simulated.timing) // 2]
+        timing_import(race=race, raw=csv_bytes(reads, ["bib", "station", "time", "source", "read_id"]))
+        standings_cache.refresh(race.pk)
+        race.refresh_from_db()
+        computed = median_seconds(partial(_race_control, race), 5)
+        race_control_for(race)
+        client = Client()
+        client.force_login(user)
+        url = f"/officials/{race.slug}/control/"
+        page = median_seconds(partial(client.get, url), 5)
+        print(
+            f"control  {teams:>6} teams: {len(reads):>7} reads; projections and boards {computed * 1000:7.1f} ms, "
+            f"race control page {page * 1000:6.1f} ms (projections kept)"
+        )
 
 
 # --- the device API under gunicorn ---------------------------------------------------------

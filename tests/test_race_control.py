@@ -243,11 +243,29 @@ class TestAnnouncer(RaceControlTestCase):
         assert "Harimau runner 1 · Harimau runner 2 · Harimau runner 3" in coming
         assert "Sakura" not in coming  # on leg 2
 
+    def test_the_category_place_counts_the_team_s_own_category_only(self):
+        men = Category.objects.get(race=self.race, code="MO")
+        Team.objects.create(race=self.race, bib="105", name="Kancil", category=men)
+        for station, time in (("R1", "06:48:00"), ("R2", "07:10:00")):
+            timing_record_create(race=self.race, bib="105", station=station, time=time, source="chip")
+        content = self.page(self.olivia, "announcer/").content.decode()
+        coming = content[content.index("Next at the finish") : content.index("Just finished")]
+        assert "2 overall, 1 in category at R2" in coming  # 101: Kancil ahead, but in Men Open
+        assert "1 overall, 1 in category at R2" in coming  # 105
+
     def test_the_last_finishers_with_their_place(self):
         timing_record_create(race=self.race, bib="101", station="FINISH", time="07:34:10", source="chip")
         content = self.page(self.olivia, "announcer/").content.decode()
         finished = content[content.index("Just finished") :]
         assert "1. 101 Harimau" in finished and "1:04:10" in finished and "in at 07:34:10" in finished
+
+    def test_the_last_one_in_comes_first(self):
+        timing_record_create(race=self.race, bib="101", station="FINISH", time="07:34:10", source="chip")
+        timing_record_create(race=self.race, bib="102", station="R2", time="07:20:00", source="chip")
+        timing_record_create(race=self.race, bib="102", station="FINISH", time="07:34:50", source="chip")
+        content = self.page(self.olivia, "announcer/", moment=kl(7, 36)).content.decode()
+        finished = content[content.index("Just finished") :]
+        assert finished.index("102 Sakura") < finished.index("101 Harimau")
 
 
 class TestKeypadNextIn(RaceControlTestCase):

@@ -17,7 +17,6 @@ from results.officials.guards import race_page_required
 from results.officials.live import officials_etag, private
 from results.officials.race_control import clock, live_poll_seconds
 from results.standings.display import format_duration
-from results.standings.projections import due_at
 from results.standings.race_control import places_at
 from results.standings.selectors import race_control_for
 
@@ -35,12 +34,13 @@ def announcer(request, race: Race):
     by_bib = {team.bib: team for team in results.teams}
     categories = dict(race.categories.values_list("code", "name"))
     finish = control.course.stations[-1].code
+    # The finish's board keeps its next teams due (results/standings/race_control.py).
+    due = [p for p in control.board(finish).next_in if p.bib in by_bib][:NEXT_DUE]
+    places = places_at(results, [(p.bib, p.last_station) for p in due])
     coming = []
-    for projection in due_at(control.projections, finish)[:NEXT_DUE]:
-        team = by_bib.get(projection.bib)
-        if team is None:
-            continue
-        place, category_place = places_at(results, team.bib, projection.last_station)
+    for projection in due:
+        team = by_bib[projection.bib]
+        place, category_place = places[team.bib]
         coming.append(
             {
                 "bib": team.bib,
@@ -53,22 +53,18 @@ def announcer(request, race: Race):
                 "runners": [leg.runner for leg in team.legs if leg.runner],
             }
         )
-    finished = sorted(
-        (t for t in control.teams.values() if finish in t.arrivals and t.bib in by_bib),
-        key=lambda t: t.arrivals[finish],
-        reverse=True,
-    )[:LAST_IN]
+    finished = [(by_bib[bib], at_ms) for bib, at_ms in control.last_in if bib in by_bib][:LAST_IN]
     last_in = [
         {
-            "bib": t.bib,
-            "name": by_bib[t.bib].name,
-            "category": categories.get(by_bib[t.bib].category, by_bib[t.bib].category),
-            "at": clock(t.arrivals[finish], race),
-            "total": format_duration(by_bib[t.bib].total_ms),
-            "place": by_bib[t.bib].rank,
-            "category_place": by_bib[t.bib].category_rank,
+            "bib": team.bib,
+            "name": team.name,
+            "category": categories.get(team.category, team.category),
+            "at": clock(at_ms, race),
+            "total": format_duration(team.total_ms),
+            "place": team.rank,
+            "category_place": team.category_rank,
         }
-        for t in finished
+        for team, at_ms in finished
     ]
     now = timezone.now()
     context = {

@@ -191,11 +191,14 @@ class LatestRecordsTable(tables.Table):
 
 
 def latest_records(race: Race):
-    """The last records stored anywhere on the course, newest first; voided ones left out."""
+    """The last records stored anywhere on the course, newest first; voided ones left out.
+
+    By id, the order they were stored in: the primary key's index answers at once, where sorting
+    by `created_at` read every record of the race (0.4 s at 25,000 teams)."""
     return (
         TimingRecord.objects.filter(race=race, voided=False)
         .select_related("team", "station")
-        .order_by("-created_at", "-pk")[:LATEST_RECORDS]
+        .order_by("-pk")[:LATEST_RECORDS]
     )
 
 

@@ -7,6 +7,8 @@ Anything that depends on "now" (a countdown, an overdue flag) is worked out by t
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -122,21 +124,36 @@ def _carry_over(course: Course, i: int, expected: list[Projection]) -> CarryOver
     return CarryOver(cutoff_ms=station.cutoff_ms, k_ms=k, at_risk=tuple(at_risk))
 
 
-def places_at(results: RaceResults, bib: str, station: str) -> tuple[int | None, int | None]:
-    """A team's place at a station overall (rule 7's station rank) and within its category (the
-    same rule among the teams of its category): (None, None) where it has no place there."""
-    team = results.team(bib)
-    if team is None or station not in results.stations[1:]:
-        return None, None
-    here = team.at(station)
-    if here.rank is None or here.cumulative_ms is None:
-        return None, None
-    ahead = sum(
-        1
-        for other in results.teams
-        if other.category == team.category
-        and (split := other.at(station)).rank is not None
-        and split.cumulative_ms is not None
-        and split.cumulative_ms < here.cumulative_ms
-    )
-    return here.rank, ahead + 1
+def places_at(
+    results: RaceResults, wanted: Iterable[tuple[str, str]]
+) -> dict[str, tuple[int | None, int | None]]:
+    """Each wanted team's place at its station, overall (rule 7's station rank) and within its
+    category (the same rule among the teams of its category), by bib: (None, None) where it has
+    no place there. One pass over the teams for all of them: the announcer asks for ten at a
+    time, and a 25,000-team race is long to walk."""
+    column = {code: i for i, code in enumerate(results.stations[1:])}
+    places: dict[str, tuple[int | None, int | None]] = {}
+    asked = []  # (bib, category, station's column, cumulative time there)
+    for bib, station in wanted:
+        team = results.team(bib)
+        places[bib] = (None, None)
+        if team is None or station not in column:
+            continue
+        here = team.stations[column[station]]
+        if here.rank is not None and here.cumulative_ms is not None:
+            places[bib] = (here.rank, None)
+            asked.append((bib, team.category, column[station], here.cumulative_ms))
+    columns: dict[str, set[int]] = defaultdict(set)
+    for _bib, category, i, _ms in asked:
+        columns[category].add(i)
+    placed: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for other in results.teams:
+        for i in columns.get(other.category, ()):
+            split = other.stations[i]
+            if split.rank is not None and split.cumulative_ms is not None:
+                placed[other.category, i].append(split.cumulative_ms)
+    for times in placed.values():
+        times.sort()
+    for bib, category, i, cumulative_ms in asked:
+        places[bib] = (places[bib][0], bisect_left(placed[category, i], cumulative_ms) + 1)
+    return places

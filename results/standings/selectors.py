@@ -6,12 +6,13 @@ from dataclasses import dataclass, replace
 
 from django.conf import settings
 
+from ekiden.memo import Memo
 from ekiden.versioned_cache import VersionedCache
 from races.models import Race
 from results.standings import anomalies, projections, race_control
 from results.standings import engine as standings
 from results.standings import progress as team_progress
-from results.standings.cache import current_version, fresh_results
+from results.standings.cache import RECENT_RACES, current_version, fresh_results
 from results.standings.display import natural_bib_order
 from results.standings.feed import course_of, records_in_ms, team_entries
 from results.standings.race_results import RaceResults
@@ -134,8 +135,8 @@ class RaceControl:
     per standings version; "now" (overdue, countdowns) is applied by the reader."""
 
     course: projections.Course
-    #: Every team's effective times and cumulative times, by bib.
-    teams: dict[str, projections.TeamTimes]
+    #: The teams in at the finish, the last in first: (bib, T(finish)), at most FINISHERS_KEPT.
+    last_in: tuple[tuple[str, int], ...]
     #: Every team still out, in the standings' listing order.
     projections: tuple[projections.Projection, ...]
     boards: tuple[race_control.StationBoard, ...]
@@ -146,9 +147,22 @@ class RaceControl:
         return next((board for board in self.boards if board.code == code), None)
 
 
+#: The announcer shows the last few in; the rest of the finishers are in the standings.
+FINISHERS_KEPT = 20
+
+# What this process last read, per race: an organiser's page polls every few seconds, and a
+# 25,000-team race's projections take longer to fetch and unpickle than to check for freshness.
+_recent_control = Memo("recent race control", size=RECENT_RACES)
+
+
 def race_control_for(race: Race) -> RaceControl:
     """The race's projections and station boards as of its current standings version."""
-    kept = RACE_CONTROL.fetch(race.pk, wanted=current_version(race.pk), compute=lambda: _race_control(race))
+    wanted = current_version(race.pk)
+    kept = _recent_control.get(race.pk)
+    if kept is None or kept.version < wanted:
+        kept = _recent_control.remember(
+            race.pk, RACE_CONTROL.fetch(race.pk, wanted=wanted, compute=lambda: _race_control(race))
+        )
     return replace(kept.value, results=standings_for_race(race))
 
 
@@ -188,4 +202,10 @@ def _race_control(race: Race) -> RaceControl:
     ordered += [team for bib, team in teams.items() if bib not in listed]
     projected = projections.project_arrivals(course, ordered)
     boards = race_control.station_boards(course, ordered, projected)
-    return RaceControl(course, teams, tuple(projected), tuple(boards))
+    finish = course.stations[-1].code
+    last_in = sorted(
+        ((team.bib, team.arrivals[finish]) for team in ordered if finish in team.arrivals),
+        key=lambda arrival: arrival[1],
+        reverse=True,
+    )
+    return RaceControl(course, tuple(last_in[:FINISHERS_KEPT]), tuple(projected), tuple(boards))
