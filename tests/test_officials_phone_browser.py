@@ -145,8 +145,9 @@ def test_a_wide_table_scrolls_inside_itself_with_its_first_column_in_place(page:
 
 
 def test_a_print_button_shows_the_file_is_being_made_while_the_request_runs(
-    page: Page, live_server, race, monkeypatch
+    page: Page, live_server, race, monkeypatch, settings
 ):
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # the embedded mode, whatever the suite runs on
     asked = []
 
     def slow_request(**kwargs):
