@@ -9,14 +9,15 @@ open filter stay); once the race is closed the page says so and stops asking.
 from django.conf import settings
 from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.generic import TemplateView
 from django_tables2 import RequestConfig, SingleTableMixin
 from django_tables2.export import ExportMixin
 
 from ekiden.page_cache import cached_page
-from races.models import Race
+from races.models import Race, ResultsState
 from races.page_state import race_for_state, race_state, state_of
 from results.publishing.filters import StandingsQueryForm, read_query, select_standings
 from results.publishing.inert_cells import InertExportMixin
@@ -25,7 +26,8 @@ from results.publishing.position_chart import position_chart
 from results.publishing.print_jobs import latest_book
 from results.publishing.tables import LiveStandingsTable, TeamLegsTable, TeamStationsTable
 from results.standings.display import KURIAGE_MARK, format_duration, format_gap, status_label
-from results.standings.selectors import standings_for_race, team_progress_for
+from results.standings.selectors import standings_for_race, team_progress_for, team_projection_for
+from results.timing.race_time import from_epoch_ms
 
 # A page a phone scrolls comfortably; the DHL-size race has 25,000 teams.
 TEAMS_PER_PAGE = 100
@@ -33,13 +35,24 @@ EXPORT_FORMATS = ("csv", "xlsx")
 
 
 def live_context(race: Race) -> dict:
-    """What every live page shows at the top: when it was updated, and whether to poll."""
+    """What every live page shows at the top: where the results stand (an upcoming race says
+    when it starts, never "Live"), when it was updated, and whether to poll (an upcoming race's
+    page asks too: it becomes the live standings at the gun)."""
+    now = timezone.now()
     return {
         "race": race,
-        "updated": timezone.now(),
+        "results_state": race.results_state(now),
+        "starts": starts_label(race),
+        "updated": now,
         "poll_seconds": settings.TASUKI_LIVE_POLL_SECONDS,
         "live": not race.is_closed,
     }
+
+
+def starts_label(race: Race) -> str:
+    """When the gun fires, as a family reads it on the race's own clock: "6 April, 06:30"."""
+    gun = race.gun.astimezone(race.zone)
+    return formats.date_format(gun, pgettext("the day and time a race starts", "j F, H:i"))
 
 
 class StandingsView(InertExportMixin, SingleTableMixin, TemplateView):
@@ -124,6 +137,11 @@ class StandingsView(InertExportMixin, SingleTableMixin, TemplateView):
                 ],
             }
         )
+        if context["results_state"] == ResultsState.UPCOMING:
+            # Before the gun every team would read "DNS": the page is the start list instead.
+            context["start_list"] = start_list(
+                [row.record.team for row in table.paginated_rows], self.race.categories.all()
+            )
         return context
 
 
@@ -154,12 +172,17 @@ def team_detail(request, slug: str, bib: str):
         raise Http404(_("No results for team %s yet.") % bib)
     standing = progress.standing
     latest = progress.latest
+    page = live_context(race)
+    upcoming = page["results_state"] == ResultsState.UPCOMING
     context = {
-        **live_context(race),
+        **page,
+        "upcoming": upcoming,
+        "expected": _expected(race, team.bib) if page["results_state"] == ResultsState.LIVE else None,
         "team": team,
         "progress": progress,
         "standing": standing,
-        "status_label": status_label(standing.status),
+        # Before the gun a team has no status yet: not "Did not start".
+        "status_label": _("Starts %s") % page["starts"] if upcoming else status_label(standing.status),
         "total": format_duration(standing.total_ms),
         "latest": latest,
         "leader_gap": format_gap(latest.leader_gap_ms) if latest else "",
@@ -173,6 +196,25 @@ def team_detail(request, slug: str, bib: str):
     }
     template = "results/team_live.html" if request.htmx else "results/team.html"
     return render(request, template, context)
+
+
+def _expected(race: Race, bib: str) -> dict | None:
+    """ "Expected at R3 about 08:12": race control's own projection for the team (its pace so
+    far), on the race's clock to the minute, as it is a forecast and not a time."""
+    projection = team_projection_for(race, bib)
+    if projection is None:
+        return None
+    due = from_epoch_ms(projection.projected_ms + 30_000).astimezone(race.zone)  # to the nearest minute
+    return {"station": projection.next_station, "at": due.strftime("%H:%M"), "leg": projection.leg}
+
+
+def start_list(teams, categories) -> list[tuple]:
+    """The teams of the page by category, in the race's order of categories (each in bib order,
+    the listing's order before any split), each with its runners: (category, teams)."""
+    by_category: dict[str, list] = {}
+    for team in teams:
+        by_category.setdefault(team.category, []).append(team)
+    return [(category, by_category[category.code]) for category in categories if category.code in by_category]
 
 
 def _filter_summary(selection, category_names: dict[str, str]) -> str:
