@@ -6,12 +6,15 @@ live part of the page again every few seconds and swaps it in place (the reader'
 open filter stay); once the race is closed the page says so and stops asking.
 """
 
+from functools import wraps
+
 from django.conf import settings
 from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
+from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.generic import TemplateView
 from django_tables2 import RequestConfig, SingleTableMixin
 from django_tables2.export import ExportMixin
@@ -63,6 +66,8 @@ class StandingsView(InertExportMixin, SingleTableMixin, TemplateView):
     table_class = LiveStandingsTable
     table_pagination = False  # paginated below, without RequestConfig's ?per_page=
     export_formats = EXPORT_FORMATS
+    #: Where the links to the teams open ("_blank" in the embed).
+    link_target = ""
 
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
@@ -87,7 +92,11 @@ class StandingsView(InertExportMixin, SingleTableMixin, TemplateView):
 
     def get_table(self, **kwargs):
         table = LiveStandingsTable.for_selection(
-            self.selection, race_slug=self.race.slug, empty_text=_("No team matches."), **kwargs
+            self.selection,
+            race_slug=self.race.slug,
+            link_target=self.link_target,
+            empty_text=_("No team matches."),
+            **kwargs,
         )
         RequestConfig(self.request, paginate=False).configure(table)  # ?sort= only
         table.put_unplaced_last()
@@ -118,6 +127,7 @@ class StandingsView(InertExportMixin, SingleTableMixin, TemplateView):
         context.update(
             {
                 "form": self.form,
+                "link_target": self.link_target,
                 "selection": selection,
                 "notes": self.notes,
                 "categories": self.race.categories.all(),
@@ -128,6 +138,8 @@ class StandingsView(InertExportMixin, SingleTableMixin, TemplateView):
                 "registration_open": self.race.registration_is_open(timezone.now()),
                 "book": latest_book(self.race) if self.race.is_closed else None,
                 "filter_summary": _filter_summary(selection, self.category_names),
+                "category_chips": _category_chips(selection, self.race.categories.all()),
+                "view_chips": _view_chips(selection, self.race.legs, self.results.stations[1:]),
                 "page_title": _page_title(self.race, selection, table),
                 "has_out_teams": selection.view in ("overall", "category")
                 and any(row.record.last_station for row in table.paginated_rows),
@@ -143,6 +155,14 @@ class StandingsView(InertExportMixin, SingleTableMixin, TemplateView):
                 [row.record.team for row in table.paginated_rows], self.race.categories.all()
             )
         return context
+
+
+class EmbedView(StandingsView):
+    """`/races/<slug>/embed/`: the standings table alone (same filters), for a club's site to
+    show in an iframe; its links to the teams open the full site in a new tab."""
+
+    template_name = "results/embed.html"
+    link_target = "_blank"
 
 
 def standings_state(request, slug: str, **kwargs) -> str | None:
@@ -161,6 +181,25 @@ def standings_state(request, slug: str, **kwargs) -> str | None:
 #: the downloads); the search is typed freely. Any other parameter is dropped before the view.
 STANDINGS_QUERY = ("category", "leg", "station", "sort", "page", "_export")
 standings = cached_page(standings_state, query=STANDINGS_QUERY, free_text=("q",))(StandingsView.as_view())
+
+
+def framed_anywhere(view):
+    """The one page another site may frame (a club's page showing the standings). Every other
+    page keeps Django's X-Frame-Options: DENY, so no one can dress the officials' pages or the
+    registration form in a frame of theirs (clickjacking); the standings carry no form."""
+
+    @wraps(view)
+    def answer(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response["Content-Security-Policy"] = "frame-ancestors *"
+        return response
+
+    return xframe_options_exempt(answer)
+
+
+embed = framed_anywhere(
+    cached_page(standings_state, query=STANDINGS_QUERY, free_text=("q",))(EmbedView.as_view())
+)
 
 
 @cached_page(race_state)
@@ -215,6 +254,56 @@ def start_list(teams, categories) -> list[tuple]:
     for team in teams:
         by_category.setdefault(team.category, []).append(team)
     return [(category, by_category[category.code]) for category in categories if category.code in by_category]
+
+
+def _chip_url(*, category: str = "", leg: int | None = None, station: str = "", q: str = "") -> str:
+    """A chip's link: the chip's own choice, and the rest of the view kept (the search too)."""
+    query = QueryDict(mutable=True)
+    for key, value in (("category", category), ("leg", leg), ("station", station), ("q", q)):
+        if value not in ("", None):
+            query[key] = str(value)
+    return f"?{query.urlencode()}"
+
+
+def _category_chips(selection, categories) -> list[dict]:
+    """All, then each category, keeping the leg or station and the search."""
+    view = {"leg": selection.leg, "station": selection.station, "q": selection.q}
+    chips = [{"label": _("All"), "title": "", "url": _chip_url(**view), "current": not selection.category}]
+    for category in categories:
+        chips.append(
+            {
+                "label": category.code,
+                "title": category.name,
+                "url": _chip_url(category=category.code, **view),
+                "current": category.code == selection.category,
+            }
+        )
+    return chips
+
+
+def _view_chips(selection, legs, station_codes) -> list[dict]:
+    """Total, each leg, each station, keeping the category and the search."""
+    kept = {"category": selection.category, "q": selection.q}
+    chips = [
+        {
+            "label": _("Total"),
+            "url": _chip_url(**kept),
+            "current": selection.leg is None and not selection.station,
+        }
+    ]
+    for leg in legs:
+        chips.append(
+            {
+                "label": _("Leg %d") % leg.number,
+                "url": _chip_url(leg=leg.number, **kept),
+                "current": leg.number == selection.leg,
+            }
+        )
+    for code in station_codes:
+        chips.append(
+            {"label": code, "url": _chip_url(station=code, **kept), "current": code == selection.station}
+        )
+    return chips
 
 
 def _filter_summary(selection, category_names: dict[str, str]) -> str:

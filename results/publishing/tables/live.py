@@ -241,8 +241,9 @@ class LiveStandingsTable(tables.Table):
         template_name = "results/live_table.html"
         orderable = True
 
-    def __init__(self, *args, race_slug: str, **kwargs):
+    def __init__(self, *args, race_slug: str, link_target: str = "", **kwargs):
         self.race_slug = race_slug
+        self._link_target = format_html(' target="{}" rel="noopener"', link_target) if link_target else ""
         # One reverse() for the page, not one per row: a bib is quoted as reverse() would.
         self._team_url = reverse("results:team", kwargs={"slug": race_slug, "bib": "BIB"}).rsplit("BIB/", 1)[
             0
@@ -394,8 +395,9 @@ class LiveStandingsTable(tables.Table):
         if (found := _found_text(record.match, team.bib)) is not None:
             details.append(format_html('<span class="found">{}</span>', found))
         return format_html(
-            '<a href="{}">{}</a><span class="team-details">{}</span>',
+            '<a href="{}"{}>{}</a><span class="team-details">{}</span>',
             self.team_url(team.bib),
+            self._link_target,
             value,
             mark_safe(" ".join(details)),  # each part escaped by format_html
         )
