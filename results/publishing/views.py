@@ -29,6 +29,7 @@ from results.publishing.position_chart import position_chart
 from results.publishing.print_jobs import latest_book
 from results.publishing.tables import LiveStandingsTable, TeamLegsTable, TeamStationsTable
 from results.standings.display import KURIAGE_MARK, format_duration, format_gap, status_label
+from results.standings.engine import Status
 from results.standings.selectors import standings_for_race, team_progress_for, team_projection_for
 from results.timing.race_time import from_epoch_ms
 
@@ -216,7 +217,10 @@ def team_detail(request, slug: str, bib: str):
     context = {
         **page,
         "upcoming": upcoming,
-        "expected": _expected(race, team.bib) if page["results_state"] == ResultsState.LIVE else None,
+        # A team with no split yet reads "Did not start" (rule 6): no forecast beside that.
+        "expected": _expected(race, team.bib)
+        if page["results_state"] == ResultsState.LIVE and standing.status == Status.RUN
+        else None,
         "team": team,
         "progress": progress,
         "standing": standing,
