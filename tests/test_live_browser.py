@@ -123,6 +123,7 @@ PUBLIC_PAGES = [
     "/races/mini-ekiden/teams/108/",
     "/races/mini-ekiden/teams/124/",
     "/races/mini-ekiden/register/",
+    "/races/mini-ekiden/embed/?category=MX",
 ]
 
 
