@@ -12,6 +12,7 @@ RACE_STATE_FIELDS = (
     "id",
     "standings_version",
     "is_closed",
+    "official_at",
     "registration_open",
     "registration_closes_at",
     "date",
@@ -37,10 +38,12 @@ def race_for_state(slug: str) -> Race | None:
 def state_of(race: Race) -> str:
     """What a race's pages depend on besides the URL.
 
-    The version covers every change of teams, splits and statuses; the registration link also
-    depends on the clock (it goes at the deadline or the gun), so whether it shows is part of it.
+    The version covers every change of teams, splits and statuses; the results state (an upcoming
+    race's start list becomes the live standings at the gun) and the registration link (it goes
+    at the deadline or the gun) also depend on the clock, so they are part of it.
     """
-    return f"{race.standings_version}.{int(race.registration_is_open(timezone.now()))}"
+    now = timezone.now()
+    return f"{race.standings_version}.{race.results_state(now)}.{int(race.registration_is_open(now))}"
 
 
 def race_state(request, slug: str, **kwargs) -> str | None:

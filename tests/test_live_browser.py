@@ -123,6 +123,7 @@ PUBLIC_PAGES = [
     "/races/mini-ekiden/teams/108/",
     "/races/mini-ekiden/teams/124/",
     "/races/mini-ekiden/register/",
+    "/races/mini-ekiden/embed/?category=MX",
 ]
 
 
@@ -155,7 +156,9 @@ def test_a_spectator_picks_a_category_then_finds_a_japanese_runner(phone: Page, 
     phone.get_by_role("button", name="Show").tap()
     expect(phone.get_by_role("heading", level=2)).to_have_text("Mixed Senior")
     expect(phone).to_have_title("Mixed Senior · Mini Ekiden (worked example)")
-    assert [cell.split()[0] for cell in team_row_cells(phone)] == ["高橋", "Firdaus", "DQ"]
+    cells = team_row_cells(phone)
+    assert [cell.split()[0] for cell in cells[:2]] == ["高橋", "Firdaus"]
+    assert "DQ" in cells[2].split()
     screenshot(phone, "standings-mixed-senior")
 
     phone.get_by_text("Filter:").tap()
@@ -165,7 +168,8 @@ def test_a_spectator_picks_a_category_then_finds_a_japanese_runner(phone: Page, 
     phone.get_by_label("Category", exact=True).select_option(label="All")
     phone.get_by_role("button", name="Show").tap()
     expect(phone.get_by_role("heading", level=2)).to_have_text("Overall · “伊藤”")
-    assert team_row_cells(phone) == ["RUN Putrajaya Striders 3"]
+    [found] = team_row_cells(phone)
+    assert found.startswith("Putrajaya Striders 3 RUN")
     screenshot(phone, "standings-search")
 
 

@@ -517,15 +517,39 @@ class RaceListTest(TestCase):
     def setUp(self):
         fresh()
 
-    def test_races_are_live_upcoming_or_past(self):
-        now = datetime(2025, 11, 23, 5, 0, tzinfo=KL)  # before the gun, on race day
-        self.assertEqual(self.today.schedule(now), Schedule.LIVE)
-        self.assertEqual(self.started.schedule(now), Schedule.LIVE)  # gun passed, never closed
+    def test_a_race_is_upcoming_until_its_gun_even_on_race_day(self):
+        now = datetime(2025, 11, 23, 5, 0, tzinfo=KL)  # race day, before the 06:30 gun
+        self.assertEqual(self.today.schedule(now), Schedule.UPCOMING)
         self.assertEqual(self.coming.schedule(now), Schedule.UPCOMING)
+
+    def test_a_race_is_live_from_its_gun_to_the_end_of_race_day_unless_closed(self):
+        now = datetime(2025, 11, 23, 7, 0, tzinfo=KL)
+        self.assertEqual(self.today.schedule(now), Schedule.LIVE)
         self.assertEqual(self.over.schedule(now), Schedule.PAST)
+        # Yesterday's race, never closed, is not live today: nobody will time it now.
+        self.assertEqual(self.started.schedule(now), Schedule.PAST)
+        race_close(race=self.today, actor=Actor("olivia"))
+        self.today.refresh_from_db()
+        self.assertEqual(self.today.schedule(now), Schedule.PAST)
+
+    def test_race_day_is_the_day_in_the_race_s_own_zone(self):
+        evening, _ = race_import(
+            payload={
+                **RACE,
+                "slug": "cph",
+                "date": "2025-11-23",
+                "timezone": "Europe/Copenhagen",
+                "start_time": "18:00:00",
+            }
+        )
+        cph = ZoneInfo("Europe/Copenhagen")
+        self.assertEqual(evening.schedule(datetime(2025, 11, 23, 17, 59, tzinfo=cph)), Schedule.UPCOMING)
+        # Already the 24th in Kuala Lumpur, still race day in Copenhagen.
+        self.assertEqual(evening.schedule(datetime(2025, 11, 24, 6, 30, tzinfo=KL)), Schedule.LIVE)
+        self.assertEqual(evening.schedule(datetime(2025, 11, 24, 0, 1, tzinfo=cph)), Schedule.PAST)
 
     def test_the_home_page_lists_them_in_three_parts_with_date_and_place(self):
-        now = datetime(2025, 11, 23, 5, 0, tzinfo=KL)
+        now = datetime(2025, 11, 23, 7, 0, tzinfo=KL)
         with mock.patch("django.utils.timezone.now", return_value=now):
             body = self.client.get("/").content.decode()
         live, upcoming, past = (body.index(f'id="races-{part}"') for part in ("live", "upcoming", "past"))
@@ -533,7 +557,15 @@ class RaceListTest(TestCase):
         self.assertLess(body.index("Race today"), upcoming)
         self.assertLess(upcoming, body.index("Race coming"), past)
         self.assertLess(past, body.index("Race over"))
+        self.assertLess(past, body.index("Race started"))
         self.assertIn("Nov. 23, 2025</time> · Putrajaya, Malaysia", body)
+
+    def test_before_any_gun_the_home_page_has_no_live_part(self):
+        now = datetime(2025, 11, 23, 5, 0, tzinfo=KL)
+        with mock.patch("django.utils.timezone.now", return_value=now):
+            body = self.client.get("/").content.decode()
+        self.assertNotIn('id="races-live"', body)
+        self.assertLess(body.index('id="races-upcoming"'), body.index("Race today"))
 
 
 class RaceFilePlaceTest(TestCase):

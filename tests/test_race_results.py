@@ -14,6 +14,7 @@ from results.standings.display import (
     format_duration,
     format_gap,
     format_pace,
+    gap_behind,
     leg_time_label,
     natural_bib_order,
     status_label,
@@ -117,7 +118,14 @@ class DisplayTest(SimpleTestCase):
         self.assertEqual(displayed_gap(6_601_001, 6_520_145), 81_000)
         self.assertEqual(format_gap(81_000), "+1:21")
         self.assertEqual(format_gap(3_600_001), "+1:00:01")
-        self.assertEqual(format_gap(0), "")
+        self.assertEqual(format_gap(None), "")  # the leader
+
+    def test_a_team_behind_within_the_same_second_shows_plus_zero(self):
+        # 1:10:00.100 wins; 1:10:00.900 is second, both shown 1:10:01: "+0:00", not level.
+        self.assertEqual(gap_behind(4_200_900, 4_200_100), 0)
+        self.assertEqual(format_gap(gap_behind(4_200_900, 4_200_100)), "+0:00")
+        # The winner itself, and a team on exactly the same time (sharing the place), show none.
+        self.assertEqual(format_gap(gap_behind(4_200_100, 4_200_100)), "")
         self.assertEqual(format_pace(299_001), "5:00")
 
     def test_a_carry_over_start_is_marked_even_without_a_time(self):

@@ -156,12 +156,14 @@ class Race(models.Model):
         }
 
     def schedule(self, now: datetime) -> Schedule:
-        """Live on race day in the race's own zone, and after the gun until the race is closed."""
-        if self.is_closed:
+        """Live from the gun to the end of race day in the race's own zone, unless closed; to
+        come before the gun; past after (a race its organisers forgot to close is not live
+        for ever: a family would wait for splits that never come)."""
+        if now < self.gun:
+            return Schedule.UPCOMING
+        if self.is_closed or now.astimezone(self.zone).date() != self.date:
             return Schedule.PAST
-        if now >= self.gun or now.astimezone(self.zone).date() == self.date:
-            return Schedule.LIVE
-        return Schedule.UPCOMING
+        return Schedule.LIVE
 
     @property
     def registration_closes(self) -> datetime:

@@ -8,6 +8,7 @@ little more than asked, never less, which is what a search box on a phone should
 """
 
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 
 from results.standings.race_results import TeamResults
@@ -26,9 +27,34 @@ def fold(text: str) -> str:
 
 def team_matches(team: TeamResults, query: str) -> bool:
     """A bib exactly, or any part of the team's name or of one of its runners' names."""
+    if not fold(query):
+        return True
+    return what_matched(team, query) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchMatch:
+    """What of a listed team the search found, so the row can say it: a name cut short on a
+    phone, or a runner's name that is nowhere else in the row, would leave the reader guessing."""
+
+    #: "bib", "team" or "runner".
+    found: str
+    #: The runner's leg and name when a runner matched.
+    leg: int | None = None
+    runner: str = ""
+
+
+def what_matched(team: TeamResults, query: str) -> SearchMatch | None:
+    """The team's bib, else its name, else its first runner whose name holds the search; None
+    when nothing does (or there is no search)."""
     needle = fold(query)
     if not needle:
-        return True
-    if fold(team.bib) == needle or needle in fold(team.name):
-        return True
-    return any(needle in fold(leg.runner or "") for leg in team.legs)
+        return None
+    if fold(team.bib) == needle:
+        return SearchMatch("bib")
+    if needle in fold(team.name):
+        return SearchMatch("team")
+    for leg in team.legs:
+        if needle in fold(leg.runner or ""):
+            return SearchMatch("runner", leg=leg.number, runner=leg.runner or "")
+    return None

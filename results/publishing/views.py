@@ -6,17 +6,21 @@ live part of the page again every few seconds and swaps it in place (the reader'
 open filter stay); once the race is closed the page says so and stops asking.
 """
 
+from functools import wraps
+
 from django.conf import settings
 from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.generic import TemplateView
 from django_tables2 import RequestConfig, SingleTableMixin
 from django_tables2.export import ExportMixin
 
 from ekiden.page_cache import cached_page
-from races.models import Race
+from races.models import Race, ResultsState
 from races.page_state import race_for_state, race_state, state_of
 from results.publishing.filters import StandingsQueryForm, read_query, select_standings
 from results.publishing.inert_cells import InertExportMixin
@@ -25,7 +29,9 @@ from results.publishing.position_chart import position_chart
 from results.publishing.print_jobs import latest_book
 from results.publishing.tables import LiveStandingsTable, TeamLegsTable, TeamStationsTable
 from results.standings.display import KURIAGE_MARK, format_duration, format_gap, status_label
-from results.standings.selectors import standings_for_race, team_progress_for
+from results.standings.engine import Status
+from results.standings.selectors import standings_for_race, team_progress_for, team_projection_for
+from results.timing.race_time import from_epoch_ms
 
 # A page a phone scrolls comfortably; the DHL-size race has 25,000 teams.
 TEAMS_PER_PAGE = 100
@@ -33,13 +39,24 @@ EXPORT_FORMATS = ("csv", "xlsx")
 
 
 def live_context(race: Race) -> dict:
-    """What every live page shows at the top: when it was updated, and whether to poll."""
+    """What every live page shows at the top: where the results stand (an upcoming race says
+    when it starts, never "Live"), when it was updated, and whether to poll (an upcoming race's
+    page asks too: it becomes the live standings at the gun)."""
+    now = timezone.now()
     return {
         "race": race,
-        "updated": timezone.now(),
+        "results_state": race.results_state(now),
+        "starts": starts_label(race),
+        "updated": now,
         "poll_seconds": settings.TASUKI_LIVE_POLL_SECONDS,
         "live": not race.is_closed,
     }
+
+
+def starts_label(race: Race) -> str:
+    """When the gun fires, as a family reads it on the race's own clock: "6 April, 06:30"."""
+    gun = race.gun.astimezone(race.zone)
+    return formats.date_format(gun, pgettext("the day and time a race starts", "j F, H:i"))
 
 
 class StandingsView(InertExportMixin, SingleTableMixin, TemplateView):
@@ -50,6 +67,8 @@ class StandingsView(InertExportMixin, SingleTableMixin, TemplateView):
     table_class = LiveStandingsTable
     table_pagination = False  # paginated below, without RequestConfig's ?per_page=
     export_formats = EXPORT_FORMATS
+    #: Where the links to the teams open ("_blank" in the embed).
+    link_target = ""
 
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
@@ -74,7 +93,11 @@ class StandingsView(InertExportMixin, SingleTableMixin, TemplateView):
 
     def get_table(self, **kwargs):
         table = LiveStandingsTable.for_selection(
-            self.selection, race_slug=self.race.slug, empty_text=_("No team matches."), **kwargs
+            self.selection,
+            race_slug=self.race.slug,
+            link_target=self.link_target,
+            empty_text=_("No team matches."),
+            **kwargs,
         )
         RequestConfig(self.request, paginate=False).configure(table)  # ?sort= only
         table.put_unplaced_last()
@@ -105,6 +128,7 @@ class StandingsView(InertExportMixin, SingleTableMixin, TemplateView):
         context.update(
             {
                 "form": self.form,
+                "link_target": self.link_target,
                 "selection": selection,
                 "notes": self.notes,
                 "categories": self.race.categories.all(),
@@ -115,6 +139,8 @@ class StandingsView(InertExportMixin, SingleTableMixin, TemplateView):
                 "registration_open": self.race.registration_is_open(timezone.now()),
                 "book": latest_book(self.race) if self.race.is_closed else None,
                 "filter_summary": _filter_summary(selection, self.category_names),
+                "category_chips": _category_chips(selection, self.race.categories.all()),
+                "view_chips": _view_chips(selection, self.race.legs, self.results.stations[1:]),
                 "page_title": _page_title(self.race, selection, table),
                 "has_out_teams": selection.view in ("overall", "category")
                 and any(row.record.last_station for row in table.paginated_rows),
@@ -124,7 +150,20 @@ class StandingsView(InertExportMixin, SingleTableMixin, TemplateView):
                 ],
             }
         )
+        if context["results_state"] == ResultsState.UPCOMING:
+            # Before the gun every team would read "DNS": the page is the start list instead.
+            context["start_list"] = start_list(
+                [row.record.team for row in table.paginated_rows], self.race.categories.all()
+            )
         return context
+
+
+class EmbedView(StandingsView):
+    """`/races/<slug>/embed/`: the standings table alone (same filters), for a club's site to
+    show in an iframe; its links to the teams open the full site in a new tab."""
+
+    template_name = "results/embed.html"
+    link_target = "_blank"
 
 
 def standings_state(request, slug: str, **kwargs) -> str | None:
@@ -145,6 +184,25 @@ STANDINGS_QUERY = ("category", "leg", "station", "sort", "page", "_export")
 standings = cached_page(standings_state, query=STANDINGS_QUERY, free_text=("q",))(StandingsView.as_view())
 
 
+def framed_anywhere(view):
+    """The one page another site may frame (a club's page showing the standings). Every other
+    page keeps Django's X-Frame-Options: DENY, so no one can dress the officials' pages or the
+    registration form in a frame of theirs (clickjacking); the standings carry no form."""
+
+    @wraps(view)
+    def answer(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response["Content-Security-Policy"] = "frame-ancestors *"
+        return response
+
+    return xframe_options_exempt(answer)
+
+
+embed = framed_anywhere(
+    cached_page(standings_state, query=STANDINGS_QUERY, free_text=("q",))(EmbedView.as_view())
+)
+
+
 @cached_page(race_state)
 def team_detail(request, slug: str, bib: str):
     race = get_object_or_404(Race, slug=slug)
@@ -154,12 +212,20 @@ def team_detail(request, slug: str, bib: str):
         raise Http404(_("No results for team %s yet.") % bib)
     standing = progress.standing
     latest = progress.latest
+    page = live_context(race)
+    upcoming = page["results_state"] == ResultsState.UPCOMING
     context = {
-        **live_context(race),
+        **page,
+        "upcoming": upcoming,
+        # A team with no split yet reads "Did not start" (rule 6): no forecast beside that.
+        "expected": _expected(race, team.bib)
+        if page["results_state"] == ResultsState.LIVE and standing.status == Status.RUN
+        else None,
         "team": team,
         "progress": progress,
         "standing": standing,
-        "status_label": status_label(standing.status),
+        # Before the gun a team has no status yet: not "Did not start".
+        "status_label": _("Starts %s") % page["starts"] if upcoming else status_label(standing.status),
         "total": format_duration(standing.total_ms),
         "latest": latest,
         "leader_gap": format_gap(latest.leader_gap_ms) if latest else "",
@@ -173,6 +239,75 @@ def team_detail(request, slug: str, bib: str):
     }
     template = "results/team_live.html" if request.htmx else "results/team.html"
     return render(request, template, context)
+
+
+def _expected(race: Race, bib: str) -> dict | None:
+    """ "Expected at R3 about 08:12": race control's own projection for the team (its pace so
+    far), on the race's clock to the minute, as it is a forecast and not a time."""
+    projection = team_projection_for(race, bib)
+    if projection is None:
+        return None
+    due = from_epoch_ms(projection.projected_ms + 30_000).astimezone(race.zone)  # to the nearest minute
+    return {"station": projection.next_station, "at": due.strftime("%H:%M"), "leg": projection.leg}
+
+
+def start_list(teams, categories) -> list[tuple]:
+    """The teams of the page by category, in the race's order of categories (each in bib order,
+    the listing's order before any split), each with its runners: (category, teams)."""
+    by_category: dict[str, list] = {}
+    for team in teams:
+        by_category.setdefault(team.category, []).append(team)
+    return [(category, by_category[category.code]) for category in categories if category.code in by_category]
+
+
+def _chip_url(*, category: str = "", leg: int | None = None, station: str = "", q: str = "") -> str:
+    """A chip's link: the chip's own choice, and the rest of the view kept (the search too)."""
+    query = QueryDict(mutable=True)
+    for key, value in (("category", category), ("leg", leg), ("station", station), ("q", q)):
+        if value not in ("", None):
+            query[key] = str(value)
+    return f"?{query.urlencode()}"
+
+
+def _category_chips(selection, categories) -> list[dict]:
+    """All, then each category, keeping the leg or station and the search."""
+    view = {"leg": selection.leg, "station": selection.station, "q": selection.q}
+    chips = [{"label": _("All"), "title": "", "url": _chip_url(**view), "current": not selection.category}]
+    for category in categories:
+        chips.append(
+            {
+                "label": category.code,
+                "title": category.name,
+                "url": _chip_url(category=category.code, **view),
+                "current": category.code == selection.category,
+            }
+        )
+    return chips
+
+
+def _view_chips(selection, legs, station_codes) -> list[dict]:
+    """Total, each leg, each station, keeping the category and the search."""
+    kept = {"category": selection.category, "q": selection.q}
+    chips = [
+        {
+            "label": _("Total"),
+            "url": _chip_url(**kept),
+            "current": selection.leg is None and not selection.station,
+        }
+    ]
+    for leg in legs:
+        chips.append(
+            {
+                "label": _("Leg %d") % leg.number,
+                "url": _chip_url(leg=leg.number, **kept),
+                "current": leg.number == selection.leg,
+            }
+        )
+    for code in station_codes:
+        chips.append(
+            {"label": code, "url": _chip_url(station=code, **kept), "current": code == selection.station}
+        )
+    return chips
 
 
 def _filter_summary(selection, category_names: dict[str, str]) -> str:

@@ -20,6 +20,7 @@ __all__ = [
     "format_gap",
     "format_pace",
     "format_pace_too_fast",
+    "gap_behind",
     "leg_time_label",
     "natural_bib_order",
     "status_label",
@@ -63,9 +64,18 @@ def displayed_gap(time_ms: int, ahead_ms: int) -> int:
     return (whole_seconds(time_ms) - whole_seconds(ahead_ms)) * 1000
 
 
+def gap_behind(time_ms: int, leader_ms: int) -> int | None:
+    """The displayed gap of a time to the leader's; None for the leader itself (an exact tie
+    shares the place, rule 7). A team a few milliseconds behind is behind: 0, shown "+0:00"."""
+    return None if time_ms <= leader_ms else displayed_gap(time_ms, leader_ms)
+
+
 def format_gap(ms: int | None) -> str:
-    """+M:SS under an hour, +H:MM:SS above; nothing for the leader (or a tie with it)."""
-    if not ms or ms <= 0:
+    """+M:SS under an hour, +H:MM:SS above; nothing for the leader (None).
+
+    0 is a team behind within the same second (1:10:00.2 after 1:10:00.1, both shown 1:10:01):
+    "+0:00", so the page does not show it level with the team it is placed behind."""
+    if ms is None or ms < 0:
         return ""
     seconds = whole_seconds(ms)
     return "+" + (_minutes_seconds(seconds) if seconds < 3600 else format_duration(ms))

@@ -9,7 +9,7 @@ gaps to the leader and to the team just ahead at each station.
 from dataclasses import dataclass
 from decimal import Decimal
 
-from results.standings.display import displayed_gap
+from results.standings.display import displayed_gap, gap_behind
 from results.standings.engine import StationResult
 from results.standings.race_results import RaceResults, RunnerLeg, TeamResults
 
@@ -152,7 +152,7 @@ def _station_result(
             placed.append((theirs.cumulative_ms, other))
     leader_gap = ahead = None
     if split.rank is not None and mine is not None and placed:
-        leader_gap = displayed_gap(mine, min(ms for ms, _team in placed))
+        leader_gap = gap_behind(mine, min(ms for ms, _team in placed))
         in_front = [(ms, other) for ms, other in placed if ms < mine]
         if in_front:
             ms, other = max(in_front, key=lambda pair: pair[0])

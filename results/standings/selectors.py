@@ -166,6 +166,14 @@ def race_control_for(race: Race) -> RaceControl:
     return replace(kept.value, results=standings_for_race(race))
 
 
+def team_projection_for(race: Race, bib: str) -> projections.Projection | None:
+    """Where and when race control expects one team next (the same cached projections), for
+    its team page; None for a team not out on the course or with no pace to go by yet."""
+    kept = RACE_CONTROL.fetch(race.pk, wanted=current_version(race.pk), compute=lambda: _race_control(race))
+    found = next((p for p in kept.value.projections if p.bib == bib), None)
+    return found if found is not None and found.projected_ms is not None else None
+
+
 def _race_control(race: Race) -> RaceControl:
     results = standings_for_race(race)
     entries = team_entries(race)

@@ -12,11 +12,12 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_tables2.utils import Accessor
 
+from results.publishing.search import SearchMatch, what_matched
 from results.standings.display import (
     KURIAGE_MARK,
-    displayed_gap,
     format_duration,
     format_gap,
+    gap_behind,
     leg_time_label,
     natural_bib_order,
     status_label,
@@ -44,6 +45,8 @@ class LiveRow:
     gap_ms: int | None
     leg: RunnerLeg | None = None
     split: StationResult | None = None
+    #: What the search found in this team, when there is a search.
+    match: SearchMatch | None = None
     #: The row's finished cells (LiveStandingsTable.prepare_rows).
     cells_html: str = ""
 
@@ -138,14 +141,25 @@ def live_rows(selection) -> list[LiveRow]:
         if split is not None:
             best = selection.best_ms.get(selection.station)
             if split.rank is not None and best is not None:
-                gap_ms = displayed_gap(split.cumulative_ms, best)
+                gap_ms = gap_behind(split.cumulative_ms, best)
         elif team.rank is not None and selection.leader_ms is not None:
-            gap_ms = displayed_gap(team.total_ms, selection.leader_ms)
+            gap_ms = gap_behind(team.total_ms, selection.leader_ms)
         elif last is not None and last.rank is not None and last.station in selection.best_ms:
-            gap_ms = displayed_gap(last.cumulative_ms, selection.best_ms[last.station])
+            gap_ms = gap_behind(last.cumulative_ms, selection.best_ms[last.station])
         leg = team.leg(selection.leg) if selection.leg is not None else None
-        rows.append(LiveRow(team, listing, last, gap_ms, leg=leg, split=split))
+        match = what_matched(team, selection.q) if selection.q else None
+        rows.append(LiveRow(team, listing, last, gap_ms, leg=leg, split=split, match=match))
     return rows
+
+
+def _found_text(match: SearchMatch | None, bib: str) -> str | None:
+    """What a search found besides the team's name, which the row shows whole: the bib, or a
+    runner with the leg they run."""
+    if match is None or match.found == "team":
+        return None
+    if match.found == "bib":
+        return _("found: bib %s") % bib
+    return _("found: leg %(leg)d, %(runner)s") % {"leg": match.leg, "runner": match.runner}
 
 
 def _view_column(verbose_name, accessor: str, sort_key: str, css: str, cell_css: str = "") -> tables.Column:
@@ -187,7 +201,10 @@ class LiveStandingsTable(tables.Table):
         verbose_name=_("Cat. place"), accessor="team__category_rank", order_by=("category_rank_key",)
     )
     bib = tables.Column(
-        verbose_name=_("Bib"), accessor="team__bib", order_by=("bib_key",), attrs={"td": {"class": "bib"}}
+        verbose_name=_("Bib"),
+        accessor="team__bib",
+        order_by=("bib_key",),
+        attrs={"th": {"class": "bib"}, "td": {"class": "bib"}},
     )
     name = tables.Column(
         verbose_name=_("Team"),
@@ -199,7 +216,7 @@ class LiveStandingsTable(tables.Table):
         verbose_name=_("Cat."),
         accessor="team__category",
         order_by=("team__category", "category_rank_key"),
-        attrs={"td": {"class": "cat"}},
+        attrs={"th": {"class": "cat"}, "td": {"class": "cat"}},
     )
     total = tables.Column(
         verbose_name=_("Time"),
@@ -224,8 +241,9 @@ class LiveStandingsTable(tables.Table):
         template_name = "results/live_table.html"
         orderable = True
 
-    def __init__(self, *args, race_slug: str, **kwargs):
+    def __init__(self, *args, race_slug: str, link_target: str = "", **kwargs):
         self.race_slug = race_slug
+        self._link_target = format_html(' target="{}" rel="noopener"', link_target) if link_target else ""
         # One reverse() for the page, not one per row: a bib is quoted as reverse() would.
         self._team_url = reverse("results:team", kwargs={"slug": race_slug, "bib": "BIB"}).rsplit("BIB/", 1)[
             0
@@ -298,6 +316,7 @@ class LiveStandingsTable(tables.Table):
         the 0.4 s a 100-row page took to render, and a page is rendered after every split.
         """
         columns = []
+        self._details_category = "category" in self.columns.names() and self.columns["category"].visible
         for column in self.columns:  # the visible ones, in order
             render = getattr(self, f"render_{column.name}", None)
             css = column.attrs.get("td", {}).get("class", "")
@@ -351,17 +370,36 @@ class LiveStandingsTable(tables.Table):
         )
 
     def render_name(self, value, record):
+        """The whole name on top, wrapping on a phone; below it what the row needs besides: the
+        status of a team not finished, on a phone the bib and category (their columns are hidden
+        there to leave the name room), and what a search found."""
         team = record.team
-        link = format_html('<a href="{}">{}</a>', self.team_url(team.bib), value)
-        if team.finished:
-            return link
-        # The badge first: a long name is cut at the cell's end, the status never is.
+        details = []
+        if not team.finished:
+            details.append(
+                format_html(
+                    '<abbr class="badge badge-{}" title="{}">{}</abbr>',
+                    team.status.lower(),
+                    status_label(team.status),
+                    team.status,
+                )
+            )
+        on_phone = [format_html('<span class="visually-hidden">{} </span>{}', _("Bib"), team.bib)]
+        if self._details_category:
+            on_phone.append(
+                format_html('<span class="visually-hidden">{} </span>{}', _("Cat."), team.category)
+            )
+            if team.category_rank is not None:
+                on_phone.append(format_html('<span class="cat-place">{}</span>', team.category_rank))
+        details.append(format_html('<span class="on-phone">{}</span>', mark_safe(" ".join(on_phone))))
+        if (found := _found_text(record.match, team.bib)) is not None:
+            details.append(format_html('<span class="found">{}</span>', found))
         return format_html(
-            '<abbr class="badge badge-{}" title="{}">{}</abbr> {}',
-            team.status.lower(),
-            status_label(team.status),
-            team.status,
-            link,
+            '<a href="{}"{}>{}</a><span class="team-details">{}</span>',
+            self.team_url(team.bib),
+            self._link_target,
+            value,
+            mark_safe(" ".join(details)),  # each part escaped by format_html
         )
 
     def value_name(self, value):

@@ -5,7 +5,7 @@ Their rows are the team's progress (results/standings/progress.py): LegProgress 
 
 import django_tables2 as tables
 from django.utils.html import format_html
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from results.standings.display import UNKNOWN, format_duration, format_gap, format_pace, leg_time_label
 
@@ -14,8 +14,16 @@ def _km(km) -> str:
     return f"{km.normalize():f} km"
 
 
+def _names_its_distance(name: str, km) -> bool:
+    """A station named after its distance ("Checkpoint 7.5 km") is not told it twice."""
+    return f"{km.normalize():f}" in name.replace(",", ".").split()
+
+
 class TeamLegsTable(tables.Table):
-    leg = tables.Column(verbose_name=gettext_lazy("Leg"), attrs={"td": {"class": "place"}})
+    # On a phone the leg's number moves under the runner's name (base.html): "Peringkat" is wide.
+    leg = tables.Column(
+        verbose_name=gettext_lazy("Leg"), attrs={"th": {"class": "leg"}, "td": {"class": "place leg"}}
+    )
     runner = tables.Column(verbose_name=gettext_lazy("Runner"), default="", attrs={"td": {"class": "name"}})
     time = tables.Column(
         verbose_name=gettext_lazy("Time"),
@@ -23,7 +31,11 @@ class TeamLegsTable(tables.Table):
         empty_values=(),  # a carry-over start is marked even before the runner arrives
         attrs={"th": {"class": "time"}, "td": {"class": "time"}},
     )
-    rank = tables.Column(verbose_name=gettext_lazy("Place"), default=UNKNOWN)
+    rank = tables.Column(
+        verbose_name=gettext_lazy("Place"),
+        default=UNKNOWN,
+        attrs={"th": {"class": "place"}, "td": {"class": "place"}},
+    )
     category_rank = tables.Column(verbose_name=gettext_lazy("Cat. place"), default=UNKNOWN)
     pace = tables.Column(
         verbose_name=gettext_lazy("Pace /km"),
@@ -38,10 +50,11 @@ class TeamLegsTable(tables.Table):
         template_name = "results/standings_table.html"
 
     def render_runner(self, value, record):
+        leg = format_html('<span class="on-phone">{} · </span>', gettext("Leg %d") % record.leg)
         if record.km is None:
-            return value
+            return format_html('{}<br><span class="course">{}</span>', value, leg)
         course = f"{record.start}–{record.end} · {_km(record.km)}"
-        return format_html('{}<br><span class="course">{}</span>', value, course)
+        return format_html('{}<br><span class="course">{}{}</span>', value, leg, course)
 
     def value_runner(self, value):
         return value
@@ -63,7 +76,11 @@ class TeamStationsTable(tables.Table):
         default=UNKNOWN,
         attrs={"th": {"class": "time"}, "td": {"class": "time"}},
     )
-    rank = tables.Column(verbose_name=gettext_lazy("Place"), default=UNKNOWN)
+    rank = tables.Column(
+        verbose_name=gettext_lazy("Place"),
+        default=UNKNOWN,
+        attrs={"th": {"class": "place"}, "td": {"class": "place"}},
+    )
     leader_gap = tables.Column(
         verbose_name=gettext_lazy("To the leader"),
         accessor="leader_gap_ms",
@@ -83,7 +100,9 @@ class TeamStationsTable(tables.Table):
         template_name = "results/standings_table.html"
 
     def render_station(self, value, record):
-        where = f"{record.code} · {_km(record.km)}" if record.km is not None else record.code
+        where = record.code
+        if record.km is not None and not _names_its_distance(value, record.km):
+            where = f"{record.code} · {_km(record.km)}"
         return format_html('{}<br><span class="course">{}</span>', value, where)
 
     def value_station(self, value):
