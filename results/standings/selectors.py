@@ -1,13 +1,14 @@
 """Reads of the standings: the race's results as last computed, a team's progress, the anomaly list."""
 
 import logging
+import time
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
 from django.conf import settings
 
 from ekiden.memo import Memo
-from ekiden.versioned_cache import VersionedCache
+from ekiden.versioned_cache import Kept, VersionedCache
 from races.models import Race
 from results.standings import anomalies, projections, race_control
 from results.standings import engine as standings
@@ -155,21 +156,38 @@ FINISHERS_KEPT = 20
 _recent_control = Memo("recent race control", size=RECENT_RACES)
 
 
+#: How far behind the standings a team page's expected arrival may be: it is shown to the
+#: minute, and a public page must never wait for race control's computation at 25,000 teams.
+TEAM_PROJECTION_LAG_SECONDS = 30
+
+
 def race_control_for(race: Race) -> RaceControl:
     """The race's projections and station boards as of its current standings version."""
+    return replace(_race_control_kept(race).value, results=standings_for_race(race))
+
+
+def _race_control_kept(race: Race, *, lag_seconds: float = 0.0) -> Kept["RaceControl"]:
+    """Race control as kept, at most `lag_seconds` behind the current version (0: never)."""
     wanted = current_version(race.pk)
     kept = _recent_control.get(race.pk)
-    if kept is None or kept.version < wanted:
+    if kept is None or (kept.version < wanted and time.time() - kept.at >= lag_seconds):
         kept = _recent_control.remember(
-            race.pk, RACE_CONTROL.fetch(race.pk, wanted=wanted, compute=lambda: _race_control(race))
+            race.pk,
+            RACE_CONTROL.fetch(
+                race.pk,
+                wanted=wanted,
+                compute=lambda: _race_control(race),
+                recent_seconds=lag_seconds,
+                stale_while_computing=lag_seconds > 0,
+            ),
         )
-    return replace(kept.value, results=standings_for_race(race))
+    return kept
 
 
 def team_projection_for(race: Race, bib: str) -> projections.Projection | None:
     """Where and when race control expects one team next (the same cached projections), for
     its team page; None for a team not out on the course or with no pace to go by yet."""
-    kept = RACE_CONTROL.fetch(race.pk, wanted=current_version(race.pk), compute=lambda: _race_control(race))
+    kept = _race_control_kept(race, lag_seconds=TEAM_PROJECTION_LAG_SECONDS)
     found = next((p for p in kept.value.projections if p.bib == bib), None)
     return found if found is not None and found.projected_ms is not None else None
 
