@@ -16,7 +16,8 @@ from django_tables2 import RequestConfig, SingleTableMixin
 from django_tables2.export import ExportMixin
 
 from ekiden.page_cache import cached_page
-from races.models import Race
+from races.models import Race, ResultsState
+from races.services import protests_until
 from races.page_state import race_for_state, race_state, state_of
 from results.publishing.filters import StandingsQueryForm, read_query, select_standings
 from results.publishing.inert_cells import InertExportMixin
@@ -33,12 +34,20 @@ EXPORT_FORMATS = ("csv", "xlsx")
 
 
 def live_context(race: Race) -> dict:
-    """What every live page shows at the top: when it was updated, and whether to poll."""
+    """What every live page shows at the top: the results state (when it was updated, until when
+    protests are taken), and whether to poll: until the results are official, as a provisional
+    race still takes the desk's corrections and then becomes official."""
+    now = timezone.now()
+    state = race.results_state(now)
+    ends = protests_until(race)
     return {
         "race": race,
-        "updated": timezone.now(),
+        "updated": now,
         "poll_seconds": settings.TASUKI_LIVE_POLL_SECONDS,
-        "live": not race.is_closed,
+        "live": state != ResultsState.OFFICIAL,
+        "results_state": state.value,
+        "protests_until": ends.astimezone(race.zone) if ends else None,
+        "gun": race.gun,
     }
 
 
