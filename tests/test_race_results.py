@@ -6,8 +6,7 @@ from types import SimpleNamespace
 from django.test import SimpleTestCase
 
 from races.course import counts_as_handoff, handoff_points
-from races.models import OfficialStatus
-from races.models import ResultsState
+from races.models import OfficialStatus, ResultsState
 from results.publishing.exports import results_document
 from results.standings.display import (
     STATUS_LABELS,

@@ -17,8 +17,8 @@ from django_tables2.export import ExportMixin
 
 from ekiden.page_cache import cached_page
 from races.models import Race, ResultsState
-from races.services import protests_until
 from races.page_state import race_for_state, race_state, state_of
+from races.services import protests_until
 from results.publishing.filters import StandingsQueryForm, read_query, select_standings
 from results.publishing.inert_cells import InertExportMixin
 from results.publishing.paging import paginate_table
