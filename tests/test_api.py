@@ -34,7 +34,12 @@ class TestResultsSchema:
         ]
         document = resolve(schema, body)
         assert set(document["properties"]) == {"race", "state", "stations", "teams"}
-        assert resolve(schema, document["properties"]["state"])["enum"] == ["upcoming", "live", "provisional", "official"]
+        assert resolve(schema, document["properties"]["state"])["enum"] == [
+            "upcoming",
+            "live",
+            "provisional",
+            "official",
+        ]
         assert document["properties"]["stations"] == {
             "type": "array",
             "items": {"type": "string"},
