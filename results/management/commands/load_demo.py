@@ -62,7 +62,7 @@ class Command(ContractCommand):
         added = demo_reads_stored(race=race, demo=demo, until=now, actor=actor)
         changed = demo_statuses_set(race=race, demo=demo, until=now, actor=actor)
         if finished:
-            race_close_counting_dnf(race=race, actor=actor)
+            race_close_counting_dnf(race=race, official=True, actor=actor)
 
         self.stdout.write(
             _(
