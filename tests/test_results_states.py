@@ -172,6 +172,7 @@ class TestOfficialAfterTheWindow(ResultsStatesTestCase):
             self.close()
         scheduled.assert_called_once_with(args=(self.race.pk,), eta=WINDOW_END)
 
+    @override_settings(CELERY_TASK_ALWAYS_EAGER=True)
     def test_closing_schedules_nothing_in_embedded_mode(self):
         # Eager Celery runs an eta task at once: the read after the window does it instead.
         with (
