@@ -209,6 +209,18 @@ class TeamStatusRolesTest(RolesTestCase):
         self.client.force_login(user)
         return self.client.post(reverse("admin:races_team_change", args=[team.pk]), data)
 
+    def test_a_closed_race_asks_for_the_reason_and_an_official_one_refuses_beside_the_field(self):
+        race_close(race=self.race, actor=Actor("setup"))
+        response = self.set_status(self.olivia, status_reason="")
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "say why this correction is made")
+        self.assertEqual(self.team().official_status, "")
+        Race.objects.filter(pk=self.race.pk).update(official_at=self.race.gun)
+        response = self.set_status(self.olivia)
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "the results are official")
+        self.assertEqual(self.team().official_status, "")
+
     def test_vera_a_station_official_finds_no_team_in_the_admin(self):
         # Her Django view permissions name no race; a station official's role gives no admin rows.
         self.client.force_login(self.vera)
