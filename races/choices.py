@@ -62,6 +62,14 @@ class ResultsState(models.TextChoices):
     OFFICIAL = "official", _("Official")
 
 
+class ProtestStatus(models.TextChoices):
+    """A protest waits for the organisers' decision; while one waits the results stay provisional."""
+
+    PENDING = "pending", _("Pending")
+    UPHELD = "upheld", _("Upheld")
+    REJECTED = "rejected", _("Rejected")
+
+
 class Language(models.TextChoices):
     """The site's languages, each named in itself (as the language switch names them)."""
 

@@ -19,6 +19,10 @@ from races.problems import InputProblems
 class ContractCommand(BaseCommand):
     """A command organisers script: problems go to stderr one per line, exit status 1."""
 
+    #: Whether a change to a closed race's results is pointed out (not by close_race itself,
+    #: which makes them official on purpose).
+    warns_of_changed_results = True
+
     def execute(self, *args, **options):
         try:
             closed_before = self._closed_races()
@@ -34,7 +38,8 @@ class ContractCommand(BaseCommand):
                 raise
             # The transaction was rolled back; a script can retry on exit status 1.
             raise CommandError(str(DATABASE_BUSY), returncode=1) from None
-        self._warn_of_changed_final_results(closed_before)
+        if self.warns_of_changed_results:
+            self._warn_of_changed_final_results(closed_before)
         return output
 
     @staticmethod
@@ -49,8 +54,8 @@ class ContractCommand(BaseCommand):
             if pk in closed_before and closed_before[pk][1] != version:
                 self.stderr.write(
                     _(
-                        "warning: race %(slug)s is closed; its final results changed. "
-                        "Reopen it with close_race %(slug)s --reopen if this was not meant."
+                        "warning: race %(slug)s is closed; its results changed after the finish. "
+                        "Reopen it with close_race %(slug)s --reopen --reason TEXT if this was not meant."
                     )
                     % {"slug": slug},
                     style_func=self.style.WARNING,

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from ekiden import plain_sql
 from races.models import Race
+from races.services.results_states import official_is_due, race_official_when_window_ended
 
 RACE_STATE_FIELDS = (
     "id",
@@ -18,6 +19,9 @@ RACE_STATE_FIELDS = (
     "date",
     "start_time",
     "timezone",
+    "closed_at",
+    "official_at",
+    "protest_window_minutes",
 )
 RACE_STATE_SQL = "SELECT {columns} FROM {table} WHERE {slug} = %s".format(
     columns=plain_sql.columns(Race, list(RACE_STATE_FIELDS), Race._meta.db_table),
@@ -27,7 +31,20 @@ RACE_STATE_SQL = "SELECT {columns} FROM {table} WHERE {slug} = %s".format(
 
 
 def race_for_state(slug: str) -> Race | None:
-    """The race's fields its pages' state is made of, in one small query; None: no such race."""
+    """The race's fields its pages' state is made of, in one small query; None: no such race.
+
+    A provisional race whose protest window has ended is made official first (if no protest is
+    pending), so the first page read after the window's end already says so
+    (docs/decisions/results-states.md).
+    """
+    race = _race_row(slug)
+    if race is not None and official_is_due(race, timezone.now()):
+        race_official_when_window_ended(race=race)
+        race = _race_row(slug)  # its new version
+    return race
+
+
+def _race_row(slug: str) -> Race | None:
     # Plain SQL: on a polled page the ORM's building of this one query cost more than running it.
     with connection.cursor() as cursor:
         cursor.execute(RACE_STATE_SQL, [slug])
@@ -38,12 +55,13 @@ def race_for_state(slug: str) -> Race | None:
 def state_of(race: Race) -> str:
     """What a race's pages depend on besides the URL.
 
-    The version covers every change of teams, splits and statuses; the results state (an upcoming
-    race's start list becomes the live standings at the gun) and the registration link (it goes
-    at the deadline or the gun) also depend on the clock, so they are part of it.
+    The version covers every change of teams, splits, statuses and results state; the registration
+    link and the upcoming/live state also depend on the clock (the deadline, the gun), so they are
+    part of it.
     """
     now = timezone.now()
-    return f"{race.standings_version}.{race.results_state(now)}.{int(race.registration_is_open(now))}"
+    # The results state too: the gun makes an upcoming race live by the clock alone.
+    return f"{race.standings_version}.{int(race.registration_is_open(now))}.{race.results_state(now).value}"
 
 
 def race_state(request, slug: str, **kwargs) -> str | None:

@@ -141,7 +141,8 @@ class RaceClosingRolesTest(RolesTestCase):
 
     def test_olivia_closes_the_race(self):
         response = self.run_action(self.olivia, "close_races")
-        self.assertContains(response, "Race kl-ekiden is closed; 1 team still out became DNF.")
+        self.assertContains(response, "Race kl-ekiden is closed: its results are provisional, protests until")
+        self.assertContains(response, "1 team still out became DNF.")
         self.assertTrue(self.race_is_closed())
         self.assertEqual(AuditEntry.objects.get(action=AuditEntry.Action.RACE_CLOSED).user, self.olivia)
 
@@ -157,11 +158,13 @@ class RaceClosingRolesTest(RolesTestCase):
         self.assertTrue(self.race_is_closed())
         self.assertEqual(self.audit_count(AuditEntry.Action.RACE_REOPENED), 0)
 
-    def test_olivia_reopens_the_race(self):
+    def test_olivia_is_sent_to_the_results_page_to_reopen_with_a_reason(self):
         race_close(race=self.race, actor=Actor("setup"))
         response = self.run_action(self.olivia, "reopen_races")
-        self.assertContains(response, "Race kl-ekiden is open.")
-        self.assertFalse(self.race_is_closed())
+        self.assertContains(
+            response, "reopening needs a reason; reopen it on its results page: /officials/kl-ekiden/results/"
+        )
+        self.assertTrue(self.race_is_closed())
 
 
 class TeamStatusRolesTest(RolesTestCase):
@@ -205,6 +208,18 @@ class TeamStatusRolesTest(RolesTestCase):
             data.update({f"runners-{i}-{key}": value for key, value in values.items()})
         self.client.force_login(user)
         return self.client.post(reverse("admin:races_team_change", args=[team.pk]), data)
+
+    def test_a_closed_race_asks_for_the_reason_and_an_official_one_refuses_beside_the_field(self):
+        race_close(race=self.race, actor=Actor("setup"))
+        response = self.set_status(self.olivia, status_reason="")
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "say why this correction is made")
+        self.assertEqual(self.team().official_status, "")
+        Race.objects.filter(pk=self.race.pk).update(official_at=self.race.gun)
+        response = self.set_status(self.olivia)
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "the results are official")
+        self.assertEqual(self.team().official_status, "")
 
     def test_vera_a_station_official_finds_no_team_in_the_admin(self):
         # Her Django view permissions name no race; a station official's role gives no admin rows.

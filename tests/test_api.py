@@ -33,7 +33,13 @@ class TestResultsSchema:
             "schema"
         ]
         document = resolve(schema, body)
-        assert set(document["properties"]) == {"race", "stations", "teams"}
+        assert set(document["properties"]) == {"race", "state", "stations", "teams"}
+        assert resolve(schema, document["properties"]["state"])["enum"] == [
+            "upcoming",
+            "live",
+            "provisional",
+            "official",
+        ]
         assert document["properties"]["stations"] == {
             "type": "array",
             "items": {"type": "string"},

@@ -25,7 +25,10 @@ from races.audit import (
     LegRunner,
     OfficialChanged,
     OfficialDuty,
+    ProtestDecided,
+    ProtestLodged,
     RaceClosed,
+    RaceMadeOfficial,
     RaceReopened,
     ReadResolution,
     ReadResolvedBy,
@@ -155,6 +158,19 @@ EXAMPLES = [
         ),
     ),
     (Action.GUN_SET, GunSet(before=GUN, after=GUN + timedelta(minutes=3, seconds=4.2), started_now=True)),
+    (Action.RACE_CLOSED, RaceClosed(dnf=2, protests_until=GUN + timedelta(hours=3))),
+    (Action.RACE_REOPENED, RaceReopened(was="official")),
+    (Action.RACE_OFFICIAL, RaceMadeOfficial(official_at=GUN + timedelta(hours=3), window_ended=True)),
+    (Action.RACE_OFFICIAL, RaceMadeOfficial(official_at=GUN + timedelta(hours=2))),
+    (
+        Action.PROTEST_LODGED,
+        ProtestLodged(protest=4, lodged_by="captain of 112", about="101 cut the course at km 12"),
+    ),
+    (
+        Action.PROTEST_DECIDED,
+        ProtestDecided(protest=4, outcome="upheld", decision="marshal confirms", status="DQ"),
+    ),
+    (Action.PROTEST_DECIDED, ProtestDecided(protest=5, outcome="rejected", decision="no witness")),
 ]
 
 

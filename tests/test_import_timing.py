@@ -253,7 +253,8 @@ class TestStatusAndClosing:
         assert team_result(race, "101").status == "RUN"
         assert run("close_race", "hand").ok
         assert team_result(race, "101").status == "DNF"
-        assert run("close_race", "hand", "--reopen").ok
+        assert not run("close_race", "hand", "--reopen").ok  # a reopen needs its reason
+        assert run("close_race", "hand", "--reopen", "--reason", "a split was missed").ok
         assert run("set_team_status", "hand", "101", "DQ", "--reason", "tasuki thrown").ok
         assert team_result(race, "101").status == "DQ"
         assert run("set_team_status", "hand", "101", "AUTO").ok

@@ -18,7 +18,7 @@ from playwright.sync_api import Page, expect
 
 from races.audit import Actor
 from races.models import Race
-from races.services import entries_import, race_close, race_import, team_status_set
+from races.services import entries_import, race_close, race_import, race_make_official, team_status_set
 from results.timing.services import timing_import, timing_record_create
 from tests.chromium import require_chromium, watch_for_trouble
 from tests.conftest import EXAMPLES
@@ -190,10 +190,15 @@ def test_a_new_split_appears_without_a_reload(phone: Page, live_server, mini_eki
     expect(phone.locator("details#filters")).to_have_attribute("open", "")
 
 
-def test_a_closed_race_says_final_results_and_does_not_poll(phone: Page, live_server, mini_ekiden):
+def test_an_official_race_says_so_and_does_not_poll(phone: Page, live_server, mini_ekiden):
     race_close(race=mini_ekiden, actor=Actor("test"))
     phone.goto(live_server.url + "/races/mini-ekiden/")
-    expect(phone.locator("#live-status")).to_have_text("Final results")
+    expect(phone.locator("#live-status")).to_have_text(
+        re.compile(r"^Provisional results: protests until \d\d:\d\d")
+    )
+    race_make_official(race=mini_ekiden, actor=Actor("test"))
+    phone.goto(live_server.url + "/races/mini-ekiden/")
+    expect(phone.locator("#live-status")).to_have_text("Official results")
     assert phone.locator("[hx-trigger]").count() == 0
 
 

@@ -25,7 +25,7 @@ from races.audit import Actor
 from races.models import Race, Schedule
 from races.problems import InputProblems
 from races.race_file import parse_race_payload
-from races.services import entries_import, race_close, race_import
+from races.services import entries_import, race_close, race_import, race_make_official
 from results.publishing.search import fold, team_matches
 from results.standings.engine import Status
 from results.standings.race_results import RunnerLeg, TeamResults
@@ -214,7 +214,12 @@ class StandingsViewsTest(TestCase):
         self.assertRegex(body, r"Live · updated \d\d:\d\d:\d\d")
         race_close(race=self.race, actor=Actor("olivia"))
         body = self.get().content.decode()
-        self.assertIn("Final results", body)
+        # Provisional: the desk's corrections, and then "official", are still to come.
+        self.assertRegex(body, r"Provisional results: protests until \d\d:\d\d")
+        self.assertIn('hx-trigger="every 10s"', body)
+        race_make_official(race=self.race, actor=Actor("olivia"))
+        body = self.get().content.decode()
+        self.assertIn("Official results", body)
         self.assertNotIn("hx-trigger", body)
         self.assertNotIn("htmx-2.min.js", body)
 

@@ -119,6 +119,8 @@ def test_a_void_without_reason_is_refused_beside_its_field(page: Page, live_serv
         "upload/",
         "print/",
         "officials/",
+        "results/",
+        "protests/",
     ],
 )
 def test_no_officials_page_scrolls_sideways_on_a_phone(page: Page, live_server, race, path):

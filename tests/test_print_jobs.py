@@ -140,5 +140,5 @@ class PrintJobTest(TestCase):
         with self.captureOnCommitCallbacks(execute=True):
             race_close_counting_dnf(race=self.race, actor=Actor("olivia"))
             race_close_counting_dnf(race=self.race, actor=Actor("olivia"))  # already closed: nothing changes
-            race_close_counting_dnf(race=self.race, reopen=True, actor=Actor("olivia"))
+            race_close_counting_dnf(race=self.race, reopen=True, reason="a late split", actor=Actor("olivia"))
         self.assertEqual(PrintJob.objects.count(), 1)

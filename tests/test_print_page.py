@@ -189,7 +189,7 @@ class PublicLinksTest(PrintPageTestCase):
             race_close_counting_dnf(race=self.race, actor=Actor("olivia"))
         url = reverse("results:standings", kwargs={"slug": "mini-ekiden"})
         before = self.client.get(url)
-        self.assertContains(before, "Final results")
+        self.assertContains(before, "Provisional results: protests until")
         self.assertNotContains(before, "Results book (PDF)")
 
         for callback in waiting:

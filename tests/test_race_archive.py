@@ -14,6 +14,7 @@ from django.db import models
 
 from races.audit import Actor
 from races.models import AuditEntry, OfficialRole, Race, RaceOfficial, Station
+from races.services import protest_decide, protest_lodge
 from results.archive.parts import NOT_ARCHIVED, PARTS, VERSION
 from results.simulation.race import simulate_race
 from results.standings.cache import cached_version
@@ -78,6 +79,14 @@ def busy_race(tmp_path) -> Race:
         race=race, name="R1 tablet", stations=race.stations.filter(code="R1"), actor=as_olivia
     )
     assert run("close_race", SLUG).ok
+    upheld = protest_lodge(
+        race=race, bib=first.team.bib, lodged_by="captain of 112", about="cut km 12", actor=as_olivia
+    )
+    protest_lodge(race=race, bib=bib, lodged_by="a marshal", about="no tasuki at R2", actor=as_olivia)
+    protest_decide(
+        race=race, protest_id=upheld.pk, outcome="upheld", decision="marshal saw it", status="DQ",
+        public_note="course cut", actor=as_olivia,
+    )  # fmt: skip
     return race
 
 
@@ -119,9 +128,10 @@ class TestABusyRace:
         assert {entry["action"] for entry in again["audit_trail"]} >= {
             "team_status", "timing_voided", "timing_restored", "timing_added", "timing_imported",
             "entries_imported", "unmatched_resolved", "unmatched_reopened", "device_token_created",
-            "race_closed",
+            "race_closed", "protest_lodged", "protest_decided",
         }  # fmt: skip
         assert len(again["unmatched_reads"]) == 2 and len(again["officials"]) == 2
+        assert sorted(row["status"] for row in again["protests"]) == ["pending", "upheld"]
 
     def test_the_voided_records_and_the_audit_trail_are_the_same(self, tmp_path):
         race = busy_race(tmp_path)
@@ -187,6 +197,7 @@ def audit_trail(race: Race) -> list[tuple]:
         )
     }
     reads = dict(UnmatchedRead.objects.filter(race=race).values_list("pk", "read_id"))
+    protests = {pk: (bib, who) for pk, bib, who in race.protests.values_list("pk", "team__bib", "lodged_by")}
     trail = []
     for entry in AuditEntry.objects.filter(race=race).select_related("team", "user"):
         details = dict(entry.details)
@@ -194,6 +205,8 @@ def audit_trail(race: Race) -> list[tuple]:
             details["record"] = records[details["record"]]
         if "unmatched_read" in details:
             details["unmatched_read"] = reads[details["unmatched_read"]]
+        if "protest" in details:
+            details["protest"] = protests[details["protest"]]
         who = entry.user.username if entry.user else None
         trail.append(
             (entry.at, entry.actor, who, entry.action, entry.team and entry.team.bib, entry.reason, details)

@@ -104,11 +104,11 @@ class TestAWholeArchiveIsNeeded:
 class TestTheVersion:
     def test_a_newer_version_of_the_format(self, archive, tmp_path):
         def newer(manifest):
-            manifest["version"], manifest["release"] = 2, "tasuki 9.0"
+            manifest["version"], manifest["release"] = 3, "tasuki 9.0"
 
         assert refused(tmp_path, rewritten(archive, manifest=newer)) == [
-            "manifest.json: the archive is version 2 of the format, made by tasuki 9.0; this release reads "
-            "version 1. Import it with the release that made it, or a newer one."
+            "manifest.json: the archive is version 3 of the format, made by tasuki 9.0; this release reads "
+            "version 2. Import it with the release that made it, or a newer one."
         ]
 
     def test_another_format(self, archive, tmp_path):

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 from django.test import SimpleTestCase
 
 from races.course import counts_as_handoff, handoff_points
-from races.models import OfficialStatus
+from races.models import OfficialStatus, ResultsState
 from results.publishing.exports import results_document
 from results.standings.display import (
     STATUS_LABELS,
@@ -77,10 +77,13 @@ class RaceResultsTest(SimpleTestCase):
         again = pickle.loads(pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL))
         self.assertEqual(again, results)
         self.assertIs(again.teams[0].status, Status.FIN)
-        self.assertEqual(results_document(again), results_document(results))
+        self.assertEqual(
+            results_document(again, ResultsState.LIVE), results_document(results, ResultsState.LIVE)
+        )
 
     def test_the_export_document_spells_the_contract_s_keys(self):
-        document = results_document(small_race())
+        document = results_document(small_race(), ResultsState.LIVE)
+        self.assertEqual(document["state"], "live")
         self.assertEqual(document["race"], "small")
         self.assertEqual(document["stations"], ["START", "R1", "FINISH"])
         beta = document["teams"][1]

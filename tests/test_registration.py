@@ -344,6 +344,7 @@ class RegistrationDeadlineAdminTest(TestCase):
             "start_time": "06:30:00",
             "kuriage_minutes": "20",
             "overdue_margin_minutes": "10",
+            "protest_window_minutes": "30",
             "registration_open": "on",
             "registration_closes_at_0": "",
             "registration_closes_at_1": "",

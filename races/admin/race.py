@@ -235,6 +235,7 @@ class RaceAdminForm(RegistrationDeadlineInRaceZone, forms.ModelForm):
             "start_time",
             "kuriage_minutes",
             "overdue_margin_minutes",
+            "protest_window_minutes",
             "registration_open",
             "registration_closes_at",
             "changes_deadline",

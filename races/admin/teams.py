@@ -23,6 +23,8 @@ from races.models import (
 from races.problems import InputProblems, Problem, add_to_form
 from races.services import (
     RUNNER_FIELDS,
+    Change,
+    refuse_if_closed,
     team_delete,
     team_delete_problems,
     team_status_set,
@@ -57,6 +59,15 @@ class TeamAdminForm(forms.ModelForm):
         bib = cleaned.get("bib")
         if race and bib and race.teams.filter(bib=bib).exclude(pk=self.instance.pk).exists():
             self.add_error("bib", _("Bib %s is already taken in this race.") % bib)
+        if race and {"official_status", "status_reason", "public_note"} & set(self.changed_data):
+            # Told here, beside the fields: the audited service would refuse it the same way.
+            try:
+                refuse_if_closed(
+                    race, change=Change.CORRECTION, reason=cleaned.get("status_reason", ""), tell=False
+                )
+            except InputProblems as refusal:
+                for problem in refusal.problems:
+                    self.add_error("status_reason" if problem.field == "reason" else None, problem.message)
         return cleaned
 
 

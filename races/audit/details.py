@@ -49,19 +49,85 @@ class StatusSet(AuditDetails):
 
 @dataclass(frozen=True, kw_only=True)
 class RaceClosed(AuditDetails):
+    """The finish closed: the results became provisional."""
+
     #: Teams still out that closing made DNF; left out by a close that did not count them.
     dnf: int | None = left_out_when_none()
+    #: The end of the protest window; closes from before results states have none.
+    protests_until: datetime | None = field(default=None, metadata={"left_out_when_none": True})
 
     def describe(self, clock: Clock) -> str:
-        if self.dnf is None:
-            return ""
-        return ngettext("%d team still out became DNF", "%d teams still out became DNF", self.dnf) % self.dnf
+        parts = []
+        if self.dnf is not None:
+            parts.append(
+                ngettext("%d team still out became DNF", "%d teams still out became DNF", self.dnf) % self.dnf
+            )
+        if self.protests_until is not None:
+            parts.append(_("provisional; protests until %s") % clock(self.protests_until))
+        return " · ".join(parts)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RaceMadeOfficial(AuditDetails):
+    """Provisional results made official: by an organiser, or by the protest window's end."""
+
+    official_at: datetime
+    #: The protest window ended with no protest pending (the actor is then "protest window").
+    window_ended: bool = False
+
+    def describe(self, clock: Clock) -> str:
+        if self.window_ended:
+            return _("official from %s: the protest window ended with no protest pending") % clock(
+                self.official_at
+            )
+        return _("official from %s") % clock(self.official_at)
 
 
 @dataclass(frozen=True, kw_only=True)
 class RaceReopened(AuditDetails):
+    #: The state the race was reopened from (provisional or official); none before results states.
+    was: str | None = left_out_when_none()
+
     def describe(self, clock: Clock) -> str:
-        return ""
+        if self.was is None:
+            return ""
+        return _("reopened from %s results") % self.was
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProtestLodged(AuditDetails):
+    """A protest against the team of the entry; its text is for the officials only."""
+
+    protest: int
+    lodged_by: str
+    about: str
+
+    def describe(self, clock: Clock) -> str:
+        return _("protest %(number)d by %(who)s: %(about)s") % {
+            "number": self.protest,
+            "who": self.lodged_by,
+            "about": self.about,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProtestDecided(AuditDetails):
+    protest: int
+    #: upheld or rejected
+    outcome: str
+    decision: str
+    #: The team status the decision set (DQ, DNS, DNF, AUTO), if it set one.
+    status: str = ""
+
+    def describe(self, clock: Clock) -> str:
+        words = _("protest %(number)d %(outcome)s: %(decision)s") % {
+            "number": self.protest,
+            "outcome": self.outcome,
+            "decision": self.decision,
+        }
+        if self.status:
+            words += " · " + _("status set to %s") % self.status
+        return words
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -395,6 +461,9 @@ SCHEMAS: dict[str, tuple[type[AuditDetails], ...]] = {
     Action.OFFICIAL_REMOVED: (OfficialChanged,),
     Action.RUNNER_CHANGED: (RunnerChanged,),
     Action.GUN_SET: (GunSet,),
+    Action.RACE_OFFICIAL: (RaceMadeOfficial,),
+    Action.PROTEST_LODGED: (ProtestLodged,),
+    Action.PROTEST_DECIDED: (ProtestDecided,),
 }
 
 

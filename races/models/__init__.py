@@ -6,6 +6,7 @@ from races.choices import (
     Language,
     OfficialRole,
     OfficialStatus,
+    ProtestStatus,
     RegistrationClosed,
     ResultsState,
     Schedule,
@@ -13,6 +14,7 @@ from races.choices import (
 )
 from races.models.entries import Category, Runner, Team
 from races.models.officials import AuditEntry, RaceOfficial
+from races.models.protests import Protest
 from races.models.race import Leg, Race, Station, legs_of
 
 __all__ = [
@@ -23,6 +25,8 @@ __all__ = [
     "Leg",
     "OfficialRole",
     "OfficialStatus",
+    "Protest",
+    "ProtestStatus",
     "Race",
     "RaceOfficial",
     "RegistrationClosed",

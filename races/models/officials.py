@@ -32,6 +32,9 @@ class AuditEntry(models.Model):
         OFFICIAL_REMOVED = "official_removed", _("Race official removed")
         RUNNER_CHANGED = "runner_changed", _("Runner changed")
         GUN_SET = "gun_set", _("Start gun set")
+        RACE_OFFICIAL = "race_official", _("Results made official")
+        PROTEST_LODGED = "protest_lodged", _("Protest lodged")
+        PROTEST_DECIDED = "protest_decided", _("Protest decided")
 
     race = models.ForeignKey(Race, on_delete=models.CASCADE, related_name="audit_entries")
     at = models.DateTimeField(_("when"), auto_now_add=True)

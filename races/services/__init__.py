@@ -15,6 +15,7 @@ from races.services.entries import (
     identifier_problems,
     team_entry_problems,
 )
+from races.services.protests import protest_decide, protest_lodge
 from races.services.race_clock import GunMoved, gun_set, race_start_now
 from races.services.race_day import (
     PUBLIC_NOTE_MAX_LENGTH,
@@ -27,6 +28,17 @@ from races.services.race_day import (
 from races.services.race_officials import race_official_name, race_official_remove, user_named
 from races.services.race_setup import race_import, race_import_json
 from races.services.registration import next_free_bib, team_name_problems, team_register
+from races.services.results_states import (
+    PROTEST_WINDOW,
+    Change,
+    RaceStateRefused,
+    protests_until,
+    race_make_official,
+    race_official_when_window_ended,
+    race_state_locked,
+    refuse_if_closed,
+    results_state_now,
+)
 from races.services.runner_changes import (
     RunnerChangeDone,
     changes_deadline,
@@ -37,11 +49,14 @@ from races.services.runner_changes import (
 __all__ = [
     "ENTRY_COLUMNS",
     "ENTRY_OPTIONAL",
+    "PROTEST_WINDOW",
     "PUBLIC_NOTE_MAX_LENGTH",
     "REASON_MAX_LENGTH",
     "RUNNER_FIELDS",
+    "Change",
     "EntriesSummary",
     "GunMoved",
+    "RaceStateRefused",
     "RunnerChangeDone",
     "TeamEntry",
     "changes_deadline",
@@ -50,12 +65,20 @@ __all__ = [
     "gun_set",
     "identifier_problems",
     "next_free_bib",
+    "protest_decide",
+    "protest_lodge",
+    "protests_until",
     "race_close",
     "race_import",
     "race_import_json",
+    "race_make_official",
     "race_official_name",
     "race_official_remove",
+    "race_official_when_window_ended",
     "race_start_now",
+    "race_state_locked",
+    "refuse_if_closed",
+    "results_state_now",
     "runner_change",
     "runner_legs_swap",
     "team_delete",

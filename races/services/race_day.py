@@ -1,6 +1,9 @@
 """Race day for the organisers: a team's status, a spam team deleted, the race closed."""
 
+from datetime import datetime
+
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -14,6 +17,7 @@ from races.models import (
 from races.names import clean_name
 from races.problems import InputProblems, Problem
 from races.services.common import check_reason_length
+from races.services.results_states import Change, protests_until, race_state_locked, refuse_if_closed
 
 
 def team_for_bib(race: Race, bib: str) -> Team:
@@ -57,6 +61,9 @@ def team_status_set(
         raise InputProblems(
             [Problem(_("%r is not a status; use DQ, DNS, DNF or AUTO.") % status, field="status")]
         )
+    # A status on provisional results is a correction (with a reason); official ones take none.
+    race_state_locked(race)
+    refuse_if_closed(race, change=Change.CORRECTION, reason=reason)
     team = team_for_bib(race, bib)
     previous = team.official_status or "AUTO"
     team.official_status = "" if status == "AUTO" else status
@@ -120,22 +127,59 @@ def team_delete(*, team: Team, actor: Actor) -> None:
 
 
 @transaction.atomic
-def race_close(*, race: Race, reopen: bool = False, actor: Actor, dnf: int | None = None) -> bool:
-    """Close the race (teams still out become DNF) or open it again; False if it already was.
+def race_close(
+    *,
+    race: Race,
+    reopen: bool = False,
+    actor: Actor,
+    dnf: int | None = None,
+    reason: str = "",
+    now: datetime | None = None,
+) -> bool:
+    """Close the race (teams still out become DNF; the results are provisional and the protest
+    window starts) or open it again; False if it already was.
 
     Closing a closed race is no second decision: nothing is audited and the standings stay.
     `dnf`, how many teams still out became DNF, goes into the audit entry; races cannot count
-    them (that takes the standings), so the caller that did says it.
+    them (that takes the standings), so the caller that did says it. Reopening needs a reason:
+    it takes back provisional or official results.
     """
-    wanted = not reopen
-    race.is_closed = Race.objects.select_for_update().values_list("is_closed", flat=True).get(pk=race.pk)
-    if race.is_closed == wanted:
+    now = now or timezone.now()
+    reason = reason.strip()
+    check_reason_length(reason)
+    locked = race_state_locked(race)
+    if locked.is_closed != reopen:
         return False
-    race.is_closed = wanted
-    race.save(update_fields=["is_closed"])
     if reopen:
-        audit(race=race, action=AuditEntry.Action.RACE_REOPENED, actor=actor, details=RaceReopened())
+        if not reason:
+            raise InputProblems(
+                [
+                    Problem(
+                        _("say why the race is reopened (--reason): it takes back its %s results.")
+                        % locked.results_state(now).label.lower(),
+                        field="reason",
+                    )
+                ]
+            )
+        was = locked.results_state(now).value
+        race.is_closed, race.closed_at, race.official_at = False, None, None
+        race.save(update_fields=["is_closed", "closed_at", "official_at"])
+        audit(
+            race=race,
+            action=AuditEntry.Action.RACE_REOPENED,
+            actor=actor,
+            details=RaceReopened(was=was),
+            reason=reason,
+        )
     else:
-        audit(race=race, action=AuditEntry.Action.RACE_CLOSED, actor=actor, details=RaceClosed(dnf=dnf))
+        race.is_closed, race.closed_at, race.official_at = True, now, None
+        race.save(update_fields=["is_closed", "closed_at", "official_at"])
+        audit(
+            race=race,
+            action=AuditEntry.Action.RACE_CLOSED,
+            actor=actor,
+            details=RaceClosed(dnf=dnf, protests_until=protests_until(race)),
+            reason=reason,
+        )
     race.bump_standings_version()
     return True

@@ -24,6 +24,7 @@ from races.problems import InputProblems, Problem
 from races.services.common import check_reason_length
 from races.services.entries import RUNNER_FIELDS, TeamEntry, team_entry_problems
 from races.services.race_day import team_for_bib
+from races.services.results_states import Change, race_state_locked, refuse_if_closed
 
 NAME_MAX_LENGTH = 200  # Runner.name holds this much
 #: What goes with the person when a leg changes hands; the rest (runner bib, chip) stays with the leg.
@@ -88,6 +89,9 @@ def _check_reason(race: Race, reason: str, now: datetime | None) -> str:
 
 
 def _locked_team(race: Race, bib: str) -> tuple[Team, dict[int, Runner]]:
+    # The race first (as every writer takes it): official results take no runner change.
+    race_state_locked(race)
+    refuse_if_closed(race, change=Change.OTHER)
     team = team_for_bib(race, bib)
     # Locked, so two officials changing the same team at once cannot both pass the rules check.
     team = Team.objects.select_for_update().select_related("category").get(pk=team.pk)

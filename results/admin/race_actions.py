@@ -2,6 +2,7 @@
 file upload beside the entries upload. Registered here so that races/ knows nothing of results/."""
 
 from django.contrib import admin, messages
+from django.urls import reverse
 from django.utils.translation import gettext, gettext_lazy
 
 from races.admin.race import UPLOADS, RaceAdmin, Upload
@@ -36,9 +37,18 @@ def close_races(modeladmin: RaceAdmin, request, queryset):
 
 @admin.action(permissions=["close"], description=gettext_lazy("Reopen the selected races"))
 def reopen_races(modeladmin: RaceAdmin, request, queryset):
+    """Reopening takes back provisional or official results, so it needs a reason: given on the
+    race's results page (or `close_race --reopen --reason`), which this action points to."""
     for race in only_races_organised(modeladmin, request, queryset):
-        outcome = race_close_counting_dnf(race=race, reopen=True, actor=Actor.of_user(request.user))
-        modeladmin.message_user(request, str(outcome), messages.SUCCESS if outcome.changed else messages.INFO)
+        if not race.is_closed:
+            modeladmin.message_user(request, gettext("race %s is already open; nothing changed.") % race.slug)
+            continue
+        modeladmin.message_user(
+            request,
+            gettext("race %(slug)s: reopening needs a reason; reopen it on its results page: %(url)s")
+            % {"slug": race.slug, "url": reverse("officials:results", kwargs={"slug": race.slug})},
+            messages.WARNING,
+        )
 
 
 RaceAdmin.actions = (*RaceAdmin.actions, close_races, reopen_races)

@@ -6,8 +6,8 @@ instances), or left out, with the reason. A field added to one of these models a
 none of them fails tests/test_race_archive.py, so nothing that moves the results is silently
 left out of a backup.
 
-Version 1 of the format. Protests are not part of it yet: the version that adds them adds a
-`protests` part, and reads archives of version 1 as races without protests.
+Version 2 of the format: version 1 had no `protests` part, and is read as a race without
+protests.
 """
 
 from dataclasses import dataclass, field
@@ -18,11 +18,13 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import models
 
-from races.models import AuditEntry, Category, Race, RaceOfficial, Runner, Station, Team
+from races.models import AuditEntry, Category, Protest, Race, RaceOfficial, Runner, Station, Team
 from results.timing.models import TimingRecord, UnmatchedRead
 
 FORMAT = "tasuki-race-archive"
-VERSION = 1
+VERSION = 2
+#: The versions this release reads.
+VERSIONS_READ = (1, 2)
 MANIFEST = "manifest.json"
 #: The race's settings, stations and categories: one JSON document.
 RACE_MEMBER = "race.json"
@@ -57,6 +59,8 @@ class Part:
     #: The row's id on the exporting instance is archived (as "id"), for the audit details that
     #: name it; the imported row gets a new one.
     keeps_old_id: bool = False
+    #: The first version of the format with this part; older archives have no rows of it.
+    since: int = 1
 
     @property
     def member(self) -> str:
@@ -147,6 +151,15 @@ ROW_PARTS = (
         keeps_old_id=True,
     ),
     Part(
+        "protests",
+        Protest,
+        values=("lodged_by", "about", "lodged_at", "status", "decision", "decided_at"),
+        references={"team": TEAM, "decided_by": USER},
+        left_out={"race": THE_RACE},
+        keeps_old_id=True,
+        since=2,
+    ),
+    Part(
         "audit_trail",
         AuditEntry,
         values=("at", "actor", "action", "reason", "details"),
@@ -164,8 +177,9 @@ ROW_PARTS = (
 PARTS = {part.name: part for part in (*RACE_DOCUMENT, *ROW_PARTS)}
 
 #: What the audit details name by id, and the part whose old ids they are (races.audit.details:
-#: a split added, voided or restored names its record; an unknown bib dealt with, its read).
-DETAILS_IDS = {"record": "timing_records", "unmatched_read": "unmatched_reads"}
+#: a split added, voided or restored names its record; an unknown bib dealt with, its read; a
+#: protest lodged or decided, the protest).
+DETAILS_IDS = {"record": "timing_records", "unmatched_read": "unmatched_reads", "protest": "protests"}
 
 #: Models of a race that no archive holds, and why (the tests check every model of a race is
 #: archived or named here).

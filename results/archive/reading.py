@@ -24,6 +24,7 @@ from results.archive.parts import (
     RACE_MEMBER,
     ROW_PARTS,
     VERSION,
+    VERSIONS_READ,
 )
 
 
@@ -55,6 +56,9 @@ def read_archive(source: BinaryIO, name: str) -> ArchiveContents:
         document = _race_document(members.pop(RACE_MEMBER))
         rows, problems = {}, []
         for part in ROW_PARTS:
+            if part.since > manifest["version"]:
+                rows[part.name] = []  # an older archive: none of these then
+                continue
             rows[part.name] = _json_lines(part.member, members.pop(part.member), problems)
         if problems:
             raise InputProblems(problems)
@@ -82,7 +86,7 @@ def _manifest(archive: zipfile.ZipFile, name: str) -> dict:
     version = manifest.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise InputProblems([_("%(manifest)s: no version number in it.") % {"manifest": MANIFEST}])
-    if version != VERSION:
+    if version not in VERSIONS_READ:
         raise InputProblems(
             [
                 _(
@@ -108,7 +112,7 @@ def _manifest(archive: zipfile.ZipFile, name: str) -> dict:
 def _checked_members(archive: zipfile.ZipFile, manifest: dict, name: str) -> dict[str, bytes]:
     """Every member the manifest lists, each checked against its SHA-256; nothing else allowed."""
     listed: dict = manifest["sha256"]
-    required = [RACE_MEMBER, *(part.member for part in ROW_PARTS)]
+    required = [RACE_MEMBER, *(part.member for part in ROW_PARTS if part.since <= manifest["version"])]
     problems = [
         _("%(manifest)s: %(member)s is not listed; the archive is incomplete.")
         % {"manifest": MANIFEST, "member": member}
@@ -225,7 +229,8 @@ def _json_lines(member: str, raw: bytes, problems: list) -> list[tuple[int, dict
 
 def _check_counts(contents: ArchiveContents) -> None:
     """The manifest's count of each part against the rows read: a member cut short is refused."""
-    found = {part.name: len(contents.rows.get(part.name, ())) for part in ROW_PARTS}
+    version = contents.manifest["version"]
+    found = {part.name: len(contents.rows.get(part.name, ())) for part in ROW_PARTS if part.since <= version}
     found.update({part.name: len(contents.document[part.name]) for part in RACE_DOCUMENT[1:]})
     found[RACE_DOCUMENT[0].name] = 1
     counts = contents.manifest["counts"]

@@ -155,9 +155,12 @@ def _team_page(request, race: Race, team: Team, *, add_form=None, bound=None):
     context = {
         "race": race,
         "team": team,
-        "sections": _station_splits(race, team, {s.code for s in stations}, bound),
+        "sections": _station_splits(
+            race, team, {s.code for s in stations} if desk or not race.is_closed else set(), bound
+        ),
+        "closed": race.is_closed,
         "add_form": add_form or AddSplitForm(stations=stations),
-        "correctable": stations,
+        "correctable": stations if desk or not race.is_closed else [],
         "desk": desk,
         "audit_table": team_audit_table(race, team) if desk else None,
         "may_change_runners": is_race_organiser(request.user, race),
@@ -180,6 +183,8 @@ def team_splits(request, race: Race, bib: str):
 @race_page_required(may_correct_splits, ONLY_FOR)
 @require_POST
 def add_split(request, race: Race, bib: str):
+    if closed := _closed_to(request, race):
+        return closed
     team = _team(race, bib)
     stations = stations_user_may_correct(request.user, race)
     code = request.POST.get("station", "")
@@ -224,6 +229,8 @@ def restore_split(request, race: Race, bib: str, pk: int):
 
 
 def _correct(request, race: Race, bib: str, pk: int, service, done: str):
+    if closed := _closed_to(request, race):
+        return closed
     team = _team(race, bib)
     record = get_object_or_404(TimingRecord.objects.select_related("station"), pk=pk, team=team)
     stations = stations_user_may_correct(request.user, race)
@@ -245,6 +252,13 @@ def _correct(request, race: Race, bib: str, pk: int, service, done: str):
             )
             return _back_to(team, race, record.station.code)
     return _team_page(request, race, team, bound=(record.pk, form))
+
+
+def _closed_to(request, race: Race):
+    """Closed results are the results desk's to correct: a station official is refused."""
+    if race.is_closed and not works_results_desk(request.user, race):
+        return refused(request, race, _("The race is closed: ask the results desk."))
+    return None
 
 
 def _not_your_station(request, race: Race, stations: list[Station]):

@@ -28,6 +28,7 @@ from ekiden.json_body import JSONBodyRefused, json_body
 from ekiden.request_input import answers_json
 from races.audit import Actor
 from races.problems import InputProblems, Problem, problems_document
+from races.services.results_states import closed_refusal
 from results.officials.guards import official_json_required, station_official_required
 from results.officials.live import officials_etag, private
 from results.officials.race_control import LiveTeams, next_in_rows
@@ -239,10 +240,12 @@ def void(request, race, station):
         return _refused(403, Problem(message % {"other": record.station.code}, field="read_id"))
     if record.voided:  # a void re-sent after a lost answer: done already
         return JsonResponse({"read_id": read_id, "voided": True})
+    if race.is_closed:  # the results desk corrects a closed race, on the team's page
+        return _refused(409, closed_refusal())
     try:
         timing_record_void(record=record, reason=reason, actor=Actor.of_user(request.user))
     except InputProblems as exc:
-        return _refused(400, *exc.problems)
+        return _refused(getattr(exc, "status_code", 400), *exc.problems)
     return JsonResponse({"read_id": read_id, "voided": True})
 
 

@@ -20,6 +20,7 @@ from races.audit import Actor
 from races.forms import TimingUploadForm
 from races.models import Race
 from races.problems import PROBLEMS_SHOWN, InputProblems, problems_shown
+from races.services import REASON_MAX_LENGTH
 from results.officials import held_files
 from results.officials.form_errors import refused_form
 from results.officials.guards import race_page_required
@@ -31,6 +32,15 @@ ONLY_FOR = gettext_lazy("Uploading timing files is for the race's organisers and
 
 class ConfirmForm(forms.Form):
     digest = forms.RegexField(regex=r"^[0-9a-f]{64}$", widget=forms.HiddenInput)
+    # Asked once the race is closed: a file then is the results desk's correction.
+    reason = forms.CharField(
+        label=gettext_lazy("Why store this file now"),
+        max_length=REASON_MAX_LENGTH,
+        required=False,
+        help_text=gettext_lazy(
+            "The race is closed: storing a file is a correction, kept in the audit trail."
+        ),
+    )
 
 
 def _station_counts(summary: StoredReadsSummary) -> list[dict]:
@@ -63,7 +73,7 @@ def upload(request, race: Race):
         digest, path = held_files.hold(race, request.user, chip_file)
         try:
             with open(path, "rb") as kept:
-                preview = timing_import(race=race, raw=kept, filename=filename, dry_run=True)
+                preview = timing_import(race=race, raw=kept, filename=filename, dry_run=True, correction=True)
         except InputProblems as refusal:
             path.unlink()
             context.update(problems_shown(refusal.problems))
@@ -93,6 +103,9 @@ def confirm(request, race: Race):
             % (held_files.HELD_SECONDS // 60),
         )
         return redirect("officials:upload", slug=race.slug)
+    reason = form.cleaned_data.get("reason", "")
+    if race.is_closed and not reason.strip():
+        return _reason_asked(request, race, page, kept, form)
     try:
         with open(kept.path, "rb") as chip_file:
             summary = timing_import(
@@ -101,6 +114,9 @@ def confirm(request, race: Race):
                 filename=kept.filename,
                 actor=Actor.of_user(request.user),
                 in_chunks=True,
+                # The page is the results desk's: a file on a closed race is its correction.
+                correction=True,
+                reason=reason,
             )
     except InputProblems as refusal:
         kept.forget()
@@ -130,3 +146,23 @@ def confirm(request, race: Race):
             % {"previewed": kept.previewed, "added": summary.added},
         )
     return redirect("officials:upload", slug=race.slug)
+
+
+def _reason_asked(request, race: Race, page: dict, kept, form: ConfirmForm):
+    """The preview again, the reason asked beside the button: nothing was stored."""
+    form.add_error(
+        "reason", _("The race is closed: say why this file is stored; the reason goes into the audit trail.")
+    )
+    with open(kept.path, "rb") as chip_file:
+        preview = timing_import(
+            race=race, raw=chip_file, filename=kept.filename, dry_run=True, correction=True
+        )
+    context = {
+        **page,
+        "filename": kept.filename,
+        "preview": preview,
+        "station_counts": _station_counts(preview),
+        "confirm_form": form,
+        "error_summary": refused_form(form, form_id="upload-confirm-form"),
+    }
+    return render(request, "officials/upload/upload.html", context, status=400)

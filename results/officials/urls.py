@@ -9,9 +9,11 @@ from results.officials import (
     keypad,
     passwords,
     printing,
+    protests,
     race_clock,
     race_control,
     race_officials,
+    results_state,
     runner_changes,
     upload,
     views,
@@ -83,6 +85,9 @@ urlpatterns = [
     path("<slug:slug>/officials/remove/", race_officials.remove_official, name="remove_official"),
     # The race clock: start the race now, or correct the gun (organisers).
     path("<slug:slug>/gun/", race_clock.gun, name="gun"),
+    # The results state (provisional, official, reopen) and the protests: the organisers decide.
+    path("<slug:slug>/results/", results_state.results_state, name="results"),
+    path("<slug:slug>/protests/", protests.protests, name="protests"),
     # Printing: the results book and the certificates.
     path("<slug:slug>/print/", printing.print_page, name="print"),
     path("<slug:slug>/print/<int:job_id>/download/", printing.print_download, name="print_download"),

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 from ekiden.page_cache import cached_page
 from races.models import Race
 from races.page_state import race_state
+from races.services import results_state_now
 from results.publishing.export_schema import RaceResultsSerializer
 from results.publishing.exports import results_document
 from results.standings.selectors import standings_for_race
@@ -32,7 +33,7 @@ class RaceResultsView(APIView):
         race = Race.objects.filter(slug=slug).first()
         if race is None:
             raise NotFound(_("there is no race %r.") % slug)
-        return Response(results_document(standings_for_race(race)))
+        return Response(results_document(standings_for_race(race), results_state_now(race)))
 
 
 # Phones and scoreboards poll this too: an unchanged poll is a 304 after one small query, and a

@@ -8,6 +8,7 @@ may be null (docs/commands.md, export_results). The component names drop the "Se
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from races.models import ResultsState
 from results.standings.engine import Status
 
 STATUSES = [status.value for status in Status]
@@ -53,6 +54,13 @@ class TeamResultSerializer(serializers.Serializer):
 
 class RaceResultsSerializer(serializers.Serializer):
     race = serializers.CharField(help_text=_("The race's slug."))
+    state = serializers.ChoiceField(
+        choices=[state.value for state in ResultsState],
+        help_text=_(
+            "The results state: upcoming (before the gun), live, provisional (closed; protests "
+            "taken until the window ends), official."
+        ),
+    )
     stations = serializers.ListField(
         child=serializers.CharField(), help_text=_("Station codes in course order.")
     )

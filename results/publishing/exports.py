@@ -8,16 +8,21 @@ JSON carries every name exactly as registered.
 
 import json
 
-from races.models import Race
+from races.models import Race, ResultsState
 from results.publishing.inert_cells import InertTableExport
 from results.publishing.tables import StandingsTable
 from results.standings.race_results import RaceResults
 
 
-def results_document(results: RaceResults) -> dict:
-    """The export document (docs/commands.md, export_results JSON): the one place its keys are spelt."""
+def results_document(results: RaceResults, state: ResultsState) -> dict:
+    """The export document (docs/commands.md, export_results JSON): the one place its keys are spelt.
+
+    `state` is the race's results state now (races.services.results_state_now): it moves with
+    the clock and the protests, not with the standings, so the caller reads it from the race.
+    """
     return {
         "race": results.race,
+        "state": ResultsState(state).value,
         "stations": list(results.stations),
         "teams": [
             {
@@ -48,8 +53,8 @@ def results_document(results: RaceResults) -> dict:
     }
 
 
-def results_json(results: RaceResults) -> str:
-    return json.dumps(results_document(results), ensure_ascii=False, indent=1) + "\n"
+def results_json(results: RaceResults, state: ResultsState) -> str:
+    return json.dumps(results_document(results, state), ensure_ascii=False, indent=1) + "\n"
 
 
 def results_csv(race: Race, results: RaceResults) -> str:

@@ -60,6 +60,15 @@ def request_book_after_closing(sender, *, race: Race, user=None, **kwargs) -> No
     print_job_request(race=race, kind=PrintJob.Kind.BOOK, requested_by=user)
 
 
+def request_book_again(sender, *, race_id: int, **kwargs) -> None:
+    """On `closed_results_changed` (a correction while provisional, the results made official):
+    a results book made before no longer tells the results, so it is made again. A race with no
+    book yet gets none here: the print page makes one when asked."""
+    race = Race.objects.filter(pk=race_id).first()
+    if race is not None and race.print_jobs.filter(kind=PrintJob.Kind.BOOK).exists():
+        print_job_request(race=race, kind=PrintJob.Kind.BOOK)
+
+
 # --- selectors ----------------------------------------------------------------------------
 
 

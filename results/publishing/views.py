@@ -22,6 +22,7 @@ from django_tables2.export import ExportMixin
 from ekiden.page_cache import cached_page
 from races.models import Race, ResultsState
 from races.page_state import race_for_state, race_state, state_of
+from races.services import protests_until
 from results.publishing.filters import StandingsQueryForm, read_query, select_standings
 from results.publishing.inert_cells import InertExportMixin
 from results.publishing.paging import paginate_table
@@ -39,17 +40,22 @@ EXPORT_FORMATS = ("csv", "xlsx")
 
 
 def live_context(race: Race) -> dict:
-    """What every live page shows at the top: where the results stand (an upcoming race says
-    when it starts, never "Live"), when it was updated, and whether to poll (an upcoming race's
-    page asks too: it becomes the live standings at the gun)."""
+    """What every live page shows at the top: the results state (an upcoming race says when it
+    starts, never "Live"; a provisional one until when protests are taken), when it was updated,
+    and whether to poll: until the results are official (an upcoming race's page turns into the
+    live standings at the gun, a provisional race still takes the desk's corrections)."""
     now = timezone.now()
+    state = race.results_state(now)
+    ends = protests_until(race)
     return {
         "race": race,
-        "results_state": race.results_state(now),
         "starts": starts_label(race),
         "updated": now,
         "poll_seconds": settings.TASUKI_LIVE_POLL_SECONDS,
-        "live": not race.is_closed,
+        "live": state != ResultsState.OFFICIAL,
+        "results_state": state.value,
+        "protests_until": ends.astimezone(race.zone) if ends else None,
+        "gun": race.gun,
     }
 
 

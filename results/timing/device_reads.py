@@ -19,9 +19,11 @@ from django.utils.translation import ngettext
 from ekiden.throttle import count_in_window
 from races.models import Race
 from races.problems import InputProblems, Problem
+from races.services import Change, RaceStateRefused, refuse_if_closed
+from races.services.results_states import STATE_FIELDS
 from results.timing.models import Source, UnmatchedRead
 from results.timing.read_checker import ReadChecker
-from results.timing.read_store import SplitRead, timing_reads_add
+from results.timing.read_store import SplitRead, lock_race_shared, timing_reads_add
 
 # What a device may say its read is; an import and an entry by hand have their own screens.
 DEVICE_SOURCES = (Source.TABLET, Source.CHIP, Source.API)
@@ -40,7 +42,7 @@ class DeviceRead:
 
 class DeviceReadsRefused(InputProblems):
     """Nothing of the request was stored; each problem names its read by `index` in the request.
-    `conflict`: a read id already names another read."""
+    `conflict` (409): a read id already names another read, or the race is closed."""
 
     def __init__(self, problems: list[Problem], *, conflict: bool = False):
         super().__init__(problems)
@@ -67,6 +69,9 @@ def device_reads_store(
     most TASUKI_UNKNOWN_READS_PER_MINUTE a minute from one `poster` (a token or an official's
     account, e.g. "token:12"), so a broken or hostile device cannot bury the list.
     """
+    # A closed race first, as it was read for this request: its reads are not even checked, so
+    # not one is kept as an unknown bib either. Decided again under the lock below.
+    _refuse_if_closed(race)
     ahead = timedelta(seconds=settings.TASUKI_DEVICE_READS_MAX_AHEAD_SECONDS)
     checker = ReadChecker(race, identifiers={read.bib for read in reads}, latest=timezone.now() + ahead)
     problems: list[Problem] = []
@@ -92,6 +97,10 @@ def device_reads_store(
 
     conflicts: list[Problem] = []
     with transaction.atomic():
+        # The race's writer lock, shared with its other devices, then its state: a close waits
+        # for this request, or this request sees the close.
+        lock_race_shared(race)
+        _refuse_if_closed(Race.objects.only("pk", *STATE_FIELDS).get(pk=race.pk))
         summary = timing_reads_add(
             race=race,
             reads=checked,
@@ -115,6 +124,13 @@ def device_reads_store(
         already_stored=len(reads) - summary.added,
         newly_stored=[index in added for index in range(len(reads))],
     )
+
+
+def _refuse_if_closed(race: Race) -> None:
+    try:
+        refuse_if_closed(race, change=Change.READ)
+    except RaceStateRefused as refusal:
+        raise DeviceReadsRefused(refusal.problems, conflict=True) from None
 
 
 def batch_index(index: int) -> str:

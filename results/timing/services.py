@@ -21,7 +21,7 @@ from races.audit import (
 )
 from races.models import AuditEntry, Race
 from races.problems import InputProblems, Problem
-from races.services import check_reason_length
+from races.services import Change, check_reason_length, race_state_locked, refuse_if_closed
 from results.timing.models import Source, TimingRecord
 from results.timing.read_checker import ReadChecker
 from results.timing.read_store import (
@@ -52,8 +52,12 @@ def timing_record_create(
     A split typed in by an official (source manual) goes into the audit trail with the
     official's reason and the team's effective time at the station before and after.
     """
-    Race.objects.select_for_update().filter(pk=race.pk).first()  # one writer of a race's reads at a time
+    race_state_locked(race)  # one writer of a race's reads at a time
     check_reason_length(reason)
+    # Closed: a split typed in is the results desk's correction; any other read is refused.
+    refuse_if_closed(
+        race, change=Change.CORRECTION if source == Source.MANUAL else Change.READ, reason=reason
+    )
     problems: list[Problem] = []
     read = ReadChecker(race).check(
         bib=bib, station=station, time=time, source=source, read_id=read_id, bad=problems.append
@@ -119,6 +123,8 @@ def timing_import(
     actor: Actor = SOMEONE_AT_THE_COMMAND_LINE,
     dry_run: bool = False,
     in_chunks: bool = False,
+    correction: bool = False,
+    reason: str = "",
 ) -> StoredReadsSummary:
     """Store every read of a timing CSV, or none of them if any line is wrong.
 
@@ -132,35 +138,51 @@ def timing_import(
     then stores it CHUNK_READS reads to a short transaction, so the devices' posts and the keypads
     get in between; if it stops partway it raises TimingImportInterrupted (docs/decisions/bounded-uploads.md).
     Either way the standings are marked stale once, after the whole file.
+
+    A closed race takes no file (`import_timing`: 409), except the results desk's upload of a
+    provisional race, which is a `correction` and needs a `reason` (docs/race-day.md).
     """
+    change = Change.CORRECTION if correction else Change.READ
+    check_reason_length(reason)
     chip_file = io.BytesIO(raw) if isinstance(raw, bytes | bytearray) else raw
     checker = ReadChecker(race)
     if dry_run:
-        # A preview only reads: no transaction, which on SQLite would take the write lock.
+        # A preview only reads: no transaction, which on SQLite would take the write lock. A
+        # file a closed race would refuse is refused now, before anyone confirms it.
+        refuse_if_closed(race, change=Change.OTHER if correction else Change.READ, tell=False)
         return timing_file_checked(race=race, chip_file=chip_file, filename=filename, checker=checker)
     if in_chunks:
-        return _imported_in_chunks(race, chip_file, filename, actor, checker)
+        return _imported_in_chunks(race, chip_file, filename, actor, checker, change, reason)
     with transaction.atomic():
         # One writer of a race's reads at a time, from the first check to the last read stored.
-        Race.objects.select_for_update().filter(pk=race.pk).first()
+        race_state_locked(race)
+        refuse_if_closed(race, change=change, reason=reason)
         timing_file_checked(race=race, chip_file=chip_file, filename=filename, checker=checker)
         summary, analysed = StoredReadsSummary(), Analysis()
         for chunk in chunks_of_reads(race, chip_file, filename, checker):
             _add_up(summary, _chunk_stored(race, chunk, actor))
             analysed.after(summary.added)
-        _audit_import(race, filename, actor, summary, checker)
+        _audit_import(race, filename, actor, summary, checker, reason)
     return summary
 
 
 def _imported_in_chunks(
-    race: Race, chip_file: BinaryIO, filename: str, actor: Actor, checker: ReadChecker
+    race: Race,
+    chip_file: BinaryIO,
+    filename: str,
+    actor: Actor,
+    checker: ReadChecker,
+    change: Change,
+    reason: str,
 ) -> StoredReadsSummary:
     preview = timing_file_checked(race=race, chip_file=chip_file, filename=filename, checker=checker)
     summary, analysed = StoredReadsSummary(), Analysis()
     try:
-        for chunk in chunks_of_reads(race, chip_file, filename, checker):
+        for number, chunk in enumerate(chunks_of_reads(race, chip_file, filename, checker)):
             with transaction.atomic():
-                Race.objects.select_for_update().filter(pk=race.pk).first()
+                race_state_locked(race)
+                # Each chunk: the race may close between two of them. Said once if a correction.
+                refuse_if_closed(race, change=change, reason=reason, tell=number == 0)
                 part = _chunk_stored(race, chunk, actor)
             _add_up(summary, part)
             analysed.after(summary.added)
@@ -169,13 +191,13 @@ def _imported_in_chunks(
             raise  # nothing stored: refused as a whole, or the database busy (a 503, try again)
         try:
             with transaction.atomic():  # what was stored is audited, and in the standings
-                _audit_import(race, filename, actor, summary, checker)
+                _audit_import(race, filename, actor, summary, checker, reason)
         except DatabaseError:
             pass  # the database is gone: the same file again audits what it then stores
         problems = stop.problems if isinstance(stop, InputProblems) else []
         raise TimingImportInterrupted(stored=summary, to_store=preview.added, problems=problems) from stop
     with transaction.atomic():
-        _audit_import(race, filename, actor, summary, checker)
+        _audit_import(race, filename, actor, summary, checker, reason)
     return summary
 
 
@@ -214,7 +236,12 @@ def _add_up(summary: StoredReadsSummary, part: StoredReadsSummary) -> None:
 
 
 def _audit_import(
-    race: Race, filename: str, actor: Actor, summary: StoredReadsSummary, checker: ReadChecker
+    race: Race,
+    filename: str,
+    actor: Actor,
+    summary: StoredReadsSummary,
+    checker: ReadChecker,
+    reason: str = "",
 ) -> None:
     """The counts per station, and if any read was added, the audit entry and the standings
     marked stale: once for the file, whatever its chunks."""
@@ -231,6 +258,7 @@ def _audit_import(
             already_stored=summary.already_stored,
             added_at=dict(summary.added_at),
         ),
+        reason=reason.strip(),
     )
     race.bump_standings_version()
 
@@ -245,6 +273,7 @@ def timing_record_void(
             [Problem(_("say why this split is voided (e.g. 'chip read by a spectator')."), field="reason")]
         )
     check_reason_length(reason)
+    _correction_allowed(record, reason)
     record = (
         TimingRecord.objects.select_for_update().select_related("race", "team", "station").get(pk=record.pk)
     )
@@ -266,6 +295,7 @@ def timing_record_restore(
     if not reason.strip():
         raise InputProblems([Problem(_("say why this split is restored."), field="reason")])
     check_reason_length(reason)
+    _correction_allowed(record, reason)
     record = (
         TimingRecord.objects.select_for_update().select_related("race", "team", "station").get(pk=record.pk)
     )
@@ -276,6 +306,13 @@ def timing_record_restore(
     record.save(update_fields=["voided", "void_reason", "voided_by", "voided_at"])
     _audit_correction(record, AuditEntry.Action.TIMING_RESTORED, reason, actor, before)
     return record
+
+
+def _correction_allowed(record: TimingRecord, reason: str) -> None:
+    """The race row first, as every writer of its reads takes it: official results take no void."""
+    race = Race.objects.get(pk=record.race_id)
+    race_state_locked(race)
+    refuse_if_closed(race, change=Change.CORRECTION, reason=reason)
 
 
 def _audit_correction(

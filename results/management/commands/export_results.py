@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 
 from races.command_line import ContractCommand
 from races.problems import InputProblems
+from races.services import results_state_now
 from results.management.output_file import check_writable, write_output
 from results.management.progress_bar import TerminalProgress
 from results.publishing.exports import results_csv, results_json
@@ -35,7 +36,11 @@ class Command(ContractCommand):
         if format == "pdf":
             content = self.book(race, results)
         else:
-            content = results_json(results) if format == "json" else results_csv(race, results)
+            content = (
+                results_json(results, results_state_now(race))
+                if format == "json"
+                else results_csv(race, results)
+            )
         if not output:
             self.stdout.write(content, ending="")
             return

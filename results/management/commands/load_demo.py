@@ -55,6 +55,10 @@ class Command(ContractCommand):
             # Another day's demo (or live where finished is wanted): loaded again, not moved, so
             # that its splits are the day's own. The demo's rows go with it.
             existing.delete()
+        elif existing is not None and finished:
+            # Its results are official: they take nothing more, and have every split already.
+            self.stdout.write(_("Demo race %s is already loaded, finished; nothing changed.") % DEMO_SLUG)
+            return
         demo = demo_race(gun=gun)
         race, _created = race_import(payload=demo.payload)
         entries = entries_import(race=race, raw=demo.entries_csv, filename="demo entries.csv", actor=actor)
@@ -62,7 +66,7 @@ class Command(ContractCommand):
         added = demo_reads_stored(race=race, demo=demo, until=now, actor=actor)
         changed = demo_statuses_set(race=race, demo=demo, until=now, actor=actor)
         if finished:
-            race_close_counting_dnf(race=race, actor=actor)
+            race_close_counting_dnf(race=race, official=True, actor=actor)
 
         self.stdout.write(
             _(

@@ -133,7 +133,8 @@ class RaceTimingsView(APIView):
             "race does not know is refused and also listed for the officials as an unmatched "
             "read. 401: no token, an unknown or a revoked one. "
             "403: a station the token or the official may not post for, a token of another race, "
-            "or a session request without its CSRF token. 409: an id already names another read. "
+            "or a session request without its CSRF token. 409: an id already names another read, or "
+            "the race is closed (its results are provisional or official): nothing is stored. "
             "503: the database is busy; nothing was stored, send again after `Retry-After`."
         ),
         request=PolymorphicProxySerializer(
