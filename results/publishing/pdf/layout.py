@@ -103,9 +103,15 @@ def page_counting_canvas(decorate: Callable[[Canvas, int, int], None]) -> type[C
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             self._held_pages: list[dict] = []
+            self._page_bookmarks: list[str] = []
+
+        def bookmarkPage(self, key, **kwargs):
+            # A bookmark names the page it is on, which exists only once the page is released.
+            self._page_bookmarks.append(key)
 
         def showPage(self):
             self._held_pages.append(dict(self.__dict__))
+            self._page_bookmarks = []
             self._startPage()
 
         def save(self):
@@ -113,6 +119,8 @@ def page_counting_canvas(decorate: Callable[[Canvas, int, int], None]) -> type[C
             for number, state in enumerate(self._held_pages, 1):
                 self.__dict__.update(state)
                 decorate(self, number, pages)
+                for key in self._page_bookmarks:
+                    Canvas.bookmarkPage(self, key)
                 super().showPage()
             super().save()
 
