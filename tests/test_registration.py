@@ -328,6 +328,7 @@ class RegistrationDeadlineAdminTest(TestCase):
             "start_time": "06:30:00",
             "kuriage_minutes": "20",
             "overdue_margin_minutes": "10",
+            "results_language": "en",
             "registration_open": "on",
             "registration_closes_at_0": "",
             "registration_closes_at_1": "",
