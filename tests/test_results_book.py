@@ -213,13 +213,15 @@ def synthetic(teams: int) -> tuple[PrintedRace, RaceResults]:
 @needs_pdf_tools
 class LegendKeptWithItsTableTest(BookTestCase):
     def test_the_legend_is_on_the_page_of_the_sections_last_teams(self):
-        race, results = synthetic(70)
-        path = self.write("long.pdf", results_book(race, results, made_at=MADE_AT))
-        pages = [pdf_text(path, first_page=n).split("\f")[0] for n in range(1, pdf_pages(path) + 1)]
-        with_legend = [n for n, text in enumerate(pages) if "Each leg: the runner" in text]
-        self.assertEqual(len(with_legend), 2)  # the category's and the overall list's
-        for n in with_legend:
-            self.assertRegex(pages[n], r"Team 6[89]")  # the last teams share the legend's page
+        # 60 and 74 teams: without the rule, the legend fell alone onto the next page.
+        for teams in (60, 74):
+            race, results = synthetic(teams)
+            path = self.write(f"long-{teams}.pdf", results_book(race, results, made_at=MADE_AT))
+            pages = [pdf_text(path, first_page=n).split("\f")[0] for n in range(1, pdf_pages(path) + 1)]
+            with_legend = [n for n, text in enumerate(pages) if "Each leg: the runner" in text]
+            self.assertEqual(len(with_legend), 2)  # the category's and the overall list's
+            for n in with_legend:
+                self.assertIn(f"Team {teams - 1}\n", pages[n])  # the last team shares its page
 
 
 class EveryCellCanShowJapaneseTest(SimpleTestCase):
