@@ -16,7 +16,8 @@ from races.audit import Actor
 from races.models import Race, Team
 from races.services import race_close
 from results.publishing.exports import results_document
-from results.publishing.pdf.book import _ResultsTable, results_book
+from results.publishing.pdf.book import results_book
+from results.publishing.pdf.book.results_tables import ResultsTable
 from results.publishing.pdf.printed_race import PrintedLeg, PrintedRace, printed_race
 from results.standings.display import format_short_duration
 from results.standings.engine import StationResult, Status
@@ -229,7 +230,7 @@ class EveryCellCanShowJapaneseTest(SimpleTestCase):
         # A plain string cell is drawn in the table's Latin font, which has no 区: it printed as a box.
         race, results = synthetic(3)
         for overall in (False, True):
-            table = _ResultsTable(
+            table = ResultsTable(
                 race, "t", list(results.teams), leg_honours(results.teams), overall=overall
             ).build()
             plain = [cell for row in table._cellvalues for cell in row if isinstance(cell, str) and cell]
