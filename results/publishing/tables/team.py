@@ -56,7 +56,7 @@ class TeamLegsTable(tables.Table):
         if not badges:
             return time
         return format_html(
-            "{}{}", time, format_html_join("", ' <span class="honour">{}</span>', ((b,) for b in badges))
+            "{}<br>{}", time, format_html_join(" ", '<span class="honour">{}</span>', ((b,) for b in badges))
         )
 
     def value_time(self, record):

@@ -95,7 +95,7 @@ class ResultsTable:
         legs = len(race.legs)
         page_width = landscape(A4)[0] - 2 * MARGIN
         fixed = (
-            [11 * mm, 10 * mm, 44 * mm] + ([12 * mm, 11 * mm] if self.overall else []) + [16 * mm, 15 * mm]
+            [11 * mm, 10 * mm, 44 * mm] + ([12 * mm, 15 * mm] if self.overall else []) + [16 * mm, 15 * mm]
         )
         leg_width = (page_width - sum(fixed)) / max(legs, 1)
         widths = fixed[:3] + [leg_width] * legs + fixed[3:]
