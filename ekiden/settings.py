@@ -94,6 +94,13 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 TASUKI_BEHIND_PROXY = env.bool("TASUKI_BEHIND_PROXY", default=False)
 if TASUKI_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The site's public address as printed on paper: a certificate's QR code opens the team's page
+# there. Empty in production unless set: the certificates then print no QR code.
+TASUKI_PUBLIC_URL = env.str("TASUKI_PUBLIC_URL", default="http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+if TASUKI_PUBLIC_URL and not TASUKI_PUBLIC_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(
+        "TASUKI_PUBLIC_URL must be the site's address with its scheme, e.g. https://results.example.org."
+    )
 
 INSTALLED_APPS = [
     "django.contrib.admin",

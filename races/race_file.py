@@ -29,6 +29,7 @@ RACE_KEYS = {
     "start_time",
     "kuriage_minutes",
     "place",
+    "records",
     "stations",
     "categories",
 }
@@ -37,6 +38,9 @@ STATION_KEYS = {"code", "name", "km", "handoff", "kuriage_minutes"}
 CATEGORY_KEYS = {"code", "name", *CATEGORY_RULES}
 MAX_KM = Decimal("9999.9999")  # the course column holds 8 digits, 4 after the point
 MAX_CUTOFF_MINUTES = 24 * 60
+RECORD_KEYS = {"time", "runner", "team", "year"}
+LEG_RECORD_KEYS = {"leg", *RECORD_KEYS}
+DURATION_RE = re.compile(r"(\d{1,2}):([0-5]\d):([0-5]\d)", re.ASCII)
 RULE_LIMITS = {"min_women": 100, "min_men": 100, "min_age": 150, "max_age": 150, "min_age_sum": 10_000}
 
 
@@ -111,6 +115,8 @@ def parse_race_payload(payload: object) -> tuple[dict, list[dict], list[dict]]:
     stations = _stations(check, payload.get("stations"))
     legs = max(0, sum(1 for s in stations if s["handoff"]) - 1)
     categories = _categories(check, payload.get("categories"), legs)
+    if "records" in payload:
+        fields["records"] = _records(check, payload["records"], legs)
     if check.problems:
         raise InputProblems(check.problems)
     return fields, stations, categories
@@ -250,3 +256,80 @@ def _categories(check: Checker, raw: object, legs: int) -> list[dict]:
         if n > 1:
             check.bad("categories", _("code %(code)s is used %(n)d times.") % {"code": code, "n": n})
     return categories
+
+
+def _records(check: Checker, raw: object, legs: int) -> dict:
+    """The course's and the legs' records (optional), kept with times in milliseconds:
+    `{"course": {...}, "legs": [{"leg": 1, ...}]}`; null or {} clears them."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        check.bad("records", _('an object with "course" and/or "legs", or null for none.'))
+        return {}
+    check.unknown_keys(raw, {"course", "legs"}, "records.")
+    records: dict = {}
+    if raw.get("course") is not None:
+        course = _record(check, raw["course"], "records.course", RECORD_KEYS)
+        if course is not None:
+            records["course"] = course
+    raw_legs = raw.get("legs")
+    if raw_legs is None:
+        return records
+    if not isinstance(raw_legs, list):
+        check.bad("records.legs", _('a list of leg records, e.g. [{"leg": 1, "time": "0:15:02", ...}].'))
+        return records
+    leg_records = []
+    for i, item in enumerate(raw_legs):
+        where = f"records.legs[{i}]"
+        record = _record(check, item, where, LEG_RECORD_KEYS)
+        if record is None:
+            continue
+        number = item.get("leg")
+        if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= max(legs, 1):
+            check.bad(
+                f"{where}.leg",
+                _("%(value)r is not a leg of this course: a leg number from 1 to %(legs)d.")
+                % {"value": number, "legs": legs},
+            )
+            continue
+        if any(r["leg"] == number for r in leg_records):
+            check.bad(f"{where}.leg", _("leg %d has a record already; give each leg one.") % number)
+            continue
+        leg_records.append({"leg": number, **record})
+    if leg_records:
+        records["legs"] = sorted(leg_records, key=lambda r: r["leg"])
+    return records
+
+
+def _record(check: Checker, item: object, where: str, keys: set[str]) -> dict | None:
+    if not isinstance(item, Mapping):
+        check.bad(
+            where, _('a record is an object: {"time": "H:MM:SS", "runner": ..., "team": ..., "year": ...}.')
+        )
+        return None
+    check.unknown_keys(item, keys, f"{where}.")
+    time_ms = _duration_ms(check, item.get("time"), f"{where}.time")
+    record: dict = {"time_ms": time_ms}
+    for name in ("runner", "team"):
+        value = item.get(name)
+        if value not in (None, ""):
+            record[name] = check.text(value, f"{where}.{name}", 200)
+    year = item.get("year")
+    if year is not None:
+        if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 2999:
+            check.bad(f"{where}.year", _("%r is not a year; write it as a number, e.g. 2019.") % (year,))
+        else:
+            record["year"] = year
+    return record if time_ms is not None else None
+
+
+def _duration_ms(check: Checker, value: object, where: str) -> int | None:
+    text = check.text(value, where, 10, "H:MM:SS")
+    if not text:
+        return None
+    match = DURATION_RE.fullmatch(text)
+    if match is None or text == "0:00:00":
+        check.bad(where, _("%r is not a time; write it as H:MM:SS, e.g. 0:15:02.") % text)
+        return None
+    hours, minutes, seconds = (int(part) for part in match.groups())
+    return (hours * 3600 + minutes * 60 + seconds) * 1000

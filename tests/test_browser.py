@@ -188,6 +188,7 @@ def test_a_winner_s_team_page_shows_every_leg_time_without_a_kuriage_legend(
         "/races/mini-ekiden/?leg=4",
         "/races/mini-ekiden/?station=CP1",
         "/races/mini-ekiden/teams/108/",
+        "/races/mini-ekiden/teams/122/",  # a leg winner: its badge under the time
         "/",
     ],
 )

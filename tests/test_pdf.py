@@ -24,7 +24,7 @@ from results.publishing.pdf import fonts
 from results.publishing.pdf.book import results_book
 from results.publishing.pdf.certificates import certificates_pdf, finished_teams
 from results.publishing.pdf.printed_race import printed_race
-from results.standings.display import format_duration
+from results.standings.display import format_short_duration
 from results.standings.race_results import RaceResults
 from results.standings.selectors import standings_for_race
 from tests.commands import run
@@ -100,7 +100,7 @@ class ResultsBookTest(PrintTestCase):
 
     def test_finish_times_are_rounded_up_to_the_whole_second(self):
         for team in self.results().finishers:
-            self.assertIn(format_duration(team.total_ms), self.text, team.bib)
+            self.assertIn(format_short_duration(team.total_ms), self.text, team.bib)
 
     def test_a_carry_over_start_is_marked_and_explained_in_a_footnote(self):
         # Team 108 was still out on leg 4, sent off at the cutoff at R3; closing made it DNF.
@@ -124,15 +124,15 @@ class ResultsBookTest(PrintTestCase):
         text = pdf_text(self.write("made.pdf", pdf))
         self.assertIn("made 2025-11-23 12:05 (Asia/Kuala_Lumpur)", text)  # the race's time zone
 
-    def test_the_leg_records_name_the_fastest_runner_of_each_leg(self):
-        records = self.text[self.text.index("Leg records") :]
+    def test_the_leg_honours_name_the_fastest_runner_of_each_leg(self):
+        honours = self.text[self.text.index("Leg honours: the fastest runner of each leg") :]
         for leg in (1, 2, 3, 4):
             fastest = min(
                 (t.legs[leg - 1] for t in self.results().teams if t.legs[leg - 1].rank == 1),
                 key=lambda record: record.time_ms,
             )
-            self.assertIn(fastest.runner, records)
-            self.assertIn(format_duration(fastest.time_ms), records)
+            self.assertIn(fastest.runner, honours)
+            self.assertIn(format_short_duration(fastest.time_ms), honours)
 
     def test_the_same_standings_give_the_same_file(self):
         made_at = datetime(2025, 11, 23, 4, 5, tzinfo=UTC)
@@ -181,9 +181,9 @@ class CertificatesTest(PrintTestCase):
             "Firdaus & Friends",
             "bib 115 · Mixed Senior",
             "ran leg 2 (Relay 1 – Relay 2, 5 km) for",
-            format_duration(leg.time_ms),
+            format_short_duration(leg.time_ms),  # 26:23, not 0:26:23
             f"{leg.rank} of",
-            format_duration(team.total_ms),
+            format_short_duration(team.total_ms),
             "8 of 20",  # overall place of the 20 finishers
             "2 of 2",  # Mixed Senior: two finished
         ):

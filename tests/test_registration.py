@@ -345,6 +345,7 @@ class RegistrationDeadlineAdminTest(TestCase):
             "kuriage_minutes": "20",
             "overdue_margin_minutes": "10",
             "protest_window_minutes": "30",
+            "results_language": "en",
             "registration_open": "on",
             "registration_closes_at_0": "",
             "registration_closes_at_1": "",

@@ -242,6 +242,7 @@ class RaceAdminForm(RegistrationDeadlineInRaceZone, forms.ModelForm):
             "is_closed",
             "certificate_logo",
             "certificate_signature_name",
+            "results_language",
         )
         help_texts = {
             "changes_deadline": gettext_lazy(

@@ -69,6 +69,16 @@ class Race(models.Model):
         choices=Language.choices,
         default=Language.ENGLISH,
     )
+    records = models.JSONField(
+        _("records"),
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "The course's and each leg's record, from the race file (import_race): the book, the team "
+            "pages and the certificates mark a new one."
+        ),
+    )
     is_closed = models.BooleanField(
         _("closed"),
         default=False,

@@ -73,8 +73,8 @@ def race_import(*, payload: object) -> tuple[Race, bool]:
 
 def _race_as_stored(race: Race, parsed_keys) -> tuple[dict, list[dict], list[dict]]:
     """The race in the parsed payload's shape, to tell a re-import from a change (`parsed_keys`:
-    the race fields the file gave; a file without the optional place leaves it as it is)."""
-    keys = ("slug", "name", "date", "timezone", "start_time", "kuriage_minutes", "place")
+    the race fields the file gave; a file without the optional place or records leaves them as they are)."""
+    keys = ("slug", "name", "date", "timezone", "start_time", "kuriage_minutes", "place", "records")
     fields_ = {k: getattr(race, k) for k in keys if k in parsed_keys}
     stations = list(
         race.stations.order_by("position").values("code", "name", "km", "handoff", "kuriage_minutes")

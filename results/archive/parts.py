@@ -85,7 +85,7 @@ RACE = Part(
         "slug", "name", "date", "place", "timezone", "start_time", "kuriage_minutes", "is_closed",
         "registration_open", "registration_closes_at", "changes_deadline", "certificate_logo",
         "certificate_signature_name", "overdue_margin_minutes", "closed_at", "official_at",
-        "protest_window_minutes", "results_language",
+        "protest_window_minutes", "results_language", "records",
     ),
     left_out={
         "id": NEW_ID,

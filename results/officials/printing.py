@@ -11,13 +11,14 @@ from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from races.access import works_results_desk
-from races.models import Race
+from races.models import Race, ResultsState
 from races.problems import InputProblems
 from results.officials.forms import PrintRequestForm
 from results.officials.guards import race_page_required
@@ -59,6 +60,8 @@ def print_page(request, race: Race):
         "jobs": jobs,
         "sheet_stations": sheet_stations(race),
         "any_active": any(job.is_active for job in jobs),
+        # Certificates print "Provisional" on every page until the results are official.
+        "certificates_provisional": race.results_state(timezone.now()) != ResultsState.OFFICIAL,
         "organiser": True,
         "desk": True,
     }

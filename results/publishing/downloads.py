@@ -46,7 +46,8 @@ def team_certificate(request, slug: str, bib: str):
         raise Http404(_("Team %s has no certificate: only finished teams of a closed race have one.") % bib)
     printed = printed_race(race)
     pdf = CERTIFICATES.fetch(
-        (race.pk, bib),
+        # The state too: the same standings print "Provisional" until the race is official.
+        (race.pk, bib, printed.state.value),
         wanted=race.standings_version,
         compute=lambda: certificates_pdf(printed, results, teams, team_pages=True),
     ).value

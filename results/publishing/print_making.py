@@ -86,17 +86,24 @@ def _render(job: PrintJob, progress: "_Progress") -> bytes:
     # Read the version first: the standings read next are at least this new.
     job.standings_version = Race.objects.values_list("standings_version", flat=True).get(pk=race.pk)
     results = standings_for_race(race)
-    printed = printed_race(race)
+    made_at = timezone.now()
+    printed = printed_race(race, now=made_at)
     if job.kind == PrintJob.Kind.BOOK:
-        return results_book(printed, results, made_at=timezone.now(), progress=progress)
+        return results_book(printed, results, made_at=made_at, progress=progress)
     teams = finished_teams(results, category=job.category.code if job.category_id else None)
     if not teams:
         raise PrintJobFailed(no_finishers_message(race.name, job.category.name if job.category_id else None))
     if job.kind == PrintJob.Kind.CERTIFICATES_ZIP:
-        return certificates_zip(printed, results, teams, progress=progress)
+        return certificates_zip(printed, results, teams, progress=progress, made_at=made_at).content
     team_pages = job.kind == PrintJob.Kind.TEAM_CERTIFICATES
     return certificates_pdf(
-        printed, results, teams, runner_pages=not team_pages, team_pages=team_pages, progress=progress
+        printed,
+        results,
+        teams,
+        runner_pages=not team_pages,
+        team_pages=team_pages,
+        progress=progress,
+        made_at=made_at,
     )
 
 

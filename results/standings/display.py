@@ -12,7 +12,10 @@ from races.models import OfficialStatus
 from results.standings.engine import Status, natural_bib_order
 
 __all__ = [
+    "BRIDGED_MARK",
     "KURIAGE_MARK",
+    "LEG_WINNER_MARK",
+    "NEW_RECORD_MARK",
     "STATUS_LABELS",
     "UNKNOWN",
     "displayed_gap",
@@ -20,6 +23,7 @@ __all__ = [
     "format_gap",
     "format_pace",
     "format_pace_too_fast",
+    "format_short_duration",
     "gap_behind",
     "leg_time_label",
     "natural_bib_order",
@@ -29,6 +33,11 @@ __all__ = [
 
 #: Beside a time that includes a carry-over start (kuriage).
 KURIAGE_MARK = "*"
+#: Beside the day's fastest time on a leg (区間賞, leg winner) and a new leg record (区間新).
+LEG_WINNER_MARK = "★"
+NEW_RECORD_MARK = "◆"
+#: Beside a leg time that is two or more legs together: a split between them was missed.
+BRIDGED_MARK = "†"
 #: No split there (yet), or no place for a team that is out of the ranking.
 UNKNOWN = "–"
 
@@ -56,6 +65,15 @@ def format_duration(ms: int | None) -> str:
         return ""
     seconds = whole_seconds(ms)
     return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+def format_short_duration(ms: int | None) -> str:
+    """M:SS under an hour, H:MM:SS from an hour: the printed results' times, without a needless
+    "0:" before a leg's minutes (rounded up to the whole second, as every time shown)."""
+    if ms is None:
+        return ""
+    seconds = whole_seconds(ms)
+    return _minutes_seconds(seconds) if seconds < 3600 else format_duration(ms)
 
 
 def displayed_gap(time_ms: int, ahead_ms: int) -> int:
@@ -96,7 +114,8 @@ def _minutes_seconds(seconds: int) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
-def leg_time_label(time_ms: int | None, kuriage: bool) -> str:
-    """A leg's time as shown; a carry-over start is marked even before the runner arrives."""
-    time = format_duration(time_ms)
+def leg_time_label(time_ms: int | None, kuriage: bool, *, short: bool = False) -> str:
+    """A leg's time as shown (`short`: M:SS under an hour, as printed); a carry-over start is
+    marked even before the runner arrives."""
+    time = format_short_duration(time_ms) if short else format_duration(time_ms)
     return f"{time or UNKNOWN} {KURIAGE_MARK}" if kuriage else time

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from results.standings.display import displayed_gap, gap_behind
 from results.standings.engine import StationResult
+from results.standings.leg_honours import CourseRecords, LegHonours, category_leg_places, leg_honours
 from results.standings.race_results import RaceResults, RunnerLeg, TeamResults
 
 
@@ -41,6 +42,10 @@ class LegProgress:
     rank: int | None
     category_rank: int | None
     pace_ms_per_km: int | None
+    #: 区間賞: the day's fastest on the leg, of all teams.
+    leg_winner: bool = False
+    #: 区間新: faster than the leg's record (the race file's).
+    new_record: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,18 +90,25 @@ class TeamProgress:
 
 
 def team_progress(
-    results: RaceResults, bib: str, course: list[CourseStation], legs: list[CourseLeg]
+    results: RaceResults,
+    bib: str,
+    course: list[CourseStation],
+    legs: list[CourseLeg],
+    records: CourseRecords | None = None,
 ) -> TeamProgress | None:
     """The team's legs and stations with places and gaps; None if the results do not have it."""
     team = results.team(bib)
     if team is None:
         return None
-    category_teams = [t for t in results.teams if t.category == team.category]
+    category_places = category_leg_places(t for t in results.teams if t.category == team.category)
+    honours = leg_honours(results.teams, records)
     course_legs = {leg.number: leg for leg in legs}
     stations = {s.code: s for s in course}
     return TeamProgress(
         standing=team,
-        legs=[_leg_result(leg, course_legs.get(leg.number), category_teams) for leg in team.legs],
+        legs=[
+            _leg_result(team, leg, course_legs.get(leg.number), category_places, honours) for leg in team.legs
+        ],
         stations=[
             _station_result(i, split, stations.get(split.station), results.teams)
             for i, split in enumerate(team.stations)
@@ -104,7 +116,13 @@ def team_progress(
     )
 
 
-def _leg_result(leg: RunnerLeg, course: CourseLeg | None, category_teams: list[TeamResults]) -> LegProgress:
+def _leg_result(
+    team: TeamResults,
+    leg: RunnerLeg,
+    course: CourseLeg | None,
+    category_places: dict[tuple[str, int], int],
+    honours: LegHonours,
+) -> LegProgress:
     km = course.km if course is not None else None
     return LegProgress(
         leg=leg.number,
@@ -115,22 +133,11 @@ def _leg_result(leg: RunnerLeg, course: CourseLeg | None, category_teams: list[T
         time_ms=leg.time_ms,
         kuriage=leg.kuriage,
         rank=leg.rank,
-        category_rank=_category_leg_rank(leg, category_teams),
+        category_rank=category_places.get((team.bib, leg.number)),
         pace_ms_per_km=pace_ms_per_km(leg.time_ms, km),
+        leg_winner=honours.leg_winner(team, leg.number),
+        new_record=honours.new_leg_record(team, leg.number),
     )
-
-
-def _category_leg_rank(leg: RunnerLeg, category_teams: list[TeamResults]) -> int | None:
-    """The leg place among the category's teams, by the rule of the leg place (rule 7): only
-    teams with a leg place count, equal times share the place and the next one is skipped."""
-    if leg.rank is None or leg.time_ms is None:
-        return None
-    faster = 0
-    for other in category_teams:
-        theirs = other.legs[leg.number - 1]
-        if theirs.rank is not None and theirs.time_ms is not None and theirs.time_ms < leg.time_ms:
-            faster += 1
-    return faster + 1
 
 
 def pace_ms_per_km(time_ms: int | None, km: Decimal | None) -> int | None:

@@ -16,6 +16,7 @@ from results.standings import progress as team_progress
 from results.standings.cache import RECENT_RACES, current_version, fresh_results
 from results.standings.display import natural_bib_order
 from results.standings.feed import course_of, records_in_ms, team_entries
+from results.standings.leg_honours import CourseRecords
 from results.standings.race_results import RaceResults
 from results.timing.models import TimingRecord, UnmatchedRead
 from results.timing.race_time import epoch_ms
@@ -33,7 +34,8 @@ def team_progress_for(race: Race, bib: str) -> team_progress.TeamProgress | None
     cached standings; None if the cached results do not have the team (yet)."""
     course = [team_progress.CourseStation(s.code, s.name, s.km) for s in race.course]
     legs = [team_progress.CourseLeg(leg.number, leg.start.code, leg.end.code, leg.km) for leg in race.legs]
-    return team_progress.team_progress(standings_for_race(race), bib, course, legs)
+    records = CourseRecords.from_stored(race.records)
+    return team_progress.team_progress(standings_for_race(race), bib, course, legs, records)
 
 
 # --- the officials' anomaly list ------------------------------------------------------------

@@ -1,3 +1,5 @@
+from datetime import UTC, datetime
+
 from django.utils.translation import gettext as _
 
 from races.command_line import ContractCommand
@@ -6,7 +8,7 @@ from races.problems import InputProblems
 from results.management.output_file import check_writable, write_output
 from results.management.progress_bar import TerminalProgress
 from results.publishing.pdf.certificates import (
-    certificates_pdf,
+    certificates,
     certificates_zip,
     finished_teams,
     no_finishers_message,
@@ -47,28 +49,30 @@ class Command(ContractCommand):
         if not teams:
             raise InputProblems([no_finishers_message(race.name, category.name if category else None)])
 
-        printed = printed_race(race)
+        made_at = datetime.now(UTC)
+        printed = printed_race(race, now=made_at)
         progress = TerminalProgress(self.stdout, _("certificates"))
         try:
             if output.lower().endswith(".zip"):
-                content = certificates_zip(printed, results, teams, progress=progress)
+                made = certificates_zip(printed, results, teams, progress=progress, made_at=made_at)
             else:
-                content = certificates_pdf(
+                made = certificates(
                     printed,
                     results,
                     teams,
                     runner_pages=not team_pages,
                     team_pages=team_pages,
                     progress=progress,
+                    made_at=made_at,
                 )
         except MissingFont as exc:
             raise InputProblems([str(exc)]) from None
         progress.finish()
-        write_output(output, content)
-        pages = len(teams) if team_pages else sum(len(t.legs) for t in teams)
+        write_output(output, made.content)
+        # The pages drawn, counted: the certificate stock must stay in step with the file.
         self.stdout.write(
             _("wrote %(file)s: certificates for %(teams)d team(s), %(pages)d page(s).")
-            % {"file": output, "teams": len(teams), "pages": pages}
+            % {"file": output, "teams": len(teams), "pages": made.pages}
         )
 
     def category(self, race: Race, code: str) -> Category:

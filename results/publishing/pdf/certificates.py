@@ -8,20 +8,27 @@ import re
 import zipfile
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 from io import BytesIO
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.lib.utils import ImageReader
-from reportlab.platypus import BaseDocTemplate, Frame, PageBreak, PageTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    KeepInFrame,
+    PageBreak,
+    Spacer,
+    Table,
+    TableStyle,
+)
 from reportlab.platypus.flowables import Flowable, HRFlowable
 
 from results.publishing.pdf import fonts
-from results.publishing.pdf.fonts import SANS, SANS_BOLD, draw_text
+from results.publishing.pdf.certificate_page import BORDER, CertificateDocument, TeamMark
+from results.publishing.pdf.fonts import SANS_BOLD, draw_text
 from results.publishing.pdf.layout import (
     ACCENT,
-    DOCUMENT_OPTIONS,
     INK,
     LINE,
     MUTED,
@@ -29,16 +36,15 @@ from results.publishing.pdf.layout import (
     Span,
     TextBox,
     date_label,
+    fitted,
     km_label,
 )
 from results.publishing.pdf.printed_race import PrintedRace
-from results.standings.display import UNKNOWN, format_duration
+from results.standings.display import LEG_WINNER_MARK, NEW_RECORD_MARK, UNKNOWN, format_short_duration
+from results.standings.leg_honours import LegHonours, category_leg_places, leg_honours
 from results.standings.race_results import RaceResults, RunnerLeg, TeamResults
 
 WIDTH, HEIGHT = A4
-BORDER = 12 * mm
-LOGO_BOX = (70 * mm, 28 * mm)  # the most a logo may take: width, height
-SIGNATURE_Y = 42 * mm
 
 
 def finished_teams(
@@ -61,6 +67,14 @@ def no_finishers_message(race_name: str, category_name: str | None = None) -> st
     }
 
 
+@dataclass(frozen=True)
+class Certificates:
+    #: The PDF (or, from certificates_zip, the ZIP of a PDF per team).
+    content: bytes
+    #: Pages actually drawn: one per certificate, whatever the names' length.
+    pages: int
+
+
 def certificates_pdf(
     race: PrintedRace,
     results: RaceResults,
@@ -69,43 +83,81 @@ def certificates_pdf(
     runner_pages: bool = True,
     team_pages: bool = False,
     progress: Progress | None = None,
+    made_at: datetime | None = None,
 ) -> bytes:
     """Certificates of `teams` (finished teams of `results`): for each team its team page and/or
     a page per runner, in that order."""
+    return certificates(
+        race,
+        results,
+        teams,
+        runner_pages=runner_pages,
+        team_pages=team_pages,
+        progress=progress,
+        made_at=made_at,
+    ).content
+
+
+def certificates(
+    race: PrintedRace,
+    results: RaceResults,
+    teams: list[TeamResults],
+    *,
+    runner_pages: bool = True,
+    team_pages: bool = False,
+    progress: Progress | None = None,
+    made_at: datetime | None = None,
+) -> Certificates:
+    """The certificates and the number of pages drawn, in the race's language (names as entered).
+    `made_at`: the file's creation date (None: a fixed date, so the same results give the same file)."""
     fonts.register()
-    counts = _Counts.of(results)
-    story: list[Flowable] = []
-    for team in teams:
-        if team_pages:
-            story += [*_team_page(race, team, counts), PageBreak()]
-        if runner_pages:
-            for leg in team.legs:
-                story += [*_runner_page(race, team, leg, counts), PageBreak()]
-    if story:
-        story.pop()  # no blank page after the last certificate
-    buffer = BytesIO()
-    document = _CertificateDocument(buffer, race=race, progress=progress)
-    document.pages_total = sum(isinstance(f, PageBreak) for f in story) + 1
-    document.build(story)
-    return buffer.getvalue()
+    with translation.override(race.language):
+        counts = _Counts.of(results, race)
+        story: list[Flowable] = []
+        document = CertificateDocument(BytesIO(), race=race, progress=progress, made_at=made_at)
+        for team in teams:
+            if team_pages:
+                story += [_page(document, team, _team_page(race, team, counts)), PageBreak()]
+            if runner_pages:
+                for leg in team.legs:
+                    story += [_page(document, team, _runner_page(race, team, leg, counts)), PageBreak()]
+        if story:
+            story.pop()  # no blank page after the last certificate
+        document.pages_total = sum(isinstance(f, PageBreak) for f in story) + 1
+        document.build(story)
+        return Certificates(document.filename.getvalue(), document.page)
+
+
+def _page(document: "CertificateDocument", team: TeamResults, content: list[Flowable]) -> Flowable:
+    """A certificate's content, shrunk as a whole should it ever overflow: one page, always."""
+    return KeepInFrame(
+        document.frame.width, document.frame.height, [TeamMark(team.bib), *content], mode="shrink"
+    )
 
 
 def certificates_zip(
-    race: PrintedRace, results: RaceResults, teams: list[TeamResults], *, progress: Progress | None = None
-) -> bytes:
+    race: PrintedRace,
+    results: RaceResults,
+    teams: list[TeamResults],
+    *,
+    progress: Progress | None = None,
+    made_at: datetime | None = None,
+) -> Certificates:
     """One PDF per team (its team page, then a page per runner) in a ZIP, named by bib and team."""
     buffer = BytesIO()
+    pages = 0
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for done, team in enumerate(teams):
-            pdf = certificates_pdf(race, results, [team], team_pages=True)
+            made = certificates(race, results, [team], team_pages=True, made_at=made_at)
+            pages += made.pages
             info = zipfile.ZipInfo(
                 certificate_filename(race, team), date_time=(*race.date.timetuple()[:3], 0, 0, 0)
             )
             info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, pdf)
+            archive.writestr(info, made.content)
             if progress:
                 progress(done + 1, len(teams))
-    return buffer.getvalue()
+    return Certificates(buffer.getvalue(), pages)
 
 
 def certificate_filename(race: PrintedRace, team: TeamResults) -> str:
@@ -116,69 +168,31 @@ def certificate_filename(race: PrintedRace, team: TeamResults) -> str:
 
 @dataclass(frozen=True)
 class _Counts:
-    """How many were ranked, to print "place 3 of 41"."""
+    """How many were ranked, to print "place 3 of 41", the category leg places and the honours."""
 
     finishers: int
     category_finishers: Counter
     leg_ranked: Counter
+    #: (category, leg) -> legs placed in the category.
+    category_leg_ranked: Counter
+    category_places: dict
+    honours: LegHonours
 
     @classmethod
-    def of(cls, results: RaceResults) -> "_Counts":
+    def of(cls, results: RaceResults, race: PrintedRace) -> "_Counts":
         finished = results.finishers
+        placed = [(t, leg) for t in results.teams for leg in t.legs if leg.rank is not None]
+        places: dict = {}
+        for code in {t.category for t in results.teams}:
+            places.update(category_leg_places(t for t in results.teams if t.category == code))
         return cls(
             finishers=len(finished),
             category_finishers=Counter(t.category for t in finished),
-            leg_ranked=Counter(leg.number for t in results.teams for leg in t.legs if leg.rank is not None),
+            leg_ranked=Counter(leg.number for _t, leg in placed),
+            category_leg_ranked=Counter((t.category, leg.number) for t, leg in placed),
+            category_places=places,
+            honours=leg_honours(results.teams, race.records),
         )
-
-
-class _CertificateDocument(BaseDocTemplate):
-    def __init__(self, buffer: BytesIO, *, race: PrintedRace, progress: Progress | None):
-        super().__init__(
-            buffer,
-            pagesize=A4,
-            title=_("Certificates: %s") % race.name,
-            subject=race.slug,
-            **DOCUMENT_OPTIONS,
-        )
-        self.race = race
-        self.logo = ImageReader(BytesIO(race.logo)) if race.logo else None
-        self.progress = progress
-        self.pages_total = 1
-        top = HEIGHT - BORDER - 8 * mm - (LOGO_BOX[1] + 6 * mm if self.logo else 0)
-        frame = Frame(
-            BORDER + 12 * mm, SIGNATURE_Y + 14 * mm, WIDTH - 2 * BORDER - 24 * mm, top - SIGNATURE_Y - 14 * mm
-        )
-        self.addPageTemplates([PageTemplate(id="certificate", frames=[frame], onPage=self._decorate)])
-
-    def _decorate(self, canvas, document) -> None:
-        canvas.saveState()
-        canvas.setStrokeColor(ACCENT)
-        canvas.setLineWidth(1.2)
-        canvas.rect(BORDER, BORDER, WIDTH - 2 * BORDER, HEIGHT - 2 * BORDER)
-        canvas.setStrokeColor(LINE)
-        canvas.setLineWidth(0.4)
-        inset = BORDER + 2 * mm
-        canvas.rect(inset, inset, WIDTH - 2 * inset, HEIGHT - 2 * inset)
-        if self.logo:
-            self._draw_logo(canvas)
-        if self.race.signature_name:
-            canvas.setStrokeColor(INK)
-            canvas.setLineWidth(0.5)
-            canvas.line(WIDTH / 2 - 40 * mm, SIGNATURE_Y, WIDTH / 2 + 40 * mm, SIGNATURE_Y)
-            canvas.setFillColor(INK)
-            draw_text(canvas, WIDTH / 2, SIGNATURE_Y - 5 * mm, self.race.signature_name, 10, align="centre")
-        canvas.restoreState()
-
-    def _draw_logo(self, canvas) -> None:
-        width, height = self.logo.getSize()
-        scale = min(LOGO_BOX[0] / width, LOGO_BOX[1] / height)
-        w, h = width * scale, height * scale
-        canvas.drawImage(self.logo, (WIDTH - w) / 2, HEIGHT - BORDER - 8 * mm - h, w, h, mask="auto")
-
-    def afterPage(self):
-        if self.progress:
-            self.progress(self.page, self.pages_total)
 
 
 class _Facts(Flowable):
@@ -209,17 +223,27 @@ def _centred(*lines: Span | list[Span]) -> TextBox:
     return TextBox(*lines, align="centre")
 
 
+#: The width the frame gives a certificate's lines (names shrink to fit it).
+TEXT_WIDTH = WIDTH - 2 * BORDER - 24 * mm - 12 * mm
+
+
+def _name(text: str, largest: float, *, lines: int = 2, bold: bool = True, colour=INK) -> TextBox:
+    """A name as large as it fits in `lines` lines: a 200-character name shrinks, never spills."""
+    spans = fitted(text, TEXT_WIDTH, largest=largest, smallest=7, lines=lines, bold=bold, colour=colour)
+    return _centred(*spans)
+
+
 def _heading(race: PrintedRace, title: str) -> list[Flowable]:
     return [
-        _centred(Span(race.name, 15, bold=True)),
+        _name(race.name, 15),
         _centred(
             Span(f"{date_label(race.date)} · {_('%s km') % km_label(race.distance_km)}", 10, colour=MUTED)
         ),
-        Spacer(1, 30 * mm),
+        Spacer(1, 18 * mm),
         _centred(Span(title, 30, colour=ACCENT)),
         Spacer(1, 4 * mm),
         HRFlowable(width=30 * mm, thickness=1, color=ACCENT, hAlign="CENTER"),
-        Spacer(1, 12 * mm),
+        Spacer(1, 10 * mm),
     ]
 
 
@@ -234,41 +258,67 @@ def _runner_page(race: PrintedRace, team: TeamResults, leg: RunnerLeg, counts: "
         }
     else:
         where = _("ran leg %d for") % leg.number
+    category_place = counts.category_places.get((team.bib, leg.number))
     story = [
         *_heading(race, _("Certificate of finish")),
         _centred(Span(_("This certifies that"), 11, colour=MUTED)),
         Spacer(1, 5 * mm),
-        _centred(Span(leg.runner or UNKNOWN, 28, bold=True)),
+        _name(leg.runner or UNKNOWN, 28),
         Spacer(1, 5 * mm),
-        _centred(Span(where, 11, colour=MUTED)),
+        _name(where, 11, bold=False, colour=MUTED),
         Spacer(1, 4 * mm),
-        _centred(Span(team.name, 18, bold=True)),
+        _name(team.name, 18),
         Spacer(1, 1 * mm),
-        _centred(Span(_team_line(race, team), 10, colour=MUTED)),
-        Spacer(1, 20 * mm),
+        _name(_team_line(race, team), 10, bold=False, colour=MUTED),
+        Spacer(1, 14 * mm),
         _Facts(
             [
-                (_("Leg time"), format_duration(leg.time_ms) or UNKNOWN),
-                (_("Leg place"), _of(leg.rank, counts.leg_ranked[leg.number])),
+                (_("Leg time"), format_short_duration(leg.time_ms) or UNKNOWN),
+                (
+                    _("Leg place in the category"),
+                    _of(category_place, counts.category_leg_ranked[(team.category, leg.number)]),
+                ),
+                (_("Leg place, all teams"), _of(leg.rank, counts.leg_ranked[leg.number])),
             ]
         ),
         Spacer(1, 10 * mm),
         _team_facts(team, counts),
     ]
+    honours = _honours(race, team, leg, counts.honours)
+    if honours:
+        story += [Spacer(1, 8 * mm), *[_name(line, 12, lines=2, colour=ACCENT) for line in honours]]
     if leg.kuriage:
         story += [
-            Spacer(1, 10 * mm),
-            _centred(
-                Span(
-                    _(
-                        "Carry-over start (kuriage): this leg started at the cutoff, without the team's tasuki."
-                    ),
-                    8.5,
-                    colour=MUTED,
-                )
+            Spacer(1, 8 * mm),
+            _name(
+                _("Carry-over start (kuriage): this leg started at the cutoff, without the team's tasuki."),
+                8.5,
+                bold=False,
+                colour=MUTED,
             ),
         ]
     return story
+
+
+def _honours(race: PrintedRace, team: TeamResults, leg: RunnerLeg, honours: LegHonours) -> list[str]:
+    """The leg's honours in words: leg winner (区間賞), category leg winner, new leg record (区間新)."""
+    lines = []
+    if honours.leg_winner(team, leg.number):
+        lines.append(_("Leg winner: the fastest of all teams on leg %d") % leg.number)
+    elif honours.category_leg_winner(team, leg.number):
+        lines.append(
+            _("Category leg winner: the fastest of %(category)s on leg %(n)d")
+            % {"category": race.category_name(team.category), "n": leg.number}
+        )
+    if honours.new_leg_record(team, leg.number):
+        lines.append(_record_line(_("New leg record"), race.records.legs[leg.number]))
+    return lines
+
+
+def _record_line(title: str, record) -> str:
+    by = ", ".join(str(part) for part in (record.runner, record.team, record.year) if part)
+    before = format_short_duration(record.time_ms) + (f" ({by})" if by else "")
+    return _("%(title)s (the record was %(before)s)") % {"title": title, "before": before}
 
 
 def _team_page(race: PrintedRace, team: TeamResults, counts: "_Counts") -> list[Flowable]:
@@ -277,27 +327,41 @@ def _team_page(race: PrintedRace, team: TeamResults, counts: "_Counts") -> list[
         (_("km"), "left"),
         (_("Runner"), "left"),
         (_("Time"), "right"),
+        (_("Cat. place"), "right"),
         (_("Place"), "right"),
     ]
     rows: list[list] = [[TextBox(Span(h, 8, bold=True, colour=MUTED), align=align) for h, align in heads]]
     for leg in team.legs:
         course = race.leg(leg.number)
+        time = format_short_duration(leg.time_ms) or UNKNOWN
+        if counts.honours.leg_winner(team, leg.number):
+            time = f"{LEG_WINNER_MARK} {time}"
+        if counts.honours.new_leg_record(team, leg.number):
+            time = f"{NEW_RECORD_MARK} {time}"
         rows.append(
             [
-                str(leg.number),
-                km_label(course.km) if course else "",
-                TextBox(Span(leg.runner or UNKNOWN, 11)),
-                format_duration(leg.time_ms) or UNKNOWN,
-                _of(leg.rank, counts.leg_ranked[leg.number]),
+                TextBox(Span(str(leg.number), 11)),
+                TextBox(Span(km_label(course.km) if course else "", 11)),
+                TextBox(*fitted(leg.runner or UNKNOWN, 54 * mm, largest=11, smallest=7, lines=2)),
+                TextBox(Span(time, 11), align="right"),
+                TextBox(
+                    Span(
+                        _of(
+                            counts.category_places.get((team.bib, leg.number)),
+                            counts.category_leg_ranked[(team.category, leg.number)],
+                        ),
+                        11,
+                    ),
+                    align="right",
+                ),
+                TextBox(Span(_of(leg.rank, counts.leg_ranked[leg.number]), 11), align="right"),
             ]
         )
-    runners = Table(rows, colWidths=[12 * mm, 18 * mm, 70 * mm, 24 * mm, 28 * mm])
+    runners = Table(rows, colWidths=[10 * mm, 18 * mm, 58 * mm, 22 * mm, 22 * mm, 22 * mm])
     runners.setStyle(
         TableStyle(
             [
-                ("FONT", (0, 0), (-1, -1), SANS.name, 11),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("ALIGN", (3, 0), (-1, -1), "RIGHT"),
                 ("LINEBELOW", (0, 0), (-1, 0), 0.6, INK),
                 ("LINEBELOW", (0, 1), (-1, -1), 0.25, LINE),
                 ("TOPPADDING", (0, 1), (-1, -1), 5),
@@ -305,16 +369,29 @@ def _team_page(race: PrintedRace, team: TeamResults, counts: "_Counts") -> list[
             ]
         )
     )
-    return [
+    story = [
         *_heading(race, _("Team certificate")),
-        _centred(Span(team.name, 24, bold=True)),
+        _name(team.name, 24),
         Spacer(1, 2 * mm),
-        _centred(Span(_team_line(race, team), 10, colour=MUTED)),
-        Spacer(1, 14 * mm),
+        _name(_team_line(race, team), 10, bold=False, colour=MUTED),
+        Spacer(1, 10 * mm),
         runners,
-        Spacer(1, 16 * mm),
-        _team_facts(team, counts),
     ]
+    honours = counts.honours
+    marks = []
+    if any(honours.leg_winner(team, leg.number) for leg in team.legs):
+        marks.append(f"{LEG_WINNER_MARK} {_('leg winner: the fastest of all teams on the leg')}")
+    if any(honours.new_leg_record(team, leg.number) for leg in team.legs):
+        marks.append(f"{NEW_RECORD_MARK} {_('new leg record')}")
+    if marks:
+        story += [Spacer(1, 2 * mm), _name(" · ".join(marks), 8, bold=False, colour=MUTED)]
+    if counts.honours.new_course_record(team) and race.records.course:
+        story += [
+            Spacer(1, 4 * mm),
+            _name(_record_line(_("New course record"), race.records.course), 12, colour=ACCENT),
+        ]
+    story += [Spacer(1, 12 * mm), _team_facts(team, counts)]
+    return story
 
 
 def _team_line(race: PrintedRace, team: TeamResults) -> str:
@@ -327,7 +404,7 @@ def _team_line(race: PrintedRace, team: TeamResults) -> str:
 def _team_facts(team: TeamResults, counts: "_Counts") -> _Facts:
     return _Facts(
         [
-            (_("Team time"), format_duration(team.total_ms)),
+            (_("Team time"), format_short_duration(team.total_ms)),
             (_("Overall place"), _of(team.rank, counts.finishers)),
             (_("Category place"), _of(team.category_rank, counts.category_finishers[team.category])),
         ]

@@ -2,7 +2,7 @@
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -33,6 +33,37 @@ TINT = colors.HexColor("#f3f3f3")
 # always give the same bytes; the initial font is ours, or the file would list a Helvetica it
 # never embeds.
 DOCUMENT_OPTIONS = {"creator": "Tasuki", "invariant": True, "initialFontName": SANS.name}
+
+
+def pdf_metadata(title: str, race, made_at: datetime | None) -> dict:
+    """A document's title, author (the organiser who signs, else the race), subject and language,
+    as BaseDocTemplate takes them; `made_at` is given to `dated` for the creation date."""
+    return {"title": title, "author": race.author or race.name, "subject": race.slug, "lang": race.language}
+
+
+def dated(canvas: Canvas, made_at: datetime | None) -> None:
+    """The file's creation date: when it was made, not ReportLab's fixed one. The rest of the
+    file stays invariant, so the same results made at the same moment give the same bytes."""
+    if made_at is None:
+        return
+    moment = made_at.astimezone(UTC)
+    stamp = f"D:{moment:%Y%m%d%H%M%S}+00'00'"
+    canvas.setDateFormatter(lambda *_fixed: stamp)
+
+
+class Bookmark(Flowable):
+    """Takes no room: a bookmark (an outline entry) to the page where it falls."""
+
+    def __init__(self, title: str, key: str, level: int = 0):
+        super().__init__()
+        self.title, self.key, self.level = title, key, level
+
+    def wrap(self, avail_width, avail_height):
+        return 0, 0
+
+    def draw(self):
+        self.canv.bookmarkPage(self.key)
+        self.canv.addOutlineEntry(self.title, self.key, level=self.level)
 
 
 def style(name: str, size: float, *, bold: bool = False, colour=INK, **extra) -> ParagraphStyle:
@@ -72,9 +103,15 @@ def page_counting_canvas(decorate: Callable[[Canvas, int, int], None]) -> type[C
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             self._held_pages: list[dict] = []
+            self._page_bookmarks: list[str] = []
+
+        def bookmarkPage(self, key, **kwargs):
+            # A bookmark names the page it is on, which exists only once the page is released.
+            self._page_bookmarks.append(key)
 
         def showPage(self):
             self._held_pages.append(dict(self.__dict__))
+            self._page_bookmarks = []
             self._startPage()
 
         def save(self):
@@ -82,6 +119,8 @@ def page_counting_canvas(decorate: Callable[[Canvas, int, int], None]) -> type[C
             for number, state in enumerate(self._held_pages, 1):
                 self.__dict__.update(state)
                 decorate(self, number, pages)
+                for key in self._page_bookmarks:
+                    Canvas.bookmarkPage(self, key)
                 super().showPage()
             super().save()
 
@@ -152,23 +191,64 @@ class TextBox(Flowable):
 def _wrapped(span: Span, width: float) -> list[Span]:
     if span.width() <= width:
         return [span]
+    return [
+        Span(line, span.size, span.bold, span.colour)
+        for line in wrapped_lines(span.text, span.size, span.font, width)
+    ]
+
+
+def wrapped_lines(text: str, size: float, font: str, width: float) -> list[str]:
+    """`text` in lines no wider than `width`: broken at spaces, and a word wider than a line
+    (a long name with no spaces) broken where it must, with a hyphen after a Latin letter."""
     lines: list[str] = []
     current = ""
-    for word in span.text.split(" "):
+    for word in text.split(" "):
         candidate = f"{current} {word}" if current else word
-        if text_width(candidate, span.size, span.font) <= width or not current:
+        if text_width(candidate, size, font) <= width or not current:
             current = candidate
         else:
             lines.append(current)
             current = word
     lines.append(current)
     pieces: list[str] = []
-    for line in lines:  # a single word still too wide (a long name in Han characters): break it
-        while text_width(line, span.size, span.font) > width and len(line) > 1:
+    for line in lines:
+        while text_width(line, size, font) > width and len(line) > 1:
             cut = len(line) - 1
-            while cut > 1 and text_width(line[:cut], span.size, span.font) > width:
+            while cut > 1 and text_width(_broken(line, cut), size, font) > width:
                 cut -= 1
-            pieces.append(line[:cut])
+            pieces.append(_broken(line, cut))
             line = line[cut:]
         pieces.append(line)
-    return [Span(p, span.size, span.bold, span.colour) for p in pieces]
+    return pieces
+
+
+def _broken(line: str, cut: int) -> str:
+    """The first `cut` characters of a word broken at the end of a line: a hyphen marks the break
+    between two letters of an alphabet (Han and kana break anywhere without one)."""
+    before, after = line[cut - 1], line[cut]
+    latin = before.isalnum() and after.isalnum() and ord(before) < 0x2E80 and ord(after) < 0x2E80
+    return line[:cut] + ("-" if latin else "")
+
+
+def fitted(
+    text: str, width: float, *, largest: float, smallest: float, lines: int, bold: bool = False, colour=INK
+) -> list[Span]:
+    """`text` set as large as it fits in `lines` lines of the type's largest size: the type shrinks
+    for a long name, down to `smallest`; past that, the last line is cut with "…" (a name
+    longer than any the entries allow). The lines' height never exceeds `lines` lines at `largest`."""
+    font = SANS_BOLD.name if bold else SANS.name
+    room = largest * lines
+    size = largest
+    while True:
+        laid = wrapped_lines(text, size, font, width)
+        if len(laid) * size <= room or size <= smallest:
+            break
+        size = max(smallest, size - 0.5)
+    most = max(1, int(room // size))
+    if len(laid) > most:
+        laid = laid[:most]
+        last = laid[-1]
+        while len(last) > 1 and text_width(last + "…", size, font) > width:
+            last = last[:-1]
+        laid[-1] = last + "…"
+    return [Span(line, size, bold, colour) for line in laid]

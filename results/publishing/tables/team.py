@@ -4,7 +4,7 @@ Their rows are the team's progress (results/standings/progress.py): LegProgress 
 """
 
 import django_tables2 as tables
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, gettext_lazy
 
 from results.standings.display import UNKNOWN, format_duration, format_gap, format_pace, leg_time_label
@@ -60,6 +60,19 @@ class TeamLegsTable(tables.Table):
         return value
 
     def render_time(self, record):
+        time = leg_time_label(record.time_ms, record.kuriage) or UNKNOWN
+        badges = []
+        if record.leg_winner:
+            badges.append(gettext("Leg winner"))
+        if record.new_record:
+            badges.append(gettext("New leg record"))
+        if not badges:
+            return time
+        return format_html(
+            "{}<br>{}", time, format_html_join(" ", '<span class="honour">{}</span>', ((b,) for b in badges))
+        )
+
+    def value_time(self, record):
         return leg_time_label(record.time_ms, record.kuriage) or UNKNOWN
 
     def render_pace(self, value):
