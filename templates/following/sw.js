@@ -1,0 +1,46 @@
+/* The public service worker (results/following/views.py), scoped to the team pages (/races/): it
+ * shows the notifications of a followed team's passes. It caches nothing and answers no request:
+ * the live pages stay as the network gives them.
+ *
+ * A message is JSON: {title, body, url, stop_url, stop_label, tag, lang}, words already in the
+ * follower's language.
+ */
+const SCOPE = {{ scope_json|safe }};
+
+self.addEventListener("install", () => self.skipWaiting());
+self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim()));
+
+self.addEventListener("push", (event) => {
+  let message;
+  try {
+    message = event.data ? event.data.json() : null;
+  } catch (error) {
+    message = null;
+  }
+  if (!message || !message.title) return;
+  event.waitUntil(
+    self.registration.showNotification(message.title, {
+      body: message.body,
+      lang: message.lang,
+      // A newer pass of the same team replaces the older one instead of piling up.
+      tag: message.tag,
+      renotify: true,
+      data: { url: message.url, stopUrl: message.stop_url },
+      actions: message.stop_url ? [{ action: "stop", title: message.stop_label }] : [],
+    })
+  );
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const data = event.notification.data || {};
+  // "Unfollow" opens the stop page, whose button stops; a tap elsewhere opens the team's page.
+  const target = new URL(event.action === "stop" ? data.stopUrl : data.url || SCOPE, self.location.origin);
+  if (target.origin !== self.location.origin) return;
+  event.waitUntil(
+    self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((windows) => {
+      const open = windows.find((client) => client.url === target.href);
+      return open ? open.focus() : self.clients.openWindow(target.href);
+    })
+  );
+});
