@@ -175,14 +175,14 @@ class TestFollowingByPush(FollowTestCase):
 
     def test_a_stop_link_of_a_deleted_subscription_stops_no_later_one(self):
         stop_url = self.follow(BrowserKeys()).json()["stop_url"]
-        old = PushSubscription.objects.get()
-        old.delete()
+        old_id = PushSubscription.objects.get().id
+        PushSubscription.objects.all().delete()
         later = BrowserKeys().subscription()
         PushSubscription.objects.create(  # the same id again, as SQLite may give it
-            id=old.id, team=self.team, endpoint=later["endpoint"], language="en", **later["keys"]
+            id=old_id, team=self.team, endpoint=later["endpoint"], language="en", **later["keys"]
         )
         self.client.post(stop_url)
-        assert PushSubscription.objects.filter(id=old.id).exists()
+        assert PushSubscription.objects.filter(id=old_id).exists()
 
     def test_deleting_the_team_deletes_its_followers(self):
         self.follow(BrowserKeys())
