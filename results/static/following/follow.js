@@ -65,12 +65,14 @@
         method: "POST",
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify(subscription.toJSON()),
-        credentials: "omit",
+        // The language cookie goes along: the notifications come in the language of the page.
+        credentials: "same-origin",
       });
       const answer = await response.json().catch(() => ({}));
       if (!response.ok) {
         const problem = answer.errors && answer.errors[0];
-        offerEmail(problem ? problem.message : box.dataset.textFailed);
+        const message = problem ? problem.message : box.dataset.textFailed;
+        offerEmail(message.charAt(0).toUpperCase() + message.slice(1));
         return;
       }
       localStorage.setItem(remembered, answer.stop_url);
