@@ -353,3 +353,23 @@ def test_the_service_worker_covers_the_team_pages(client):
     assert answer.status_code == 200 and answer["Content-Type"].startswith("text/javascript")
     assert answer["Service-Worker-Allowed"] == "/races/"
     assert 'addEventListener("push"' in answer.content.decode()
+
+
+@override_settings(**VAPID)
+class TestNoOneElseSeesOrStopsAFollower(FollowTestCase):
+    def test_an_organiser_without_the_link_stops_nothing_and_no_admin_screen_lists_followers(self):
+        from django.contrib import admin
+        from django.contrib.auth import get_user_model
+
+        from races.models import OfficialRole, RaceOfficial
+
+        browser = BrowserKeys()
+        stop_url = self.follow(browser).json()["stop_url"]
+        olivia = get_user_model().objects.create_superuser("olivia", password="pw")
+        RaceOfficial.objects.create(race=self.race, user=olivia, role=OfficialRole.ORGANISER)
+        self.client.force_login(olivia)
+        # Only the link's holder stops: the organiser's session is no key.
+        assert self.client.post(stop_url.replace("/follow/stop/", "/follow/stop/0")).status_code == 200
+        assert PushSubscription.objects.exists()
+        assert not {PushSubscription, EmailSubscription, AnnouncedPass} & set(admin.site._registry)
+        assert browser.endpoint not in self.client.get("/admin/").content.decode()

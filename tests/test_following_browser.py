@@ -7,6 +7,7 @@ decrypts with the browser's keys.
 """
 
 import json
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -27,6 +28,7 @@ from tests.following import (
 )
 
 PHONE = {"width": 390, "height": 844}
+ARTIFACTS = Path(__file__).resolve().parents[1] / "var" / "test-artifacts"
 TEAM_PAGE = f"/races/{SLUG}/teams/{TEAM}/"
 
 require_chromium()
@@ -107,6 +109,8 @@ def test_the_follow_button_subscribes_and_a_split_reaches_the_browser(browser, l
     page.reload()
     stop = page.get_by_role("button", name="Stop following")
     expect(stop).to_be_visible()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.locator("#follow").screenshot(path=ARTIFACTS / "following-phone.png")
     assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
     stop.click()
     expect(page.get_by_role("status")).to_have_text("You no longer follow this team.")
@@ -121,6 +125,8 @@ def test_without_vapid_keys_the_page_offers_e_mail(browser, live_server, setting
     page = phone_page(browser, live_server, trouble)
     page.goto(live_server.url + TEAM_PAGE)
     expect(page.get_by_role("button", name="Follow by e-mail")).to_be_visible()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.locator("#follow").screenshot(path=ARTIFACTS / "follow-by-email-phone.png")
     expect(page.get_by_role("button", name="Follow", exact=True)).to_have_count(0)
     page.get_by_label("Get an e-mail each time the team passes a station").fill("mum@example.org")
     page.get_by_role("button", name="Follow by e-mail").click()

@@ -47,9 +47,10 @@ def announcements_after_refresh(race_id: int) -> list[Announcement]:
     stations = {station.code: station for station in race.course}
     stops = course_stops(race)
     announced = set(AnnouncedPass.objects.filter(team_id__in=followed).values_list("team_id", "station_id"))
+    by_bib = {standing.bib: standing for standing in results.teams}  # 25,000 teams: one pass, not one each
     found = []
     for team in Team.objects.filter(pk__in=followed).select_related("category").order_by("pk"):
-        standing = results.team(team.bib)
+        standing = by_bib.get(team.bib)
         if standing is None:  # registered after these results were computed
             continue
         for split in standing.stations:
