@@ -4,17 +4,19 @@ standings refresh, the stop link, the e-mail fallback with its confirmation, and
 The push service is out of reach: its HTTP call is intercepted (tests/following.py) and what the
 site sent is decrypted with the browser's keys, as the browser would."""
 
+import base64
 import json
 import re
+import time
 
-from django.core import mail, signing
+from django.core import mail
 from django.test import TestCase, override_settings
 from django.urls import reverse
 
 from races.audit import Actor
 from races.models import Team
 from results.following.models import AnnouncedPass, EmailSubscription, PushSubscription
-from results.following.tokens import CONFIRM_SALT
+from results.following.tokens import EmailRequest, _confirm_cipher, confirm_token
 from results.timing.models import TimingRecord
 from results.timing.services import timing_record_create, timing_record_void
 from tests.following import (
@@ -330,12 +332,25 @@ class TestFollowingByEmail(FollowTestCase):
         assert len(mail.outbox) == 3
 
     def test_a_forged_or_old_confirmation_link_stores_nothing(self):
-        forged = signing.dumps([self.team.pk, "x@example.org", "en"], salt="another salt")
-        assert self.client.post(f"/follow/confirm/{forged}/").status_code == 404
-        with override_settings(SECRET_KEY="another key"):
-            other = signing.dumps([self.team.pk, "x@example.org", "en"], salt=CONFIRM_SALT)
-        assert self.client.post(f"/follow/confirm/{other}/").status_code == 404
+        request = EmailRequest(team_id=self.team.pk, email="x@example.org", language="en")
+        with override_settings(SECRET_KEY="another site's key"):
+            other_site = confirm_token(request)
+        assert self.client.post(f"/follow/confirm/{other_site}/").status_code == 404
+        assert self.client.post("/follow/confirm/gAAAAA-not-a-link/").status_code == 404
+        three_days_ago = time.time() - 3 * 24 * 3600
+        old = _confirm_cipher().encrypt_at_time(
+            json.dumps([self.team.pk, "x@example.org", "en"]).encode(), int(three_days_ago)
+        )
+        answer = self.client.post(f"/follow/confirm/{old.decode()}/")
+        assert answer.status_code == 410 and "more than two days old" in answer.content.decode()
         assert not EmailSubscription.objects.exists()
+
+    def test_the_confirmation_link_does_not_show_the_address(self):
+        # Paths go to the request log and the proxy's: the address is stored nowhere until confirmed.
+        self.client.post(EMAIL_URL, {"email": "mum@example.org"})
+        token = self.confirm_link().split("/")[-2]
+        for text in (token, base64.urlsafe_b64decode(token + "==").decode("latin-1")):
+            assert "mum@example.org" not in text and "mum" not in text
 
     def test_a_voided_read_sends_no_e_mail(self):
         EmailSubscription.objects.create(team=self.team, email="mum@example.org", language="en")
