@@ -65,6 +65,34 @@ def phone_page(browser, live_server, trouble: list[str], init_script: str | None
     return page
 
 
+def deliver_to_service_worker(page: Page, live_server, message: dict) -> dict:
+    """`message` delivered as a push to the page's service worker; the notification it showed."""
+    cdp = page.context.new_cdp_session(page)
+    registrations: list[str] = []
+    cdp.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda event: registrations.extend(r["registrationId"] for r in event["registrations"]),
+    )
+    cdp.send("ServiceWorker.enable")
+    page.wait_for_timeout(200)
+    cdp.send(
+        "ServiceWorker.deliverPushMessage",
+        {"origin": live_server.url, "registrationId": registrations[-1], "data": json.dumps(message)},
+    )
+    return page.evaluate(
+        """async () => {
+             const registration = await navigator.serviceWorker.getRegistration();
+             for (let i = 0; i < 50; i++) {
+               const [shown] = await registration.getNotifications();
+               if (shown) return {title: shown.title, body: shown.body,
+                                  actions: shown.actions.map((a) => a.title), url: shown.data.url};
+               await new Promise((resolve) => setTimeout(resolve, 100));
+             }
+             return null;
+           }"""
+    )
+
+
 @pytest.fixture
 def race():
     return follow_race()
@@ -80,6 +108,7 @@ def test_the_follow_button_subscribes_and_a_split_reaches_the_browser(browser, l
     follow = page.get_by_role("button", name="Follow", exact=True)
     expect(follow).to_be_visible()
     expect(page.locator("form.follow-email")).to_be_hidden()  # push works here: e-mail not needed
+    expect(page.get_by_role("button", name="Stop following")).to_be_hidden()
     follow.click()
     expect(page.get_by_role("status")).to_have_text(
         "You follow this team: a notification comes each time it passes a station."
@@ -105,6 +134,16 @@ def test_the_follow_button_subscribes_and_a_split_reaches_the_browser(browser, l
     [message] = push.messages_to(keys)
     assert len(push.posts) == 1 and message["body"] == EXPECTED_AT_RELAY_2
 
+    # The browser's push service hands the message to the service worker (Chromium's DevTools
+    # protocol plays that part), which shows it with its Unfollow action.
+    shown = deliver_to_service_worker(page, live_server, message)
+    assert shown == {
+        "title": "301 · Putrajaya Seniors",
+        "body": EXPECTED_AT_RELAY_2,
+        "actions": ["Unfollow"],
+        "url": TEAM_PAGE,
+    }
+
     # Reloaded, the page remembers; "Stop following" stops.
     page.reload()
     stop = page.get_by_role("button", name="Stop following")
@@ -115,6 +154,15 @@ def test_the_follow_button_subscribes_and_a_split_reaches_the_browser(browser, l
     stop.click()
     expect(page.get_by_role("status")).to_have_text("You no longer follow this team.")
     assert not PushSubscription.objects.exists()
+
+    # Followed again, then stopped elsewhere (a notification's Unfollow, a push service's 410):
+    # the page, reloaded, no longer says "you follow".
+    page.get_by_role("button", name="Follow", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text("You follow this team")
+    PushSubscription.objects.all().delete()
+    page.reload()
+    expect(page.get_by_role("button", name="Follow", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Stop following")).to_be_hidden()
     page.context.close()
     assert trouble == []
 

@@ -46,6 +46,8 @@ def push_deliver(*, subscription_id: int, text: str) -> str:
             "url": reverse("results:team", args=[team.race.slug, team.bib]),
             "stop_url": reverse("following:stop", args=[stop_token(follower)]),
             "stop_label": _("Unfollow"),
+            "stopped_text": _("You no longer follow %(bib)s %(team)s.")
+            % {"bib": team.bib, "team": team.name},
             "tag": f"tasuki-team-{team.pk}",
             "lang": follower.language,
         }

@@ -42,9 +42,19 @@
   push.hidden = false;
   email.hidden = true;
   if (Notification.permission === "denied") offerEmail(box.dataset.textDenied);
-  if (localStorage.getItem(remembered)) {
+  const stopUrl = localStorage.getItem(remembered);
+  if (stopUrl) {
     showFollowing(true);
     say(box.dataset.textFollowing);
+    // Stopped from a notification, or dropped by the push service: the site no longer knows
+    // the link, and the page must not say "you follow".
+    fetch(stopUrl, { credentials: "same-origin" }).then((response) => {
+      if (response.status === 404) {
+        localStorage.removeItem(remembered);
+        showFollowing(false);
+        say("");
+      }
+    }, () => undefined);
   }
 
   button.addEventListener("click", async function () {
@@ -89,7 +99,7 @@
     const stopUrl = localStorage.getItem(remembered);
     stopButton.disabled = true;
     try {
-      if (stopUrl) await fetch(stopUrl, { method: "POST", credentials: "omit" });
+      if (stopUrl) await fetch(stopUrl, { method: "POST", credentials: "same-origin" });
       localStorage.removeItem(remembered);
       showFollowing(false);
       say(box.dataset.textStopped);
