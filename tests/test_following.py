@@ -8,6 +8,7 @@ import base64
 import json
 import re
 import time
+from unittest import mock
 
 from django.core import mail
 from django.test import TestCase, override_settings
@@ -196,6 +197,22 @@ class TestFollowingByPush(FollowTestCase):
         assert f'data-push-key="{VAPID["TASUKI_VAPID_PUBLIC_KEY"]}"' in page
         assert 'class="follow-button"' in page and 'class="follow-email"' in page
         assert "/static/following/follow.js" in page
+
+    def test_a_finished_team_or_a_closed_race_offers_no_follow(self):
+        self.record(TEAM, "FINISH", "08:45:10")
+        assert 'id="follow"' not in self.client.get(TEAM_PAGE).content.decode()
+        assert 'id="follow"' in self.client.get(f"/races/{SLUG}/teams/101/").content.decode()
+
+    def test_one_followers_failed_delivery_keeps_the_pass_from_no_other(self):
+        first, second = BrowserKeys(), BrowserKeys()
+        self.follow(first)
+        self.follow(second)
+        with mock.patch(
+            "results.following.delivery.pywebpush.webpush", side_effect=[RuntimeError("down"), None]
+        ) as sent:
+            with self.assertLogs("results.following.tasks", "ERROR"):
+                self.record(TEAM, "R2", TEAM_AT_RELAY_2)
+        assert sent.call_count == 2
 
     def test_no_page_export_or_api_answer_shows_a_follower(self):
         browser = BrowserKeys()

@@ -33,7 +33,17 @@ def announce_passes(race_id: int) -> int:
     announcements = announcements_after_refresh(race_id)
     for announcement in announcements:
         deliver = deliver_push if announcement.kind == "push" else deliver_email
-        deliver.delay(announcement.subscription_id, announcement.text)
+        try:
+            deliver.delay(announcement.subscription_id, announcement.text)
+        except Exception:
+            # One follower's failure (in the embedded mode the delivery runs here and now, its
+            # retries spent) must not keep the pass from the team's other followers.
+            logger.exception(
+                "A pass of race %s was not sent to %s follower %s.",
+                race_id,
+                announcement.kind,
+                announcement.subscription_id,
+            )
     return len(announcements)
 
 
