@@ -207,11 +207,13 @@ class TestFollowingByPush(FollowTestCase):
         first, second = BrowserKeys(), BrowserKeys()
         self.follow(first)
         self.follow(second)
-        with mock.patch(
-            "results.following.delivery.pywebpush.webpush", side_effect=[RuntimeError("down"), None]
-        ) as sent:
-            with self.assertLogs("results.following.tasks", "ERROR"):
-                self.record(TEAM, "R2", TEAM_AT_RELAY_2)
+        with (
+            mock.patch(
+                "results.following.delivery.pywebpush.webpush", side_effect=[RuntimeError("down"), None]
+            ) as sent,
+            self.assertLogs("results.following.tasks", "ERROR"),
+        ):
+            self.record(TEAM, "R2", TEAM_AT_RELAY_2)
         assert sent.call_count == 2
 
     def test_no_page_export_or_api_answer_shows_a_follower(self):
