@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from ekiden.settings import RENAMED_ENVIRONMENT
+from tests.following import VAPID, vapid_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 PROBE = (
@@ -117,11 +118,18 @@ def test_web_push_needs_all_three_vapid_settings_or_none():
 
 
 def test_the_vapid_subject_is_a_mailto_address():
-    started = start(
-        TASUKI_VAPID_PUBLIC_KEY="BPub", TASUKI_VAPID_PRIVATE_KEY="priv", TASUKI_VAPID_SUBJECT="me"
-    )
+    started = start(**{**VAPID, "TASUKI_VAPID_SUBJECT": "me"})
     assert started.returncode != 0
     assert "TASUKI_VAPID_SUBJECT is 'me'; write mailto:" in started.stderr
+
+
+def test_a_vapid_pair_that_does_not_match_refuses_to_start():
+    assert setting("TASUKI_VAPID_SUBJECT", **VAPID) == "mailto:results@example.org"
+    other = vapid_settings()
+    started = start(**{**VAPID, "TASUKI_VAPID_PUBLIC_KEY": other["TASUKI_VAPID_PUBLIC_KEY"]})
+    assert "TASUKI_VAPID_PUBLIC_KEY is not the public key of TASUKI_VAPID_PRIVATE_KEY" in started.stderr
+    started = start(**{**VAPID, "TASUKI_VAPID_PRIVATE_KEY": "not a key"})
+    assert "TASUKI_VAPID_PRIVATE_KEY is not a P-256 private key in base64url" in started.stderr
 
 
 def test_a_malformed_follow_rate_refuses_to_start():
