@@ -287,6 +287,17 @@ class TestFollowRefusals(FollowTestCase):
         assert "try again in" in answer.json()["errors"][0]["message"]
         assert PushSubscription.objects.count() == 2
 
+    def test_a_closed_race_takes_no_followers(self):
+        from races.services import race_close
+
+        race_close(race=self.race, actor=Actor("olivia"))
+        answer = self.client.post(
+            PUSH_URL, json.dumps(BrowserKeys().subscription()), content_type="application/json"
+        )
+        assert answer.status_code == 409 and "the race is over" in answer.json()["errors"][0]["message"]
+        assert self.client.post(EMAIL_URL, {"email": "mum@example.org"}).status_code == 409
+        assert not PushSubscription.objects.exists() and mail.outbox == []
+
     def test_the_follow_endpoint_takes_posts_only(self):
         assert self.client.get(PUSH_URL).status_code == 405
 

@@ -67,6 +67,10 @@ def _refused(status: int, *problems: Problem, retry_after: int | None = None) ->
 def follow_push(request, slug: str, bib: str):
     """The Follow button: store the browser's push subscription for this team. Anyone may."""
     team = _team(slug, bib)
+    if team.race.is_closed:
+        return _refused(
+            409, Problem(_("the race is over: no more passes to tell. Its results are on the team's page."))
+        )
     if request.content_type != "application/json":
         return _refused(415, Problem(_("send the subscription as JSON (Content-Type: application/json).")))
     attempt = follow_attempt(client_address(request), now=timezone.now().timestamp())
@@ -96,6 +100,11 @@ def follow_email(request, slug: str, bib: str):
     team = _team(slug, bib)
     email = request.POST.get("email", "")
     context = {"race": team.race, "team": team, "email": email}
+    if team.race.is_closed:
+        context["problems"] = [
+            Problem(_("the race is over: no more passes to tell. Its results are on the team's page."))
+        ]
+        return render(request, "following/email_refused.html", context, status=409)
     attempt = follow_attempt(client_address(request), now=timezone.now().timestamp())
     if not attempt.allowed:
         context["problems"] = [
