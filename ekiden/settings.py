@@ -17,6 +17,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from ekiden.vapid_keys import vapid_pair_problem
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -436,27 +438,6 @@ if _vapid_missing and len(_vapid_missing) < len(VAPID_SETTINGS):
         f"{', '.join(_vapid_missing)} not set: Web Push needs all of {', '.join(VAPID_SETTINGS)} "
         "(docs/deploy.md says how to make the keys), or none of them for e-mail only."
     )
-
-
-def vapid_pair_problem(public: str, private: str) -> str | None:
-    """What is wrong with a VAPID key pair (base64url: a P-256 public point, its 32-byte secret)."""
-    import base64
-
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
-    wrong = "TASUKI_VAPID_PRIVATE_KEY is not a P-256 private key in base64url (32 bytes)"
-    try:
-        secret = base64.urlsafe_b64decode(private + "=" * (-len(private) % 4))
-        key = ec.derive_private_key(int.from_bytes(secret, "big"), ec.SECP256R1())
-    except ValueError:
-        return wrong
-    if len(secret) != 32:
-        return wrong
-    derived = key.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
-    if base64.urlsafe_b64encode(derived).rstrip(b"=").decode() != public.rstrip("="):
-        return "TASUKI_VAPID_PUBLIC_KEY is not the public key of TASUKI_VAPID_PRIVATE_KEY"
-    return None
 
 
 if not _vapid_missing and (
