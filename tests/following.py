@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid import Vapid01
 
+from ekiden.celery import app as celery_app
 from races.audit import Actor
 from races.models import Race
 from races.services import entries_import, race_import
@@ -88,6 +89,18 @@ class PushService:
         return [
             browser.decrypt(sent["data"]) for endpoint, sent in self.posts if endpoint == browser.endpoint
         ]
+
+
+@contextmanager
+def eager_tasks():
+    """The tasks run here and now, on SQLite as with Redis (where they would go to a broker no
+    worker reads in these tests; tests/test_following_worker.py has the real one)."""
+    before = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        celery_app.conf.task_always_eager = before
 
 
 @contextmanager

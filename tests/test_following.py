@@ -27,6 +27,7 @@ from tests.following import (
     TEAM_AT_RELAY_2,
     VAPID,
     BrowserKeys,
+    eager_tasks,
     follow_race,
     intercepted_push,
     teams_ahead_at_relay_2,
@@ -42,6 +43,9 @@ class FollowTestCase(TestCase):
     def setUpTestData(cls):
         cls.race = follow_race()
         cls.team = Team.objects.get(race=cls.race, bib=TEAM)
+
+    def setUp(self):
+        self.enterContext(eager_tasks())
 
     def follow(self, browser: BrowserKeys, **headers):
         return self.client.post(
