@@ -17,6 +17,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from ekiden.vapid_keys import vapid_pair_problem
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -411,8 +413,8 @@ TASUKI_STANDINGS_DEBOUNCE_SECONDS = env.float(
 )
 
 
-def registration_rate(value: str) -> tuple[int, int]:
-    """'COUNT/SECONDS', e.g. '3/60': how many registration forms one client may send per window."""
+def registration_rate(value: str, name: str = "TASUKI_REGISTRATION_RATE") -> tuple[int, int]:
+    """'COUNT/SECONDS', e.g. '3/60': how many times one client may do a thing per window."""
     count, _slash, seconds = value.partition("/")
     try:
         rate = int(count), int(seconds)
@@ -420,13 +422,57 @@ def registration_rate(value: str) -> tuple[int, int]:
         rate = (0, 0)
     if rate[0] < 1 or rate[1] < 1:
         raise ImproperlyConfigured(
-            f"TASUKI_REGISTRATION_RATE is {value!r}; write COUNT/SECONDS with both at least 1, e.g. 3/60."
+            f"{name} is {value!r}; write COUNT/SECONDS with both at least 1, e.g. 3/60."
         )
     return rate
 
 
 # One client may send the public registration form this often (successful or not).
 TASUKI_REGISTRATION_RATE = registration_rate(env.str("TASUKI_REGISTRATION_RATE", default="3/60"))
+# One client may ask to follow a team (Web Push or e-mail) this often; a family follows a team or
+# two, a script in a loop would fill the table and, by e-mail, others' inboxes.
+TASUKI_FOLLOW_RATE = registration_rate(env.str("TASUKI_FOLLOW_RATE", default="10/600"), "TASUKI_FOLLOW_RATE")
+# Web Push (results/following/, docs/decisions/follow-a-team.md): the site's VAPID key pair,
+# base64url as browsers take them, and the contact the push services may write to. None set: the
+# team page offers e-mail only. Some set: start-up stops, naming what is missing.
+VAPID_SETTINGS = ("TASUKI_VAPID_PUBLIC_KEY", "TASUKI_VAPID_PRIVATE_KEY", "TASUKI_VAPID_SUBJECT")
+TASUKI_VAPID_PUBLIC_KEY = env.str("TASUKI_VAPID_PUBLIC_KEY", default="").strip()
+TASUKI_VAPID_PRIVATE_KEY = env.str("TASUKI_VAPID_PRIVATE_KEY", default="").strip()
+TASUKI_VAPID_SUBJECT = env.str("TASUKI_VAPID_SUBJECT", default="").strip()
+_vapid_missing = [name for name in VAPID_SETTINGS if not globals()[name]]
+if _vapid_missing and len(_vapid_missing) < len(VAPID_SETTINGS):
+    raise ImproperlyConfigured(
+        f"{', '.join(_vapid_missing)} not set: Web Push needs all of {', '.join(VAPID_SETTINGS)} "
+        "(docs/deploy.md says how to make the keys), or none of them for e-mail only."
+    )
+
+
+if not _vapid_missing and (
+    _vapid_problem := vapid_pair_problem(TASUKI_VAPID_PUBLIC_KEY, TASUKI_VAPID_PRIVATE_KEY)
+):
+    raise ImproperlyConfigured(f"{_vapid_problem}: make the pair again as docs/deploy.md says.")
+if TASUKI_VAPID_SUBJECT and not TASUKI_VAPID_SUBJECT.startswith(("mailto:", "https://")):
+    raise ImproperlyConfigured(
+        f"TASUKI_VAPID_SUBJECT is {TASUKI_VAPID_SUBJECT!r}; write mailto:you@example.org "
+        "(the push services write there about this site's notifications)."
+    )
+# The push services the site posts notifications to (a host or its parent domain). A subscription
+# naming any other address is refused: the server would otherwise post wherever a stranger says,
+# its own network included.
+TASUKI_PUSH_SERVICE_HOSTS = env.list(
+    "TASUKI_PUSH_SERVICE_HOSTS",
+    default=[
+        "fcm.googleapis.com",
+        "updates.push.services.mozilla.com",
+        "push.apple.com",
+        "notify.windows.com",
+    ],
+)
+# The site's address for links in e-mails a worker sends (a followed team's passes): no request
+# there to take it from. Unset: the first ALLOWED_HOSTS over HTTPS, or the embedded mode's server.
+TASUKI_SITE_URL = env.str("TASUKI_SITE_URL", default="").rstrip("/") or (
+    "http://127.0.0.1:8000" if DEBUG else f"https://{ALLOWED_HOSTS[0].lstrip('.')}"
+)
 # How many proxies of ours stand in front of the site and append to X-Forwarded-For; 0 = none,
 # the client's address is REMOTE_ADDR. Never more than there are: the header is then forged.
 TASUKI_TRUSTED_PROXIES = env.int("TASUKI_TRUSTED_PROXIES", default=0)

@@ -1,4 +1,5 @@
-"""How often one client may do a thing: send the public registration form, or add unknown reads.
+"""How often one client may do a thing: send the public registration form, follow a team, or add
+unknown reads.
 
 A captain registers one team, or a club a handful; a script sending the form in a loop would
 fill the race with junk teams and use up the bibs. Each client (by IP address) may send the
@@ -39,8 +40,18 @@ def client_address(request) -> str:
 
 def registration_attempt(client: str, *, now: float) -> Attempt:
     """Count one form sent by `client` at `now` (epoch seconds); say whether it may go through."""
-    limit, window = settings.TASUKI_REGISTRATION_RATE
-    count = count_in_window("registration-attempts", client, 1, window=window, now=now)
+    return attempt_at_rate("registration-attempts", client, settings.TASUKI_REGISTRATION_RATE, now=now)
+
+
+def follow_attempt(client: str, *, now: float) -> Attempt:
+    """Count one request to follow a team (push or e-mail) by `client` (`TASUKI_FOLLOW_RATE`)."""
+    return attempt_at_rate("follow-attempts", client, settings.TASUKI_FOLLOW_RATE, now=now)
+
+
+def attempt_at_rate(kind: str, who: str, rate: tuple[int, int], *, now: float) -> Attempt:
+    """Count one attempt of `kind` by `who`; allowed while at most `rate` (count, seconds)."""
+    limit, window = rate
+    count = count_in_window(kind, who, 1, window=window, now=now)
     if count <= limit:
         return Attempt(allowed=True, retry_after=0)
     started = math.floor(now / window) * window

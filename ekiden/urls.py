@@ -27,5 +27,6 @@ urlpatterns = [
     path("api/v1/", include("results.api_urls")),
     path("officials/", include("results.officials.urls")),
     path("", include("races.urls")),
+    path("", include("results.following.urls")),
     path("", include("results.publishing.urls")),
 ]

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from ekiden.settings import RENAMED_ENVIRONMENT
+from tests.following import VAPID, vapid_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 PROBE = (
@@ -39,6 +40,11 @@ SETTINGS_FROM_ENV = {
     "TASUKI_LOGIN_COOLOFF_MINUTES",
     "EMAIL_URL",
     "DEFAULT_FROM_EMAIL",
+    "TASUKI_VAPID_PUBLIC_KEY",
+    "TASUKI_VAPID_PRIVATE_KEY",
+    "TASUKI_VAPID_SUBJECT",
+    "TASUKI_FOLLOW_RATE",
+    "TASUKI_SITE_URL",
     *RENAMED_ENVIRONMENT,
     *RENAMED_ENVIRONMENT.values(),
 }
@@ -102,6 +108,46 @@ def test_a_malformed_registration_rate_refuses_to_start():
     started = start(TASUKI_REGISTRATION_RATE="3 per minute")
     assert started.returncode != 0
     assert "TASUKI_REGISTRATION_RATE is '3 per minute'; write COUNT/SECONDS" in started.stderr
+
+
+def test_web_push_needs_all_three_vapid_settings_or_none():
+    assert setting("TASUKI_VAPID_PUBLIC_KEY") == ""  # none: e-mail only, and the site starts
+    started = start(TASUKI_VAPID_PUBLIC_KEY="BPub", TASUKI_VAPID_SUBJECT="mailto:results@example.org")
+    assert started.returncode != 0
+    assert "TASUKI_VAPID_PRIVATE_KEY not set: Web Push needs all of" in started.stderr
+
+
+def test_the_vapid_subject_is_a_mailto_address():
+    started = start(**{**VAPID, "TASUKI_VAPID_SUBJECT": "me"})
+    assert started.returncode != 0
+    assert "TASUKI_VAPID_SUBJECT is 'me'; write mailto:" in started.stderr
+
+
+def test_a_vapid_pair_that_does_not_match_refuses_to_start():
+    assert setting("TASUKI_VAPID_SUBJECT", **VAPID) == "mailto:results@example.org"
+    other = vapid_settings()
+    started = start(**{**VAPID, "TASUKI_VAPID_PUBLIC_KEY": other["TASUKI_VAPID_PUBLIC_KEY"]})
+    assert "TASUKI_VAPID_PUBLIC_KEY is not the public key of TASUKI_VAPID_PRIVATE_KEY" in started.stderr
+    started = start(**{**VAPID, "TASUKI_VAPID_PRIVATE_KEY": "not a key"})
+    assert "TASUKI_VAPID_PRIVATE_KEY is not a P-256 private key in base64url" in started.stderr
+
+
+def test_a_malformed_follow_rate_refuses_to_start():
+    started = start(TASUKI_FOLLOW_RATE="ten")
+    assert started.returncode != 0
+    assert "TASUKI_FOLLOW_RATE is 'ten'; write COUNT/SECONDS" in started.stderr
+
+
+def test_links_in_workers_e_mails_go_to_the_first_allowed_host_unless_set():
+    production = {
+        "DEBUG": "off",
+        "SECRET_KEY": "x" * 50,
+        "ALLOWED_HOSTS": "results.example.org,www.example.org",
+    }
+    assert setting("TASUKI_SITE_URL", **production) == "https://results.example.org"
+    assert setting("TASUKI_SITE_URL", **production, TASUKI_SITE_URL="https://tasuki.example.org/") == (
+        "https://tasuki.example.org"
+    )
 
 
 def test_admin_uploads_are_limited_to_20_megabytes_unless_set():

@@ -186,6 +186,10 @@ DETAILS_IDS = {"record": "timing_records", "unmatched_read": "unmatched_reads", 
 NOT_ARCHIVED = {
     "results.DeviceToken": "a device token is a secret: make new ones for the devices after an import",
     "results.PrintJob": "a printed book or certificate is made again from the results",
+    # Followers are personal data kept for race day only; their announcements go with them.
+    "results.PushSubscription": "a follower's browser subscription is for race day, not the record",
+    "results.EmailSubscription": "a follower's e-mail address is for race day, not the record",
+    "results.AnnouncedPass": "which passes were announced matters only to the followers",
 }
 
 

@@ -11,6 +11,7 @@ from redis.exceptions import RedisError
 
 from races.models import Race
 from results.standings.cache import pending_key, refresh
+from results.standings.signals import standings_refreshed
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +36,12 @@ def refresh_standings(race_id: int) -> int | None:
     cache.delete(pending_key(race_id))
     if not Race.objects.filter(pk=race_id).exists():
         return None  # deleted since the change was made: nothing to show
-    return refresh(race_id).version
+    version = refresh(race_id).version
+    # Robust: the standings are cached whatever a listener does; its failure is only logged.
+    for receiver, outcome in standings_refreshed.send_robust(sender=Race, race_id=race_id, version=version):
+        if isinstance(outcome, Exception):
+            logger.error("After the standings of race %s: %s failed: %r", race_id, receiver, outcome)
+    return version
 
 
 def schedule_refresh(race_id: int) -> None:
