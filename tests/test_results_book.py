@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.test import SimpleTestCase, TestCase
-from django.utils import translation
+from django.utils import timezone, translation
 
 from races.audit import Actor
 from races.models import Race, Team
@@ -62,7 +62,7 @@ class FederationBookTest(BookTestCase):
         self.overall = self.text[self.text.index("Overall\n", self.text.index("Women Open (WO)\n")) :]
 
     def test_the_stations_times_and_places_are_the_exports(self):
-        document = results_document(self.results)
+        document = results_document(self.results, self.race.results_state(timezone.now()))
         handoff = {leg.end_code for leg in printed_race(self.race).legs}
         checked = 0
         for exported in document["teams"]:
