@@ -201,10 +201,13 @@ class TestFollowingByPush(FollowTestCase):
         assert f'data-push-key="{VAPID["TASUKI_VAPID_PUBLIC_KEY"]}"' in page
         assert 'class="follow-button"' in page and 'class="follow-email"' in page
         assert "/static/following/follow.js" in page
+        # Under the team's name, a link down to it: the first screen is the team's race.
+        assert page.index('href="#follow"') < page.index('id="team-live"') < page.index('id="follow"')
 
     def test_a_finished_team_or_a_closed_race_offers_no_follow(self):
         self.record(TEAM, "FINISH", "08:45:10")
-        assert 'id="follow"' not in self.client.get(TEAM_PAGE).content.decode()
+        finished = self.client.get(TEAM_PAGE).content.decode()
+        assert 'id="follow"' not in finished and 'href="#follow"' not in finished
         assert 'id="follow"' in self.client.get(f"/races/{SLUG}/teams/101/").content.decode()
 
     def test_one_followers_failed_delivery_keeps_the_pass_from_no_other(self):
