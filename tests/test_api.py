@@ -58,7 +58,7 @@ class TestResultsSchema:
             "stations",
         }
         leg = resolve(schema, team["properties"]["legs"]["items"])
-        assert set(leg["properties"]) == {"leg", "runner", "time_ms", "rank", "kuriage"}
+        assert set(leg["properties"]) == {"leg", "runner", "time_ms", "rank", "category_rank", "kuriage"}
         station = resolve(schema, team["properties"]["stations"]["items"])
         assert set(station["properties"]) == {"station", "cumulative_ms", "rank"}
 
@@ -75,7 +75,7 @@ class TestResultsSchema:
             return {name for name, prop in obj["properties"].items() if prop.get("nullable")}
 
         assert nullable(team) == {"total_ms", "rank", "category_rank"}
-        assert nullable(leg) == {"runner", "time_ms", "rank"}
+        assert nullable(leg) == {"runner", "time_ms", "rank", "category_rank"}
         assert nullable(station) == {"cumulative_ms", "rank"}
         assert set(resolve(schema, team["properties"]["status"])["enum"]) == {
             "FIN",

@@ -21,6 +21,10 @@ class LegResultSerializer(serializers.Serializer):
     rank = serializers.IntegerField(
         allow_null=True, help_text=_("Place on the leg; null for DQ/DNS teams or an unknown time.")
     )
+    category_rank = serializers.IntegerField(
+        allow_null=True,
+        help_text=_("Place on the leg among the teams of the category, by the same rule as rank."),
+    )
     kuriage = serializers.BooleanField(
         help_text=_("The leg started at the carry-over time, not the handoff.")
     )

@@ -11,6 +11,7 @@ import json
 from races.models import Race, ResultsState
 from results.publishing.inert_cells import InertTableExport
 from results.publishing.tables import StandingsTable
+from results.standings.leg_honours import category_leg_places_of
 from results.standings.race_results import RaceResults
 
 
@@ -20,6 +21,7 @@ def results_document(results: RaceResults, state: ResultsState) -> dict:
     `state` is the race's results state now (races.services.results_state_now): it moves with
     the clock and the protests, not with the standings, so the caller reads it from the race.
     """
+    leg_places = category_leg_places_of(results)
     return {
         "race": results.race,
         "state": ResultsState(state).value,
@@ -39,6 +41,7 @@ def results_document(results: RaceResults, state: ResultsState) -> dict:
                         "runner": leg.runner,
                         "time_ms": leg.time_ms,
                         "rank": leg.rank,
+                        "category_rank": leg_places.get((team.bib, leg.number)),
                         "kuriage": leg.kuriage,
                     }
                     for leg in team.legs

@@ -8,7 +8,7 @@ the typed results in, plain values out; no ORM, no clock.
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from results.standings.race_results import TeamResults
+from results.standings.race_results import RaceResults, TeamResults
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,18 @@ def category_leg_places(teams: Iterable[TeamResults]) -> dict[tuple[str, int], i
         for i, (time_ms, bib) in enumerate(times):
             shared = i > 0 and times[i - 1][0] == time_ms
             places[(bib, number)] = places[(times[i - 1][1], number)] if shared else i + 1
+    return places
+
+
+def category_leg_places_of(results: RaceResults) -> dict[tuple[str, int], int]:
+    """Every team's leg places within its own category, by (bib, leg number): the export's leg
+    `category_rank`, the book's and the certificates' category leg places."""
+    by_category: dict[str, list[TeamResults]] = {}
+    for team in results.teams:
+        by_category.setdefault(team.category, []).append(team)
+    places: dict[tuple[str, int], int] = {}
+    for teams in by_category.values():
+        places.update(category_leg_places(teams))
     return places
 
 

@@ -41,7 +41,7 @@ from results.publishing.pdf.layout import (
 )
 from results.publishing.pdf.printed_race import PrintedRace
 from results.standings.display import LEG_WINNER_MARK, NEW_RECORD_MARK, UNKNOWN, format_short_duration
-from results.standings.leg_honours import LegHonours, category_leg_places, leg_honours
+from results.standings.leg_honours import LegHonours, category_leg_places_of, leg_honours
 from results.standings.race_results import RaceResults, RunnerLeg, TeamResults
 
 WIDTH, HEIGHT = A4
@@ -182,9 +182,7 @@ class _Counts:
     def of(cls, results: RaceResults, race: PrintedRace) -> "_Counts":
         finished = results.finishers
         placed = [(t, leg) for t in results.teams for leg in t.legs if leg.rank is not None]
-        places: dict = {}
-        for code in {t.category for t in results.teams}:
-            places.update(category_leg_places(t for t in results.teams if t.category == code))
+        places = category_leg_places_of(results)
         return cls(
             finishers=len(finished),
             category_finishers=Counter(t.category for t in finished),
