@@ -75,27 +75,9 @@ class Certificates:
     pages: int
 
 
-def certificates_pdf(
-    race: PrintedRace,
-    results: RaceResults,
-    teams: list[TeamResults],
-    *,
-    runner_pages: bool = True,
-    team_pages: bool = False,
-    progress: Progress | None = None,
-    made_at: datetime | None = None,
-) -> bytes:
-    """Certificates of `teams` (finished teams of `results`): for each team its team page and/or
-    a page per runner, in that order."""
-    return certificates(
-        race,
-        results,
-        teams,
-        runner_pages=runner_pages,
-        team_pages=team_pages,
-        progress=progress,
-        made_at=made_at,
-    ).content
+def certificates_pdf(race: PrintedRace, results: RaceResults, teams: list[TeamResults], **options) -> bytes:
+    """The PDF alone of `certificates(...)`, which takes the same options."""
+    return certificates(race, results, teams, **options).content
 
 
 def certificates(
