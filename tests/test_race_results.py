@@ -98,8 +98,23 @@ class RaceResultsTest(SimpleTestCase):
                 "rank": None,
                 "category_rank": None,
                 "legs": [
-                    {"leg": 1, "runner": "Cat", "time_ms": 35 * MIN, "rank": 2, "kuriage": False},
-                    {"leg": 2, "runner": None, "time_ms": None, "rank": None, "kuriage": True},
+                    # Second on the leg overall, first of the Women Open teams (the only one).
+                    {
+                        "leg": 1,
+                        "runner": "Cat",
+                        "time_ms": 35 * MIN,
+                        "rank": 2,
+                        "category_rank": 1,
+                        "kuriage": False,
+                    },
+                    {
+                        "leg": 2,
+                        "runner": None,
+                        "time_ms": None,
+                        "rank": None,
+                        "category_rank": None,
+                        "kuriage": True,
+                    },
                 ],
                 "stations": [
                     {"station": "R1", "cumulative_ms": 35 * MIN, "rank": 2},
