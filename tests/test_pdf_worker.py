@@ -58,7 +58,7 @@ def database_url() -> str:
 def broker() -> Celery:
     """A client of the workers' Redis database: to ping them, send them tasks, read task states."""
     redis.Redis.from_url(worker_redis_url()).flushdb()
-    client = Celery("pdf-test", broker=worker_redis_url(), backend=worker_redis_url())
+    client = Celery("pdf-test", broker=worker_redis_url(), backend=worker_redis_url(), set_as_current=False)
     yield client
     client.close()
 
@@ -101,10 +101,13 @@ def workers(transactional_db, broker, media, tmp_path):
                 command, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=Path(__file__).parents[1]
             )
         started.append(process)
+        # Ready by its own log, not by a ping: a solo worker answers no ping while it makes a
+        # file, and the second worker takes the dead one's job the moment it is ready.
         deadline = time.monotonic() + 60
-        while not broker.control.ping(destination=[hostname], timeout=0.5):
+        while f"{hostname} ready." not in log.read_text():
             assert process.poll() is None, log.read_text()
             assert time.monotonic() < deadline, "worker did not start:\n" + log.read_text()
+            time.sleep(0.2)
         return process
 
     yield start
