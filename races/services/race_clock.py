@@ -44,8 +44,13 @@ def _counted_records(race: Race):
     return race.timing_records.filter(voided=False)
 
 
+def first_split(race: Race):
+    """The race's earliest split that counts (not voided), with its team and station; None."""
+    return _counted_records(race).select_related("team", "station").order_by("at", "pk").first()
+
+
 def _first_split_problem(race: Race, gun: datetime) -> Problem | None:
-    first = _counted_records(race).select_related("team", "station").order_by("at", "pk").first()
+    first = first_split(race)
     if first is None or first.at >= gun:
         return None
     local = first.at.astimezone(race.zone)

@@ -23,6 +23,7 @@ from races.audit import Actor
 from races.models import Race
 from races.problems import InputProblems, add_to_form, problem_line
 from races.services import REASON_MAX_LENGTH, gun_set, race_start_now
+from races.services.race_clock import first_split
 from results.officials.guards import race_page_required
 from results.timing.race_time import format_dated_clock
 
@@ -157,15 +158,6 @@ def _submitted(request, race: Race, which: str) -> forms.Form | None:
     return form
 
 
-def _first_split(race: Race):
-    return (
-        race.timing_records.filter(voided=False)
-        .select_related("team", "station")
-        .order_by("at", "pk")
-        .first()
-    )
-
-
 @race_page_required(is_race_organiser, FOR_ORGANISERS)
 @require_http_methods(["GET", "POST"])
 def gun(request, race: Race):
@@ -193,7 +185,7 @@ def gun(request, race: Race):
             "date": local.date(),
             "time": _time_of_day(local),
         }
-    first = _first_split(race)
+    first = first_split(race)
     context = {
         "race": race,
         "gun": _gun_label(race, gun_at),
