@@ -4,6 +4,8 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -35,12 +37,20 @@ def database_url() -> str:
 @pytest.fixture
 def worker(transactional_db, tmp_path):
     """One real worker process on the test database, started and stopped for the test."""
+    with running_worker(tmp_path, name="test") as log:
+        yield log
+
+
+@contextmanager
+def running_worker(tmp_path: Path, *, name: str, **environment: str) -> Iterator[Path]:
+    """A real worker on the test database and the default queue, its log in `tmp_path`; the
+    environment given is added to this process's. Yields the log's path."""
     app.control.purge()  # tasks left by earlier tests name races that no longer exist
     log = tmp_path / "worker.log"
-    env = {**os.environ, "DATABASE_URL": database_url(), "CELERY_TASK_ALWAYS_EAGER": "0"}
+    env = {**os.environ, "DATABASE_URL": database_url(), "CELERY_TASK_ALWAYS_EAGER": "0", **environment}
     command = [
         sys.executable, "-m", "celery", "-A", "ekiden", "worker", "--pool", "solo",
-        "--queues", settings.CELERY_TASK_DEFAULT_QUEUE, "--hostname", f"test-{os.getpid()}@%h",
+        "--queues", settings.CELERY_TASK_DEFAULT_QUEUE, "--hostname", f"{name}-{os.getpid()}@%h",
         "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "info",
     ]  # fmt: skip
     with log.open("w") as out:

@@ -3,51 +3,24 @@ after a split commits, announces the pass and sends the follower's e-mail (writt
 here: the worker is another process, where the push service's HTTP call cannot be intercepted;
 tests/test_following.py covers Web Push itself)."""
 
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
-from ekiden.celery import app
 from results.following.models import EmailSubscription
 from results.timing.services import timing_record_create
 from tests.following import EXPECTED_AT_RELAY_2, TEAM, TEAM_AT_RELAY_2, follow_race, teams_ahead_at_relay_2
-from tests.test_celery_worker import database_url, pytestmark  # noqa: F401 (the same skip: PostgreSQL and Redis)
+from tests.test_celery_worker import pytestmark, running_worker  # noqa: F401 (the same skip: PostgreSQL and Redis)
 
 
 @pytest.fixture
 def mailing_worker(transactional_db, tmp_path):
     """One real worker on the test database, its e-mails written to `tmp_path / "mail"`."""
-    app.control.purge()
-    log, outbox = tmp_path / "worker.log", tmp_path / "mail"
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        "EMAIL_URL": f"filemail:///{outbox}",  # the path after the third slash
-    }
-    command = [
-        sys.executable, "-m", "celery", "-A", "ekiden", "worker", "--pool", "solo",
-        "--queues", settings.CELERY_TASK_DEFAULT_QUEUE, "--hostname", f"test-follow-{os.getpid()}@%h",
-        "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "info",
-    ]  # fmt: skip
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            command, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=Path(__file__).parents[1]
-        )
-    try:
-        deadline = time.monotonic() + 30
-        while not app.control.ping(timeout=0.5):
-            assert process.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, "worker did not start:\n" + log.read_text()
+    outbox = tmp_path / "mail"
+    # The path after the third slash.
+    with running_worker(tmp_path, name="test-follow", EMAIL_URL=f"filemail:///{outbox}") as log:
         yield outbox, log
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 def mails(outbox: Path) -> list[str]:
