@@ -6,6 +6,7 @@ she typed it, with the cursor there; no page scrolls sideways: a wide table scro
 its first column staying in place.
 """
 
+import re
 import time
 
 import pytest
@@ -101,8 +102,10 @@ def test_a_bad_hand_time_is_shown_beside_its_field_which_has_the_focus(page: Pag
 def test_a_void_without_reason_is_refused_beside_its_field(page: Page, live_server, race):
     log_in(page, f"{live_server.url}/officials/kl-ekiden/teams/101/")
     page.locator("#station-R2").get_by_role("button", name="Void this read").click()
-    focused = page.evaluate("document.activeElement.id")
-    assert focused.startswith("id_r") and focused.endswith("_reason")
+    # Wait for the answer's page before asking what has the focus: the click returns before it loads.
+    focused_field = page.locator(":focus")
+    expect(focused_field).to_have_attribute("id", re.compile(r"^id_r.*_reason$"))
+    focused = focused_field.get_attribute("id")
     assert in_viewport(page, f"#{focused}")
     expect(page.locator(f"#{focused}_error")).to_contain_text("Say why")
 
