@@ -5,6 +5,7 @@ The real worker, killed halfway, is in test_pdf_worker.py.
 
 from datetime import timedelta
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.test import TestCase
@@ -12,6 +13,8 @@ from django.utils import timezone
 
 from races.audit import Actor
 from races.models import Race
+from races.services import team_status_set
+from results.publishing import print_making
 from results.publishing.models import PrintJob
 from results.publishing.print_jobs import print_job_request
 from results.publishing.print_making import MAX_ATTEMPTS, STALE_AFTER, print_job_run
@@ -135,6 +138,41 @@ class PrintJobTest(TestCase):
         book = PrintJob.objects.get(race=self.race, kind=PrintJob.Kind.BOOK)
         self.assertEqual(book.state, PrintJob.State.DONE)
         self.assertTrue(book.file)
+
+    def test_closing_and_making_official_in_one_go_makes_one_book(self):
+        with self.captureOnCommitCallbacks(execute=True):
+            race_close_counting_dnf(race=self.race, official=True, actor=Actor("olivia"))
+        book = PrintJob.objects.get(race=self.race, kind=PrintJob.Kind.BOOK)
+        self.assertEqual(book.standings_version, Race.objects.get(pk=self.race.pk).standings_version)
+
+    def test_a_correction_committed_while_the_book_is_made_makes_it_again(self):
+        with self.captureOnCommitCallbacks(execute=False):  # the book waits for a worker
+            race_close_counting_dnf(race=self.race, actor=Actor("olivia"))
+        book = PrintJob.objects.get(race=self.race, kind=PrintJob.Kind.BOOK)
+        made = print_making.results_book
+
+        def made_while_the_desk_corrects(*args, **kwargs):
+            # The desk's correction commits while the worker renders: asking for the book again,
+            # it is answered with the running job, whose results are already read.
+            with self.captureOnCommitCallbacks(execute=True):
+                team_status_set(
+                    race=self.race, bib="121", status="DQ", reason="cut the course", actor=Actor("rita")
+                )
+            self.assertEqual(PrintJob.objects.filter(race=self.race).count(), 1)
+            return made(*args, **kwargs)
+
+        with mock.patch.object(print_making, "results_book", made_while_the_desk_corrects):
+            print_job_run(job_id=book.pk)
+        book.refresh_from_db()
+        latest = Race.objects.get(pk=self.race.pk).standings_version
+        self.assertEqual(book.state, PrintJob.State.DONE)
+        self.assertLess(book.standings_version, latest)
+        again = PrintJob.objects.exclude(pk=book.pk).get(race=self.race, kind=PrintJob.Kind.BOOK)
+        self.assertEqual(again.state, PrintJob.State.QUEUED)
+        print_job_run(job_id=again.pk)
+        again.refresh_from_db()
+        self.assertEqual((again.state, again.standings_version), (PrintJob.State.DONE, latest))
+        self.assertEqual(PrintJob.objects.filter(race=self.race).count(), 2, "told once, made once")
 
     def test_reopening_or_closing_again_makes_no_other_book(self):
         with self.captureOnCommitCallbacks(execute=True):

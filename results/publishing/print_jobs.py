@@ -61,11 +61,18 @@ def request_book_after_closing(sender, *, race: Race, user=None, **kwargs) -> No
 
 
 def request_book_again(sender, *, race_id: int, **kwargs) -> None:
-    """On `closed_results_changed` (a correction while provisional, the results made official):
-    a results book made before no longer tells the results, so it is made again. A race with no
-    book yet gets none here: the print page makes one when asked."""
+    """On `closed_results_changed` (a correction while provisional, the results made official, a
+    book finished from results that changed while it was made): a results book made before no
+    longer tells the results, so it is made again. A race with no book yet gets none here (the
+    print page makes one when asked), and one whose newest book was made from these very results
+    gets no second copy (`close_race --official` closes and makes official in one commit)."""
     race = Race.objects.filter(pk=race_id).first()
-    if race is not None and race.print_jobs.filter(kind=PrintJob.Kind.BOOK).exists():
+    if race is None:
+        return
+    books = race.print_jobs.filter(kind=PrintJob.Kind.BOOK)
+    newest = books.filter(state=PrintJob.State.DONE).exclude(file="").order_by("-finished_at", "-pk").first()
+    up_to_date = newest is not None and newest.standings_version == race.standings_version
+    if books.exists() and not (up_to_date and not books.filter(state__in=ACTIVE).exists()):
         print_job_request(race=race, kind=PrintJob.Kind.BOOK)
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from races.models import Race
+from races.signals import closed_results_changed
 from results.publishing.models import PrintJob
 from results.publishing.pdf.book import results_book
 from results.publishing.pdf.certificates import (
@@ -78,7 +79,20 @@ def print_job_run(*, job_id: int, report: Callable[[int], None] | None = None) -
         raise
     # Under the job's own name, replacing what a lost worker may have left there.
     job.file.save(job.stored_name(), ContentFile(content), save=False)
-    return finish(job, PrintJob.State.DONE)
+    finish(job, PrintJob.State.DONE)
+    _book_outdated_told(job)
+    return job
+
+
+def _book_outdated_told(job: PrintJob) -> None:
+    """A correction to closed results committed while this book was being made asked for the
+    book again, and was answered with this very job: publishing hears that the results changed
+    once more, and makes the book that tells them."""
+    if job.kind != PrintJob.Kind.BOOK:
+        return
+    race = Race.objects.only("pk", "is_closed", "standings_version").get(pk=job.race_id)
+    if race.is_closed and race.standings_version != job.standings_version:
+        closed_results_changed.send(sender=Race, race_id=race.pk)
 
 
 def _render(job: PrintJob, progress: "_Progress") -> bytes:
