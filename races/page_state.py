@@ -6,7 +6,7 @@ from django.db import connection
 from django.utils import timezone
 
 from ekiden import plain_sql
-from races.models import Race
+from races.models import Race, ResultsState
 from races.services.results_states import official_is_due, race_official_when_window_ended
 
 RACE_STATE_FIELDS = (
@@ -68,6 +68,17 @@ def race_state(request, slug: str, **kwargs) -> str | None:
     """`state_of` the race of the URL; None: no such race."""
     race = race_for_state(slug)
     return None if race is None else state_of(race)
+
+
+def team_state(request, slug: str, **kwargs) -> str | None:
+    """A team page's state: the race's, and while the race is live the minute too, as its
+    forecast ("expected at R3 about 08:12") turns to "not recorded there yet" by the clock."""
+    race = race_for_state(slug)
+    if race is None:
+        return None
+    now = timezone.now()
+    live = race.results_state(now) == ResultsState.LIVE
+    return f"{state_of(race)}.{now:%Y%m%d%H%M}" if live else state_of(race)
 
 
 def races_state(request, **kwargs) -> str:

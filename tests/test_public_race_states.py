@@ -1,7 +1,7 @@
 """The families' phone (issue 24): what the public pages say before the gun, on the course and
 at a tie; the clubs' embed and the only page that may be framed; the favicon; the chips."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from unittest import mock
 from zoneinfo import ZoneInfo
 
@@ -18,6 +18,11 @@ from tests.test_live_pages import listed_team
 from tests.test_pages import RACE, build_hand_race, entries_csv
 
 KL = ZoneInfo("Asia/Kuala_Lumpur")
+
+
+def on_race_day(clock: str) -> datetime:
+    """The hand race's day (23 November 2025) at this time on Kuala Lumpur's clock."""
+    return datetime.fromisoformat(f"2025-11-23T{clock}").replace(tzinfo=KL)
 
 
 def fresh():
@@ -90,12 +95,23 @@ class TeamOnTheCourseTest(TestCase):
     def setUp(self):
         fresh()
 
+    def team_page(self, at: datetime, **headers):
+        with mock.patch("django.utils.timezone.now", return_value=at.astimezone(UTC)):
+            return self.client.get(reverse("results:team", kwargs={"slug": "hand", "bib": "107"}), **headers)
+
     def test_expected_at_the_next_station_from_race_control_s_projection(self):
         # 107: R1 at 07:02, 32 minutes for 5 km from the 06:30 gun; R2 is 5 km further.
-        body = self.client.get(
-            reverse("results:team", kwargs={"slug": "hand", "bib": "107"})
-        ).content.decode()
-        self.assertIn("Expected at R2 about 07:34", body)
+        for moment in ("07:20:00", "07:34:59"):
+            with self.subTest(now=moment):
+                body = self.team_page(on_race_day(moment)).content.decode()
+                self.assertIn("Expected at R2 about 07:34</strong>", body)
+                self.assertNotIn("not recorded there yet", body)
+
+    def test_once_the_expected_minute_has_passed_it_says_not_recorded_yet(self):
+        before = self.team_page(on_race_day("07:20:00"))
+        after = self.team_page(on_race_day("07:35:00"), HTTP_IF_NONE_MATCH=before["ETag"])
+        self.assertEqual(after.status_code, 200, "the cached page is not kept past its minute")
+        self.assertIn("Expected at R2 about 07:34: not recorded there yet", after.content.decode())
 
     def test_a_finished_team_or_one_out_of_the_race_is_expected_nowhere(self):
         for bib in ("101", "105", "104"):  # finished, disqualified, no split at all (DNS)

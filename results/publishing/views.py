@@ -6,6 +6,7 @@ live part of the page again every few seconds and swaps it in place (the reader'
 open filter stay); once the race is closed the page says so and stops asking.
 """
 
+from datetime import timedelta
 from functools import wraps
 
 from django.conf import settings
@@ -21,7 +22,7 @@ from django_tables2.export import ExportMixin
 
 from ekiden.page_cache import cached_page
 from races.models import Race, ResultsState
-from races.page_state import race_for_state, race_state, state_of
+from races.page_state import race_for_state, state_of, team_state
 from races.services import protests_until
 from results.publishing.filters import StandingsQueryForm, read_query, select_standings
 from results.publishing.inert_cells import InertExportMixin
@@ -209,7 +210,7 @@ embed = framed_anywhere(
 )
 
 
-@cached_page(race_state)
+@cached_page(team_state)
 def team_detail(request, slug: str, bib: str):
     race = get_object_or_404(Race, slug=slug)
     team = get_object_or_404(race.teams.select_related("category"), bib=bib)
@@ -249,12 +250,20 @@ def team_detail(request, slug: str, bib: str):
 
 def _expected(race: Race, bib: str) -> dict | None:
     """ "Expected at R3 about 08:12": race control's own projection for the team (its pace so
-    far), on the race's clock to the minute, as it is a forecast and not a time."""
+    far), on the race's clock to the minute, as it is a forecast and not a time. Once that
+    minute has passed with no split there, `late` says so ("not recorded there yet") instead of
+    leaving a time in the past to read as still to come."""
     projection = team_projection_for(race, bib)
     if projection is None:
         return None
     due = from_epoch_ms(projection.projected_ms + 30_000).astimezone(race.zone)  # to the nearest minute
-    return {"station": projection.next_station, "at": due.strftime("%H:%M"), "leg": projection.leg}
+    late = timezone.now() >= due.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return {
+        "station": projection.next_station,
+        "at": due.strftime("%H:%M"),
+        "leg": projection.leg,
+        "late": late,
+    }
 
 
 def start_list(teams, categories) -> list[tuple]:
