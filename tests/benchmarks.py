@@ -581,10 +581,27 @@ def pdf_bench(folder: Path) -> None:
 
 
 def timed(label: str, render) -> None:
+    """Time one render; a PDF's pages are counted too (the ZIP's come with it, as Certificates)."""
     start, cpu = time.perf_counter(), time.process_time()
-    content = render()
+    made = render()
     seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu
-    print(f"pdf      {label}: {seconds:.2f} s ({cpu_seconds:.2f} s CPU), {len(content) / 1e6:.2f} MB")
+    content = made if isinstance(made, bytes) else made.content
+    pages = pdf_page_count(content) if content.startswith(b"%PDF") else made.pages
+    print(
+        f"pdf      {label}: {seconds:.2f} s ({cpu_seconds:.2f} s CPU), {len(content) / 1e6:.2f} MB, "
+        f"{pages:,} pages"
+    )
+
+
+def pdf_page_count(content: bytes) -> int:
+    import tempfile
+
+    from tests.printing import pdf_pages
+
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as file:
+        file.write(content)
+        file.flush()
+        return pdf_pages(Path(file.name))
 
 
 # --- live: the public pages under a race-day crowd ----------------------------------------

@@ -4,6 +4,7 @@ page each whatever the names' length, a true page count, a QR code to the team's
 Personas: olivia, the race's organiser; sam, a station official at R1.
 """
 
+import io
 import shutil
 import subprocess
 import tempfile
@@ -33,6 +34,20 @@ LONG_NAME = ("Siti Nurhaliza binti Tarudin Abdullah Rahman " * 5)[:200]
 
 def page_texts(path: Path) -> list[str]:
     return [pdf_text(path, first_page=n).split("\f")[0] for n in range(1, pdf_pages(path) + 1)]
+
+
+def qr_codes_on(path: Path, page: int) -> list[str]:
+    """What a phone's camera reads on the page: the QR codes of the page drawn at 150 dpi."""
+    import zxingcpp
+    from PIL import Image
+
+    png = subprocess.run(
+        ["pdftoppm", "-r", "150", "-f", str(page), "-l", str(page), "-png", str(path)],
+        capture_output=True,
+        check=True,
+    ).stdout
+    with Image.open(io.BytesIO(png)) as image:
+        return [code.text for code in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)]
 
 
 class CertificatesTestCase(TestCase):
@@ -165,6 +180,21 @@ class WhatACertificateSaysTest(CertificatesTestCase):
         text = pdf_text(path)
         self.assertIn("Putrajaya, Malaysia", text)
         self.assertIn("The team's results", text)  # under the QR code
+
+    @override_settings(TASUKI_PUBLIC_URL="https://results.example.org")
+    def test_each_page_s_qr_code_reads_as_its_own_team_s_page(self):
+        Race.objects.filter(pk=self.race.pk).update(certificate_signature_name="")
+        results = standings_for_race(self.race)
+        teams = [t for t in finished_teams(results) if t.bib in ("124", "121")]
+        made = certificates(printed_race(Race.objects.get(pk=self.race.pk)), results, teams)
+        path = self.folder / "qr-read.pdf"
+        path.write_bytes(made.content)
+        self.assertEqual(made.pages, 8)
+        for page, bib in ((1, teams[0].bib), (4, teams[0].bib), (5, teams[1].bib), (8, teams[1].bib)):
+            with self.subTest(page=page):
+                self.assertEqual(
+                    qr_codes_on(path, page), [f"https://results.example.org/races/mini-ekiden/teams/{bib}/"]
+                )
 
     @override_settings(TASUKI_PUBLIC_URL="")
     def test_no_public_address_no_qr_code(self):

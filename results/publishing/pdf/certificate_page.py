@@ -5,9 +5,7 @@ from datetime import datetime
 from io import BytesIO
 
 from django.utils.translation import gettext as _
-from reportlab.graphics import renderPDF
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
+from reportlab.graphics.barcode.qr import QrCode
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -45,6 +43,10 @@ QR_SIZE = 26 * mm
 class TeamMark(Flowable):
     """Takes no room; tells the page's decoration whose certificate it is (for the QR code)."""
 
+    # Drawn although it takes no room: a KeepInFrame skips flowables of no height without it,
+    # and every QR code then read ".../teams//".
+    _ZEROSIZE = True
+
     def __init__(self, bib: str):
         super().__init__()
         self.bib = bib
@@ -71,6 +73,8 @@ class CertificateDocument(BaseDocTemplate):
         self.logo = ImageReader(BytesIO(race.logo)) if race.logo else None
         self.progress = progress
         self.pages_total = 1
+        self.decoration_drawn = False
+        self.qr_forms: dict[str, str] = {}  # a team's page address -> its QR code's form
         top = HEIGHT - BORDER - 8 * mm
         top -= LOGO_BOX[1] + 6 * mm if self.logo else 0
         top -= 0 if race.official else BAND + 4 * mm
@@ -88,6 +92,16 @@ class CertificateDocument(BaseDocTemplate):
         dated(self.canv, self.made_at)
 
     def _decorate(self, canvas, document) -> None:
+        """The frame, the band, the logo, the signature or the race: the same on every page, so
+        drawn once as a form that each page places (a 1,200-page file stays small)."""
+        if not self.decoration_drawn:
+            canvas.beginForm("decoration")
+            self._draw_decoration(canvas)
+            canvas.endForm()
+            self.decoration_drawn = True
+        canvas.doForm("decoration")
+
+    def _draw_decoration(self, canvas) -> None:
         canvas.saveState()
         canvas.setStrokeColor(ACCENT)
         canvas.setLineWidth(1.2)
@@ -149,12 +163,11 @@ class CertificateDocument(BaseDocTemplate):
         url = self.race.team_url(getattr(canvas, "_tasuki_bib", ""))
         if not url:
             return
-        widget = QrCodeWidget(url, barLevel="M")
-        x0, y0, x1, y1 = widget.getBounds()
-        drawing = Drawing(QR_SIZE, QR_SIZE, transform=[QR_SIZE / (x1 - x0), 0, 0, QR_SIZE / (y1 - y0), 0, 0])
-        drawing.add(widget)
         x = WIDTH - BORDER - 6 * mm - QR_SIZE
-        renderPDF.draw(drawing, canvas, x, BORDER + 7 * mm)
+        canvas.saveState()
+        canvas.translate(x, BORDER + 7 * mm)
+        canvas.doForm(self._qr_form(canvas, url))
+        canvas.restoreState()
         canvas.saveState()
         draw_text(
             canvas,
@@ -166,6 +179,24 @@ class CertificateDocument(BaseDocTemplate):
             colour=MUTED,
         )
         canvas.restoreState()
+
+    def _qr_form(self, canvas, url: str) -> str:
+        """The QR code of `url`, encoded and drawn once per file as a form that each of the
+        team's pages places (the encoding, a search of eight masks, cost more than the page)."""
+        name = self.qr_forms.get(url)
+        if name is None:
+            name = self.qr_forms[url] = f"qr{len(self.qr_forms)}"
+            code = QrCode(url, qrLevel="M")
+            # Drawn in modules (a version-v code is 4v + 17 wide, plus the quiet zone on each
+            # side), then scaled: whole numbers keep the file small. Drawing encodes it, once.
+            code.qr.version = code.qr.calculate_version()
+            code.width = code.height = 4 * code.qr.version + 17 + 2 * code.qrBorder
+            canvas.beginForm(name, lowerx=0, lowery=0, upperx=QR_SIZE, uppery=QR_SIZE)
+            canvas.setFillColor(colors.black)
+            canvas.scale(QR_SIZE / code.width, QR_SIZE / code.height)
+            code.drawOn(canvas, 0, 0)
+            canvas.endForm()
+        return name
 
     def _draw_logo(self, canvas) -> None:
         width, height = self.logo.getSize()
