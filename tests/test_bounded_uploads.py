@@ -354,3 +354,20 @@ def test_while_a_large_file_is_stored_a_tablet_is_stored_and_the_standings_answe
     assert set(pages) == {200}
     assert TimingRecord.objects.filter(race=race, source=Source.TABLET).count() == tick
     assert AuditEntry.objects.filter(action=AuditEntry.Action.TIMING_IMPORTED).get().details["added"] == rows
+
+
+class TestAReadPackedIsTheSameReadUnpacked(TestCase):
+    """A file's reads are kept packed into one number each while it is compared with the stored
+    ones; unpacked, for a message, each is the read it was, whenever it was."""
+
+    def test_reads_before_and_after_1970(self):
+        from datetime import UTC, datetime
+
+        for at in (
+            datetime(1900, 1, 1, 15, 13, 0, 1000, tzinfo=UTC),
+            datetime(1969, 12, 31, 23, 59, 59, 999000, tzinfo=UTC),
+            datetime(2025, 11, 23, 0, 1, 2, 345000, tzinfo=UTC),
+        ):
+            with self.subTest(at=at):
+                read = timing_files.unpacked(timing_files.packed(7, 3, at, Source.CHIP), "r-1")
+                self.assertEqual((read.team_id, read.station_id, read.at, read.source), (7, 3, at, "chip"))

@@ -44,6 +44,7 @@ _SOURCES = {source: number for number, source in enumerate(Source.values)}
 _SOURCE_NAMES = dict(enumerate(Source.values))
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
+_MICROS_SHIFT = 2**63
 _LINE_BITS = 32
 
 
@@ -51,7 +52,8 @@ def packed(team_id: int, station_id: int, at: datetime, source: str) -> int:
     """A read's content (what identifies a read without an id) as one number: a few dozen bytes
     instead of a tuple, a datetime and a string, for each of the file's reads."""
     assert team_id < 2**32 and station_id < 2**32
-    micros = (at - _EPOCH) // _MICROSECOND
+    # Shifted by half the field, so a read before 1970 (a race of 1969 imported) fits it too.
+    micros = (at - _EPOCH) // _MICROSECOND + _MICROS_SHIFT
     return (((team_id << 32 | station_id) << 64 | micros) << 4) | _SOURCES[source]
 
 
@@ -61,7 +63,7 @@ def station_of(content: int) -> int:
 
 def unpacked(content: int, read_id: str) -> SplitRead:
     """The read again, as far as a message about it needs it (not the bib as it was read)."""
-    micros = (content >> 4) & (2**64 - 1)
+    micros = ((content >> 4) & (2**64 - 1)) - _MICROS_SHIFT
     at = _EPOCH + timedelta(microseconds=micros)
     return SplitRead(content >> 100, station_of(content), at, _SOURCE_NAMES[content & 0xF], read_id, "")
 
