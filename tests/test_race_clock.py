@@ -127,6 +127,20 @@ class TestWhatIsRefused(RaceClockTestCase):
             "split on the team's page first."
         ]
 
+    def test_a_correction_moves_the_gun_by_a_day_at_most(self):
+        self.split()
+        problems = self.refused(at=datetime(1900, 1, 1, 15, 13, tzinfo=KL), reason="ancient")
+        assert problems == [
+            "date: a correction moves the gun by a day at most, and from 23 November 2025, 06:30 "
+            "(Asia/Kuala_Lumpur time) to 1 January 1900, 15:13 (Asia/Kuala_Lumpur time) is more: check "
+            "the date. A race held on another day gets its new date in the race's settings, before any "
+            "split is recorded."
+        ]
+        self.refused(at=GUN + timedelta(days=1, seconds=1), reason="a day late")
+        self.refused(at=GUN - timedelta(days=1, seconds=1))
+        gun_set(race=self.race, at=GUN - timedelta(days=1), reason="the day before, after all", actor=OLIVIA)
+        assert self.stored().gun == GUN - timedelta(days=1)
+
     def test_a_voided_split_does_not_hold_the_gun_back(self):
         wrong = self.split("101", at="06:45:00")
         timing_record_void(record=wrong, reason="a spectator's chip", actor=OLIVIA)

@@ -7,7 +7,7 @@ after. The race date moves with the gun (a start postponed past midnight is stil
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -17,6 +17,9 @@ from races.audit import Actor, GunSet, audit
 from races.models import AuditEntry, Race
 from races.problems import InputProblems, Problem
 from races.services.common import check_reason_length
+
+# A start postponed past midnight is still the race; a gun a year away is a mistyped date.
+MOST_A_CORRECTION_MOVES = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,18 @@ def gun_set(
     if after == before:
         return GunMoved(before=before.astimezone(locked.zone), after=after)
     problems = []
+    if not started_now and abs(after - before) > MOST_A_CORRECTION_MOVES:
+        problems.append(
+            Problem(
+                _(
+                    "a correction moves the gun by a day at most, and from %(before)s to %(after)s "
+                    "is more: check the date. A race held on another day gets its new date in the "
+                    "race's settings, before any split is recorded."
+                )
+                % {"before": locked.local_time_label(before), "after": locked.local_time_label(after)},
+                field="date",
+            )
+        )
     if problem := _first_split_problem(locked, after):
         problems.append(problem)
     if not reason and now >= before and _counted_records(locked).exists():
