@@ -327,6 +327,42 @@ class TestAddingASplitByHand(DeskTestCase):
         self.assertContains(response, "Enter the time the tasuki passed.")
         self.assertContains(response, "Say where this time comes from")
 
+    def refused(self, message: str, **data) -> None:
+        before = TimingRecord.objects.count()
+        response = self.add(**data)
+        assert response.status_code == 200
+        assert response.context["add_form"].errors["time"] == [message]
+        assert TimingRecord.objects.count() == before
+        assert not AuditEntry.objects.filter(action=AuditEntry.Action.TIMING_ADDED).exists()
+
+    def test_a_time_still_to_come_is_refused(self):
+        race_day_0730 = datetime(2025, 11, 22, 23, 30, tzinfo=UTC)  # 07:30 in Kuala Lumpur
+        with mock.patch("django.utils.timezone.now", return_value=race_day_0730):
+            self.refused(
+                "2025-11-23 23:59:59.000 has not come yet (it is 2025-11-23 07:30:00.000 now): a split "
+                "is added once the tasuki has passed.",
+                time="23:59:59",
+            )
+
+    def test_a_finish_before_the_team_passed_an_earlier_station_is_refused(self):
+        self.refused(
+            "team 101 passed R2 at 07:12:00.250, not before this time at FINISH (07:10:00.000), though "
+            "R2 comes first. Check the time, or void the wrong split at R2 first.",
+            time="07:10:00",
+        )
+
+    def test_a_relay_after_the_team_passed_a_later_station_is_refused(self):
+        self.refused(
+            "team 101 passed R2 at 07:12:00.250, not after this time at R1 (07:13:00.000), though R2 "
+            "comes later. Check the time, or void the wrong split at R2 first.",
+            station="R1",
+            time="07:13:00",
+        )
+
+    def test_a_voided_split_is_not_in_the_way(self):
+        timing_record_void(record=self.r2_101, reason="a spectator's chip", actor=Actor("olivia"))
+        assert self.add(station="R1", time="07:13:00").status_code == 302
+
     def test_the_same_split_twice_is_stored_once(self):
         self.add(time="07:40:05")
         response = self.add(time="07:40:05")

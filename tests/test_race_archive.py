@@ -3,7 +3,7 @@ and the same export to the byte, the same audit trail, the same voided records (
 "Race archives"). Run on SQLite, and on PostgreSQL with DATABASE_URL set."""
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.apps import apps
@@ -59,7 +59,7 @@ def busy_race(tmp_path) -> Race:
         race=race,
         bib=first.team.bib,
         station="R1",
-        time="07:05:00",
+        time=first.at + timedelta(seconds=2),  # the marshal's watch, beside the voided read
         actor=as_olivia,
         reason="seen by the marshal",
     )

@@ -2,10 +2,12 @@
 
 import io
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import BinaryIO
 
+from django.conf import settings
 from django.db import DatabaseError, transaction
+from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,8 +25,10 @@ from races.models import AuditEntry, Race
 from races.problems import InputProblems, Problem
 from races.services import Change, check_reason_length, race_state_locked, refuse_if_closed
 from results.timing.models import Source, TimingRecord
+from results.timing.race_time import format_clock, format_dated_clock
 from results.timing.read_checker import ReadChecker
 from results.timing.read_store import (
+    SplitRead,
     StoredReadsSummary,
     conflict_problem,
     reads_table_analyzed,
@@ -64,6 +68,8 @@ def timing_record_create(
     )
     if len(device) > 100:
         problems.append(Problem(_("longer than 100 characters."), field="device"))
+    if read is not None and source == Source.MANUAL:
+        problems += _typed_split_problems(race, read)
     if problems:
         raise InputProblems(problems)
 
@@ -92,6 +98,58 @@ def timing_record_create(
         )
     race.bump_standings_version()
     return record, True
+
+
+def _typed_split_problems(race: Race, read: SplitRead) -> list[Problem]:
+    """A split typed in by hand (from a station sheet, a marshal's watch) has passed, and comes
+    between the team's times at the stations before and after: a time in the future or out of
+    the course's order is a typo, which would otherwise rank the team on every public page
+    until someone saw it among the anomalies."""
+    station_at = {station.pk: station for station in race.course}
+    station = station_at[read.station_id]
+    now = timezone.now()
+    if read.at > now + timedelta(seconds=settings.TASUKI_DEVICE_READS_MAX_AHEAD_SECONDS):
+        return [
+            Problem(
+                _(
+                    "%(time)s has not come yet (it is %(now)s now): a split is added once the tasuki has passed."
+                )
+                % {"time": format_dated_clock(read.at, race), "now": format_dated_clock(now, race)},
+                field="time",
+            )
+        ]
+    effective = (
+        TimingRecord.objects.filter(team_id=read.team_id, voided=False)
+        .exclude(station_id=read.station_id)
+        .values("station_id")
+        .annotate(at=Min("at"))
+    )
+    for row in effective:
+        other = station_at[row["station_id"]]
+        before = other.position < station.position
+        if (before and row["at"] >= read.at) or (not before and row["at"] <= read.at):
+            words = {
+                "bib": read.bib_as_read,
+                "other": other.code,
+                "other_time": format_clock(row["at"], race),
+                "station": station.code,
+                "time": format_clock(read.at, race),
+            }
+            message = (
+                _(
+                    "team %(bib)s passed %(other)s at %(other_time)s, not before this time at "
+                    "%(station)s (%(time)s), though %(other)s comes first. Check the time, or void "
+                    "the wrong split at %(other)s first."
+                )
+                if before
+                else _(
+                    "team %(bib)s passed %(other)s at %(other_time)s, not after this time at "
+                    "%(station)s (%(time)s), though %(other)s comes later. Check the time, or void "
+                    "the wrong split at %(other)s first."
+                )
+            )
+            return [Problem(message % words, field="time")]
+    return []
 
 
 def _effective_time(team_id: int, station_id: int) -> datetime | None:
