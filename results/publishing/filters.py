@@ -46,7 +46,12 @@ class StandingsQueryForm(forms.Form):
         label=gettext_lazy("Search"),
         required=False,
         max_length=100,
-        error_messages={"max_length": gettext_lazy("The search is too long; it was ignored.")},
+        error_messages={
+            "max_length": gettext_lazy(
+                "The search is too long (%(show_value)d characters; at most %(limit_value)d): it was "
+                "not applied, so every team is shown. Search for a bib, a team or a runner's name."
+            )
+        },
         widget=forms.TextInput(
             attrs={
                 "placeholder": gettext_lazy("Bib, team or runner"),
