@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import TestCase, TransactionTestCase
+from django.utils import translation
 
 from races.audit import (
     SCHEMAS,
@@ -246,6 +247,20 @@ class TestTheStoredJsonIsAsItAlwaysWas:
         assert read_details(Action.TIMING_IMPORTED, old_import) == TimingImported(
             file="r1.csv", added=2, already_stored=0
         )
+
+
+class TestTheDetailsReadInTheReadersLanguage:
+    """An official reads the trail in Japanese or Malay: a stored code is not shown as a word."""
+
+    def test_a_protests_outcome_is_said_in_the_language_of_the_page(self):
+        upheld = ProtestDecided(protest=2, outcome="upheld", decision="marshal confirms")
+        rejected = ProtestDecided(protest=3, outcome="rejected", decision="no witness")
+        with translation.override("ja"):
+            assert upheld.describe(str) == "抗議 2（認容）：marshal confirms"
+            assert "却下" in rejected.describe(str)
+        with translation.override("ms"):
+            assert upheld.describe(str) == "bantahan 2 (diterima): marshal confirms"
+        assert upheld.describe(str) == "protest 2 upheld: marshal confirms"
 
 
 class TestWhatIsRefused:

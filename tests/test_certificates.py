@@ -5,6 +5,7 @@ Personas: olivia, the race's organiser; sam, a station official at R1.
 """
 
 import io
+import re
 import shutil
 import subprocess
 import tempfile
@@ -167,6 +168,24 @@ class WhatACertificateSaysTest(CertificatesTestCase):
         self.assertIn("New leg record (the record was", first)
         self.assertIn("Aiko Tan, 2019", first)
         self.assertNotIn("Leg winner", page_texts(path)[3] if winner.legs[3].rank != 1 else "")
+
+    def test_a_place_in_a_big_field_fits_one_line_of_the_team_page(self):
+        # The reference race's 300 teams: 270 more placed on every leg, team 124 171st on each.
+        results = standings_for_race(self.race)
+        placed = next(t for t in results.teams if t.bib != "124" and all(leg.rank for leg in t.legs))
+        team = results.team("124")
+        team = replace(team, legs=tuple(replace(leg, rank=171) for leg in team.legs))
+        more = tuple(replace(placed, bib=f"9{n:03d}") for n in range(270))
+        results = replace(results, teams=(*[team if t.bib == "124" else t for t in results.teams], *more))
+        for language in ("en", "ms", "ja"):
+            with self.subTest(language=language):
+                race = replace(printed_race(self.race), language=language)
+                made = certificates(race, results, [team], team_pages=True, runner_pages=False)
+                path = self.folder / f"big-field-{language}.pdf"
+                path.write_bytes(made.content)
+                place = r"171 of 29\d" if language == "en" else r"171 / 29\d"
+                self.assertEqual(len(re.findall(place, pdf_text(path))), 4)  # each leg's, on one line
+                self.assertIn("6.0975", pdf_text(path))  # the last leg's km, whole too
 
     @override_settings(TASUKI_PUBLIC_URL="https://results.example.org")
     def test_without_signature_the_race_and_its_place_and_a_qr_code_to_the_team(self):

@@ -143,6 +143,17 @@ class StandingsViewsTest(TestCase):
         self.assertIn('class="at-station"', row.get_cell("rank"))
         self.assertContains(response, "Teams still out show")
 
+    def test_a_team_still_out_shows_its_place_there_in_the_category_view(self):
+        # 107 is third of the race at R1 (101, 106, 107) and second of the Mixed teams (101, 107).
+        for params in ({"category": "MX", "q": "107"}, {"category": "MX"}):
+            with self.subTest(**params):
+                response = self.get(**params)
+                cell = self.row(response, "107").get_cell("category_rank")
+                self.assertIn('<span class="at-station" title="place at R1">2</span>', cell)
+                self.assertEqual(self.row(response, "107").get_cell_value("category_rank"), None)
+                self.assertContains(response, "Teams still out show")
+        self.assertEqual(self.row(response, "102").get_cell("category_rank"), 2)  # a finisher
+
     def test_status_badges_only_where_the_team_did_not_simply_finish(self):
         response = self.get()
         self.assertNotIn("badge", self.row(response, "101").get_cell("name"))

@@ -16,7 +16,7 @@ from races.audit import Actor
 from races.models import OfficialRole, RaceOfficial
 from races.services import entries_import, race_import
 from results.timing.models import Source, TimingRecord
-from results.timing.services import timing_record_create
+from results.timing.services import timing_record_create, timing_record_void
 from tests.race_payloads import KL_EKIDEN, KL_ENTRIES
 
 
@@ -85,8 +85,24 @@ class TestTheCorrectionsPage(FormErrorsTestCase):
         self.assert_refused_at(
             response, f"id_r{self.read.pk}_reason", "Say why; the reason goes into the audit trail."
         )
+        # The summary names the field as its label on the page does.
+        self.assertIn("Why void it: Say why;", summary(response.content.decode()))
+        self.assertIn(
+            f'<label for="id_r{self.read.pk}_reason">Why void it</label>', response.content.decode()
+        )
         self.read.refresh_from_db()
         self.assertFalse(self.read.voided)
+
+    def test_a_restore_without_a_reason_is_named_as_the_page_names_it(self):
+        timing_record_void(record=self.read, reason="double read", actor=Actor("olivia"))
+        response = self.client.post(
+            f"/officials/kl-ekiden/teams/101/splits/{self.read.pk}/restore/", {"reason": ""}
+        )
+        page = response.content.decode()
+        self.assertIn(f'<label for="id_r{self.read.pk}_reason">Why restore it</label>', page)
+        self.assertIn("Why restore it: Say why;", summary(page))
+        self.read.refresh_from_db()
+        self.assertTrue(self.read.voided)
 
     def test_a_restore_refused_by_the_service_lands_on_its_reason(self):
         response = self.client.post(

@@ -185,6 +185,19 @@ class StandingsPageTest(TestCase):
                 self.assertEqual(response.status_code, 200)
                 self.assertEqual(len(bibs_in_order(response)), 7)
 
+    def test_a_search_too_long_says_so_with_its_limit_and_shows_every_team(self):
+        too_long = (
+            "The search is too long (300 characters; at most 100): it was not applied, so every team "
+            "is shown. Search for a bib, a team or a runner&#x27;s name."
+        )
+        embed = reverse("results:embed", kwargs={"slug": "hand"})
+        for url in (self.url, embed):
+            with self.subTest(url=url):
+                response = self.client.get(url, {"q": "Harimau " * 37 + "Stri"})
+                self.assertEqual(response.status_code, 200)
+                self.assertEqual(len(bibs_in_order(response)), 7)
+                self.assertContains(response, f'<p class="note">{too_long}</p>', html=False)
+
     def test_a_leg_and_a_station_together_show_the_leg(self):
         response = self.client.get(self.url, {"leg": "2", "station": "R1"})
         self.assertEqual(response.context["table"].columns[0].name, "leg2_rank")

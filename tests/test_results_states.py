@@ -12,6 +12,7 @@ from unittest import mock
 
 from django.contrib.auth import get_user_model
 from django.test import TestCase, override_settings
+from django.utils import translation
 
 from races.audit import Actor
 from races.models import AuditEntry, OfficialRole, Protest, Race, RaceOfficial, ResultsState, Station
@@ -234,6 +235,23 @@ class TestProtests(DuringTheWindow):
                 actor=Actor("olivia"),
             )
         self.assertIsNone(Race.objects.get(pk=self.race.pk).official_at)
+
+    def test_deciding_it_again_says_how_it_was_decided_in_the_officials_language(self):
+        self.close()
+        protest = self.lodge()
+        decide = {
+            "race": self.race,
+            "protest_id": protest.pk,
+            "decision": "no witness",
+            "actor": Actor("olivia"),
+        }
+        protest_decide(outcome="rejected", **decide)
+        with translation.override("ja"), self.assertRaises(InputProblems) as refusal:
+            protest_decide(outcome="upheld", **decide)
+        self.assertEqual(
+            [str(problem) for problem in refusal.exception.problems],
+            [f"抗議 {protest.pk} はすでに裁定済みです（却下）。"],
+        )
 
 
 class TestReopen(ResultsStatesTestCase):

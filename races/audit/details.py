@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from races.audit.schema import Clock, DetailsDoNotFit, Schema, left_out_when_none, stored_as
-from races.models import AuditEntry, OfficialRole
+from races.models import AuditEntry, OfficialRole, ProtestStatus
 
 Action = AuditEntry.Action
 
@@ -122,7 +122,10 @@ class ProtestDecided(AuditDetails):
     def describe(self, clock: Clock) -> str:
         words = _("protest %(number)d %(outcome)s: %(decision)s") % {
             "number": self.protest,
-            "outcome": self.outcome,
+            # In the reader's language ("認容", "diterima"), not the stored code.
+            "outcome": ProtestStatus(self.outcome).label.lower()
+            if self.outcome in ProtestStatus.values
+            else self.outcome,
             "decision": self.decision,
         }
         if self.status:

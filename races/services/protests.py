@@ -112,7 +112,7 @@ def protest_decide(
         raise InputProblems(
             [
                 _("protest %(number)d was already %(outcome)s.")
-                % {"number": protest.pk, "outcome": protest.status}
+                % {"number": protest.pk, "outcome": protest.get_status_display().lower()}
             ]
         )
     if status:

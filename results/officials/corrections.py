@@ -83,11 +83,19 @@ class AddSplitForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
+    """Why a read is voided, or restored (`restoring`): the label the page shows, which the error
+    summary at the top repeats."""
+
     reason = forms.CharField(
-        label=gettext_lazy("Reason"),
+        label=gettext_lazy("Why void it"),
         max_length=REASON_MAX_LENGTH,
         error_messages={"required": gettext_lazy("Say why; the reason goes into the audit trail.")},
     )
+
+    def __init__(self, *args, restoring: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if restoring:
+            self.fields["reason"].label = gettext_lazy("Why restore it")
 
 
 # --- the team's page ----------------------------------------------------------------------
@@ -129,7 +137,11 @@ def _station_splits(race: Race, team: Team, correctable: set[str], bound: tuple[
         effective = counted[0] if counted else None  # the earliest read that is not voided
         rows = []
         for record in by_station[station.pk]:
-            form = bound[1] if bound and bound[0] == record.pk else ReasonForm(auto_id=f"id_r{record.pk}_%s")
+            form = (
+                bound[1]
+                if bound and bound[0] == record.pk
+                else ReasonForm(auto_id=f"id_r{record.pk}_%s", restoring=record.voided)
+            )
             rows.append(
                 SplitRow(
                     record=record,
@@ -236,7 +248,7 @@ def _correct(request, race: Race, bib: str, pk: int, service, done: str):
     stations = stations_user_may_correct(request.user, race)
     if record.station.code not in {s.code for s in stations}:
         return _not_your_station(request, race, stations)
-    form = ReasonForm(request.POST, auto_id=f"id_r{record.pk}_%s")
+    form = ReasonForm(request.POST, auto_id=f"id_r{record.pk}_%s", restoring=record.voided)
     if form.is_valid():
         try:
             service(

@@ -6,6 +6,7 @@ pure functions pick and order the teams. A bad parameter is ignored with a
 note for the reader, never an error page: a phone on a roadside keeps old links around.
 """
 
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from django import forms
@@ -45,7 +46,12 @@ class StandingsQueryForm(forms.Form):
         label=gettext_lazy("Search"),
         required=False,
         max_length=100,
-        error_messages={"max_length": gettext_lazy("The search is too long; it was ignored.")},
+        error_messages={
+            "max_length": gettext_lazy(
+                "The search is too long (%(show_value)d characters; at most %(limit_value)d): it was "
+                "not applied, so every team is shown. Search for a bib, a team or a runner's name."
+            )
+        },
         widget=forms.TextInput(
             attrs={
                 "placeholder": gettext_lazy("Bib, team or runner"),
@@ -98,6 +104,9 @@ class StandingsSelection:
     best_ms: dict[str, int] = field(default_factory=dict)
     #: The winner's total: the best finish time of a team that finished (rule 7).
     leader_ms: int | None = None
+    #: In a category's view, each station's places (rule 7) among the category's teams, in
+    #: order, before the search narrows the list: what a team still out is placed by there.
+    category_ranks_at: dict[str, list[int]] = field(default_factory=dict)
 
     @property
     def view(self) -> str:
@@ -106,6 +115,13 @@ class StandingsSelection:
         if self.station:
             return "station"
         return "category" if self.category else "overall"
+
+    def place_at(self, station: str, rank: int) -> int:
+        """A team's place at a station in the view's terms: its place there in the race, or in a
+        category's view its place among that category's teams (equal times still share it)."""
+        if not self.category:
+            return rank
+        return bisect_left(self.category_ranks_at.get(station, []), rank) + 1
 
 
 def read_query(form: StandingsQueryForm) -> tuple[dict, list[str]]:
@@ -167,6 +183,7 @@ def select_standings(
         q=q,
         best_ms=best_ms,
         leader_ms=min((t.total_ms for t in scope if t.rank is not None), default=None),
+        category_ranks_at=ranks_at(scope) if category else {},
     )
 
 
@@ -179,6 +196,16 @@ def best_times(teams: list[TeamResults]) -> dict[str, int]:
             if split.rank is not None and ms is not None and ms < best.get(split.station, ms + 1):
                 best[split.station] = ms
     return best
+
+
+def ranks_at(teams: list[TeamResults]) -> dict[str, list[int]]:
+    """The places at each station of the teams that have one there, in order."""
+    ranks: dict[str, list[int]] = {}
+    for team in teams:
+        for split in team.stations:
+            if split.rank is not None:
+                ranks.setdefault(split.station, []).append(split.rank)
+    return {station: sorted(places) for station, places in ranks.items()}
 
 
 def _by_rank(teams: list[TeamResults], rank_of) -> list[TeamResults]:

@@ -205,6 +205,10 @@ def _centred(*lines: Span | list[Span]) -> TextBox:
 
 #: The width the frame gives a certificate's lines (names shrink to fit it).
 TEXT_WIDTH = WIDTH - 2 * BORDER - 24 * mm - 12 * mm
+#: The team page's table: leg, km, runner, time, category place, place; the places get the room
+#: of "171 of 292" at full size (the reference race's 300 teams).
+TEAM_PAGE_COLUMNS = [10 * mm, 20 * mm, 47 * mm, 21 * mm, 26 * mm, 26 * mm]
+CELL_PADDING = 6  # points each side, ReportLab's default, said here as the texts' room counts it
 
 
 def _name(text: str, largest: float, *, lines: int = 2, bold: bool = True, colour=INK) -> TextBox:
@@ -311,6 +315,7 @@ def _team_page(race: PrintedRace, team: TeamResults, counts: "_Counts") -> list[
         (_("Place"), "right"),
     ]
     rows: list[list] = [[TextBox(Span(h, 8, bold=True, colour=MUTED), align=align) for h, align in heads]]
+    room = [width - 2 * CELL_PADDING for width in TEAM_PAGE_COLUMNS]
     for leg in team.legs:
         course = race.leg(leg.number)
         time = format_short_duration(leg.time_ms) or UNKNOWN
@@ -318,30 +323,29 @@ def _team_page(race: PrintedRace, team: TeamResults, counts: "_Counts") -> list[
             time = f"{LEG_WINNER_MARK} {time}"
         if counts.honours.new_leg_record(team, leg.number):
             time = f"{NEW_RECORD_MARK} {time}"
+        category_place = _of(
+            counts.category_places.get((team.bib, leg.number)),
+            counts.category_leg_ranked[(team.category, leg.number)],
+        )
         rows.append(
             [
                 TextBox(Span(str(leg.number), 11)),
-                TextBox(Span(km_label(course.km) if course else "", 11)),
-                TextBox(*fitted(leg.runner or UNKNOWN, 54 * mm, largest=11, smallest=7, lines=2)),
-                TextBox(Span(time, 11), align="right"),
-                TextBox(
-                    Span(
-                        _of(
-                            counts.category_places.get((team.bib, leg.number)),
-                            counts.category_leg_ranked[(team.category, leg.number)],
-                        ),
-                        11,
-                    ),
-                    align="right",
-                ),
-                TextBox(Span(_of(leg.rank, counts.leg_ranked[leg.number]), 11), align="right"),
+                TextBox(*_one_line(km_label(course.km) if course else "", room[1])),
+                TextBox(*fitted(leg.runner or UNKNOWN, room[2], largest=11, smallest=7, lines=2)),
+                # A distance, a time or a place on one line ("171 of 292", not "171 of" over
+                # "292"): smaller type where a big field's places or both marks need it.
+                TextBox(*_one_line(time, room[3]), align="right"),
+                TextBox(*_one_line(category_place, room[4]), align="right"),
+                TextBox(*_one_line(_of(leg.rank, counts.leg_ranked[leg.number]), room[5]), align="right"),
             ]
         )
-    runners = Table(rows, colWidths=[10 * mm, 18 * mm, 58 * mm, 22 * mm, 22 * mm, 22 * mm])
+    runners = Table(rows, colWidths=TEAM_PAGE_COLUMNS)
     runners.setStyle(
         TableStyle(
             [
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+                ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
                 ("LINEBELOW", (0, 0), (-1, 0), 0.6, INK),
                 ("LINEBELOW", (0, 1), (-1, -1), 0.25, LINE),
                 ("TOPPADDING", (0, 1), (-1, -1), 5),
@@ -372,6 +376,10 @@ def _team_page(race: PrintedRace, team: TeamResults, counts: "_Counts") -> list[
         ]
     story += [Spacer(1, 12 * mm), _team_facts(team, counts)]
     return story
+
+
+def _one_line(text: str, width: float) -> list[Span]:
+    return fitted(text, width, largest=11, smallest=7, lines=1)
 
 
 def _team_line(race: PrintedRace, team: TeamResults) -> str:

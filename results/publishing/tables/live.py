@@ -43,6 +43,9 @@ class LiveRow:
     #: A team still out: the furthest station where it has a time.
     last: StationResult | None
     gap_ms: int | None
+    #: A team still out: its place at its last station in the view's terms (the race's, or the
+    #: category's in a category's view).
+    place_there: int | None = None
     leg: RunnerLeg | None = None
     split: StationResult | None = None
     #: What the search found in this team, when there is a search.
@@ -148,7 +151,8 @@ def live_rows(selection) -> list[LiveRow]:
             gap_ms = gap_behind(last.cumulative_ms, selection.best_ms[last.station])
         leg = team.leg(selection.leg) if selection.leg is not None else None
         match = what_matched(team, selection.q) if selection.q else None
-        rows.append(LiveRow(team, listing, last, gap_ms, leg=leg, split=split, match=match))
+        place_there = selection.place_at(last.station, last.rank) if last and last.rank is not None else None
+        rows.append(LiveRow(team, listing, last, gap_ms, place_there, leg=leg, split=split, match=match))
     return rows
 
 
@@ -360,14 +364,21 @@ class LiveStandingsTable(tables.Table):
         return value.value  # the code, as the exports spell it
 
     def render_rank(self, value, record):
-        if value is not None or record.last_station_rank is None:
+        if value is not None or record.place_there is None:
             return "" if value is None else value
         # Still out: its place at the last station, told apart from a final place.
         return format_html(
             '<span class="at-station" title="{}">{}</span>',
             _("place at %s") % record.last_station,
-            record.last_station_rank,
+            record.place_there,
         )
+
+    def render_category_rank(self, value, record):
+        # A category's view: the place there among the category's teams (LiveRow.place_there).
+        return self.render_rank(value, record)
+
+    def value_category_rank(self, value):
+        return value
 
     def render_name(self, value, record):
         """The whole name on top, wrapping on a phone; below it what the row needs besides: the
