@@ -20,6 +20,7 @@ from races.audit import Actor
 from races.models import OfficialRole, Race, RaceOfficial, Station
 from races.services import entries_import, race_import
 from results.timing.models import TimingRecord
+from results.timing.services import timing_record_create
 from tests.chromium import launched_chromium, require_chromium
 from tests.race_payloads import KL_EKIDEN
 
@@ -161,6 +162,16 @@ def race_today() -> Race:
         duty = RaceOfficial.objects.create(race=race, user=user, role=OfficialRole.STATION)
         duty.stations.add(Station.objects.get(race=race, code=code))
     return race
+
+
+@pytest.fixture
+def race_under_way(race_today) -> Race:
+    """Team 110 reached R1 22 minutes after the gun: the other nine are due there, at its pace."""
+    gun = race_today.gun.astimezone(ZoneInfo(ZONE))
+    timing_record_create(
+        race=race_today, bib="110", station="R1", time=(gun + timedelta(minutes=22)).strftime("%H:%M:%S")
+    )
+    return race_today
 
 
 def log_in_at(page: Page, live_server, username: str, code: str) -> None:
@@ -464,3 +475,27 @@ def test_time_first_names_the_tap_the_next_bib_pairs_with(phone: Page, live_serv
     assert in_first_screen(phone, "#bib-form > label")
     expect(phone.locator("#bib-form > label")).to_have_text("Bib")
     assert in_first_screen(phone, "#enter")
+
+
+def test_a_team_recorded_here_leaves_next_in_at_once_and_the_list_is_asked_again(
+    phone: Page, network, live_server, race_under_way
+):
+    log_in_at(phone, live_server, "alice", "R1")
+    due = phone.locator("#next-in li[data-bib]")
+    expect(due).to_have_count(9)
+    asked: list[str] = []
+    phone.on("request", lambda request: asked.append(request.url) if "/next-in" in request.url else None)
+
+    tap_bib(phone, "101")
+    expect(phone.locator("#message")).to_have_text(re.compile(r"^101 recorded at "))
+    # Not at the next poll (every 20 s): at once; and the server, asked again, leaves it out too.
+    expect(phone.locator("#next-in li[data-bib='101']")).to_be_hidden(timeout=2_000)
+    expect(phone.locator("#next-in li[data-bib='101']")).to_have_count(0, timeout=5_000)
+    assert asked
+    expect(due).to_have_count(8)
+
+    network.cut()  # an entry waiting in the outbox counts as recorded here as well
+    tap_bib(phone, "102")
+    expect(phone.locator("#message")).to_have_text(re.compile(r"^102 at .* is kept on this phone"))
+    expect(phone.locator("#next-in li[data-bib='102']")).to_be_hidden(timeout=2_000)
+    expect(phone.locator("#next-in li[data-bib='103']")).to_be_visible()

@@ -10,7 +10,7 @@
  * "stored", "refused" (the server said why, in `message`; `dismissed` once the official has
  * dealt with it) or "voided". `attempted`: a post
  * left the phone, so the server may have it; from then on it can only be voided, not dropped.
- * `voidReason`: a void asked for and not yet confirmed by the server.
+ * `storedAt`: when this phone heard the server has it. `voidReason`: a void asked for and not yet confirmed by the server.
  */
 (function (keypad) {
   "use strict";
@@ -42,8 +42,9 @@
   }
 
   /* config: the page's keypad config; store: keypad.openStore(); say: the page's words;
-   * changed(): called whenever an entry or the state below changes, for the screen to redraw. */
-  keypad.Outbox = function ({ config, store, say, changed }) {
+   * changed(): called whenever an entry or the state below changes, for the screen to redraw;
+   * stored(): called once the server has stored entries, for what it shows to be asked again. */
+  keypad.Outbox = function ({ config, store, say, changed, stored = () => undefined }) {
     const stationKey = config.race + "/" + config.station;
 
     // The API's and the void's problems ({"errors": [{index, field, message}]}) as one line,
@@ -236,12 +237,15 @@
       setOnline(true);
       if (response.ok) {
         state.loginNeeded = null;
+        const storedAt = Date.now();
         for (const entry of batch) {
           entry.state = "stored";
+          entry.storedAt = storedAt;
           entry.message = "";
           await keep(entry);
         }
         changed();
+        stored();
         return "done";
       }
       const body = await readJson(response);

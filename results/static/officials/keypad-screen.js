@@ -1,5 +1,6 @@
 /* The keypad's screen drawn from its state: the network and clock line, the outbox line and
- * its counts, the refused entries, the team card of the bib being typed, the time-first taps and the last entries. Drawing only:
+ * its counts, the refused entries, the team card of the bib being typed, the time-first taps, the last entries and
+ * the teams still due in the "next in" list. Drawing only:
  * what a button does is in keypad.js.
  */
 (function (keypad) {
@@ -20,7 +21,8 @@
     return entry.state;
   }
 
-  /** `view`: the page's mode ("bib" or "time") and the tap picked for a bib (`selectedTap`). */
+  /** `view`: the page's mode ("bib" or "time"), the tap picked for a bib (`selectedTap`) and
+   * when the "next in" list shown was asked for (`nextInAskedAt`, ms). */
   const REFUSED_SHOWN = 1; // a second would push Enter off the first screen
 
   keypad.Screen = function ({ config, outbox, clock, roster, say, formatTime, view }) {
@@ -208,6 +210,15 @@
       }
     }
 
+    // The teams due here that this phone has recorded leave the server's list at once, without
+    // waiting for its next poll (or for a network).
+    function renderNextIn() {
+      const panel = $("next-in");
+      if (!panel) return;
+      const recorded = keypad.logic.recordedHere(outbox.inOrder(), view.nextInAskedAt, roster.teamBibOf);
+      for (const row of panel.querySelectorAll("li[data-bib]")) row.hidden = recorded.has(row.dataset.bib);
+    }
+
     return {
       taps,
       renderStatus,
@@ -215,12 +226,14 @@
       renderTeamCard,
       renderTaps,
       renderEntries,
+      renderNextIn,
       renderAll() {
         renderStatus();
         renderOutbox();
         renderRefused();
         renderTaps();
         renderEntries();
+        renderNextIn();
       },
     };
   };

@@ -38,9 +38,11 @@
       screen.renderAll();
       confirmTold();
     },
+    stored: askNextIn,
   });
   const roster = keypad.Roster({ config, store, outbox, say, formatTime });
-  const view = { mode: "bib", selectedTap: null }; // what the screen shows; setMode changes it
+  // What the screen shows; setMode changes the mode, the "next in" panel's answers its time.
+  const view = { mode: "bib", selectedTap: null, nextInAskedAt: 0 };
   const screen = keypad.Screen({ config, outbox, clock, roster, say, formatTime, view });
   const { taps, renderAll, renderOutbox, renderStatus, renderTaps, renderTeamCard } = screen;
   const { pairTarget } = keypad.logic;
@@ -251,6 +253,28 @@
     renderOutbox();
   }
 
+  // --- the teams due next: the server's list, asked again once an entry is stored --------------
+
+  // The panel's own trigger (keypad.html) asks the server; the drawing leaves out what this
+  // phone has recorded since (keypad-screen.js).
+  function askNextIn() {
+    const panel = $("next-in");
+    if (panel) panel.dispatchEvent(new CustomEvent("stored-here"));
+  }
+
+  function bindNextIn() {
+    const panel = $("next-in");
+    if (!panel) return;
+    let askedAt = 0;
+    panel.addEventListener("htmx:beforeRequest", () => {
+      askedAt = Date.now();
+    });
+    panel.addEventListener("htmx:afterSwap", () => {
+      view.nextInAskedAt = askedAt;
+      screen.renderNextIn();
+    });
+  }
+
   // --- hands on the screen -------------------------------------------------------------------
 
   function bind() {
@@ -391,6 +415,7 @@
   }
 
   async function start() {
+    bindNextIn(); // before the panel's first answer
     clock.load();
     await roster.load().catch(() => undefined);
     await outbox.load();
