@@ -18,7 +18,7 @@ from playwright.sync_api import Page, expect
 
 from races.audit import Actor
 from races.models import OfficialRole, Race, RaceOfficial, Station
-from races.services import entries_import, race_import
+from races.services import entries_import, race_close, race_import
 from results.timing.models import TimingRecord
 from results.timing.services import timing_record_create
 from tests.chromium import launched_chromium, require_chromium
@@ -499,3 +499,46 @@ def test_a_team_recorded_here_leaves_next_in_at_once_and_the_list_is_asked_again
     expect(phone.locator("#message")).to_have_text(re.compile(r"^102 at .* is kept on this phone"))
     expect(phone.locator("#next-in li[data-bib='102']")).to_be_hidden(timeout=2_000)
     expect(phone.locator("#next-in li[data-bib='103']")).to_be_visible()
+
+
+def test_the_keypad_of_a_closed_race_says_so_first_and_takes_no_entry(phone: Page, live_server, race_today):
+    race_close(race=race_today, actor=Actor("test"))
+    log_in_at(phone, live_server, "alice", "R1")
+    banner = phone.locator("#race-closed")
+    expect(banner).to_have_text(
+        "The race is closed. This keypad records no more entries: corrections go to the results desk."
+    )
+    phone.evaluate("window.scrollTo(0, 0)")
+    assert in_first_screen(phone, "#race-closed")
+    for control in ("#bib", "#enter", "#record-anyway", "#tap-button", "#undo"):
+        expect(phone.locator(control)).to_be_disabled()
+    expect(phone.locator("#keys").get_by_role("button", name="1", exact=True)).to_be_disabled()
+    expect(phone.get_by_role("button", name="Time first")).to_be_disabled()
+    expect(phone.locator("#entry-area")).to_have_attribute("aria-describedby", "race-closed")
+
+
+def test_an_entry_refused_because_the_race_closed_says_so_and_offers_no_fix(
+    phone: Page, live_server, race_today
+):
+    log_in_at(phone, live_server, "alice", "R1")
+    expect(phone.locator("#race-closed")).to_be_hidden()
+    race_close(race=race_today, actor=Actor("test"))  # the results desk closes it meanwhile
+
+    tap_bib(phone, "101")
+    refused = phone.locator("#refused")
+    expect(refused).to_contain_text("101 at ")
+    expect(refused).to_contain_text("the race is closed: ask the results desk.")
+    expect(refused).to_contain_text(
+        "No fix is possible at this keypad: dismiss it, and tell the results desk."
+    )
+    expect(refused).not_to_contain_text("Fix the bib or the time")
+    expect(refused.get_by_role("button", name="Fix")).to_have_count(0)
+    expect(phone.locator("#message")).to_contain_text(
+        "was REFUSED: the race is closed: ask the results desk."
+    )
+    # From then on the keypad is that of a closed race.
+    expect(phone.locator("#race-closed")).to_be_visible()
+    expect(phone.locator("#enter")).to_be_disabled()
+    refused.get_by_role("button", name="Dismiss").tap()
+    expect(phone.locator("#counts")).to_have_text("0 stored · 0 waiting · 0 refused")
+    assert not TimingRecord.objects.filter(race=race_today).exists()

@@ -34,6 +34,9 @@
       net.textContent = online ? say("online") : say("offline");
       net.classList.toggle("offline", !online);
       $("clock-offset").textContent = clock.describe(say);
+      // A closed race takes no more entries: say so first, and nothing on the entry area answers.
+      $("race-closed").hidden = !outbox.state.closed;
+      $("entry-area").disabled = outbox.state.closed;
       const login = $("auth-problem");
       login.hidden = outbox.state.loginNeeded === null;
       if (outbox.state.loginNeeded) {
@@ -81,12 +84,11 @@
         item.dataset.id = entry.id;
         const words = el("p", "refused-reason");
         words.append(el("b", "", say("refused_entry", { bib: entry.bib, time: formatTime(entry.time) }) + " "));
-        words.append(document.createTextNode(entry.message + " " + say("refused_help")));
+        const help = entry.raceClosed ? say("refused_closed_help") : say("refused_help");
+        words.append(document.createTextNode(entry.message + " " + help));
         item.append(words);
-        for (const [action, label] of [
-          ["fix", say("fix")],
-          ["dismiss", say("dismiss")],
-        ]) {
+        const actions = entry.raceClosed ? [] : [["fix", say("fix")]];
+        for (const [action, label] of [...actions, ["dismiss", say("dismiss")]]) {
           const button = el("button", action === "dismiss" ? "secondary" : "", label);
           button.type = "button";
           button.dataset.action = action;

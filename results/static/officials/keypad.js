@@ -63,6 +63,7 @@
   let enterPressed = null;
 
   async function record(bib, at, fixes) {
+    if (outbox.state.closed) return; // its entry area is disabled; the server would refuse it
     const entry = await outbox.create(bib, at, clock.offset, "waiting");
     const refused = fixes && outbox.get(fixes);
     if (refused) {
@@ -143,6 +144,7 @@
   }
 
   async function addTap() {
+    if (outbox.state.closed) return;
     const entry = await outbox.create("", clock.now(), clock.offset, "tap");
     tell(say("tap_recorded", { number: taps().length, time: formatTime(entry.time) }) + nextBibPrompt());
     renderTaps();
