@@ -542,3 +542,45 @@ def test_an_entry_refused_because_the_race_closed_says_so_and_offers_no_fix(
     refused.get_by_role("button", name="Dismiss").tap()
     expect(phone.locator("#counts")).to_have_text("0 stored · 0 waiting · 0 refused")
     assert not TimingRecord.objects.filter(race=race_today).exists()
+
+
+def test_after_a_stopped_bib_the_next_digits_start_a_new_entry_with_its_own_time(
+    phone: Page, live_server, race_today
+):
+    log_in_at(phone, live_server, "alice", "R1")
+    bib, check = phone.get_by_label("Bib", exact=True), phone.locator("#check")
+    tap_bib(phone, "9999")
+    expect(check).to_contain_text("Bib 9999 is not in this race's list.")
+    phone.wait_for_timeout(1200)  # the next runner comes a little later
+    window = tap_bib(phone, "101")  # typed over the unknown bib: a new entry, not 9999101
+    expect(phone.locator("#message")).to_have_text(re.compile(r"^101 recorded at "))
+    expect(check).to_be_hidden()
+
+    tap_bib(phone, "9998")  # the same on the phone's own keyboard
+    expect(check).to_contain_text("Bib 9998 is not in this race's list.")
+    bib.press_sequentially("102")
+    expect(bib).to_have_value("102")
+    expect(check).to_be_hidden()
+    windows = [window, type_bib(phone, "102")]
+
+    # ⌫ corrects the bib shown instead, and the entry keeps the time of its first Enter.
+    windows.append(tap_bib(phone, "1033"))
+    expect(check).to_contain_text("Bib 1033 is not in this race's list.")
+    phone.wait_for_timeout(1200)
+    key(phone, "Delete the last digit")
+    key(phone, "Enter")
+    expect(phone.locator("#message")).to_have_text(re.compile(r"^103 recorded at "))
+    assert_tap_times(stored(race_today, "R1"), windows)
+
+    # A refused entry: fixing it, digits replace its bib (keeping its time); dismissed, the field is empty.
+    tap_bib(phone, "9997")
+    phone.get_by_role("button", name="Record anyway").tap()
+    expect(phone.locator("#count-refused")).to_have_text("1 refused")
+    phone.get_by_role("button", name="Fix").tap()
+    expect(bib).to_have_value("9997")
+    key(phone, "1")
+    expect(bib).to_have_value("1")
+    expect(check).to_contain_text("Fixing 9997 at ")
+    phone.locator("#refused").get_by_role("button", name="Dismiss").tap()
+    expect(bib).to_have_value("")
+    expect(check).to_be_hidden()

@@ -127,7 +127,10 @@ def keypad_strings() -> dict[str, str]:
         "taps_waiting": _("Taps without a bib: %(count)s"),
         "recorded": _("%(bib)s recorded at %(time)s."),
         "kept": _("%(bib)s at %(time)s is kept on this phone; sending…"),
-        "held_time": _("Its time %(time)s is kept: correct the bib and press Enter, or discard it."),
+        "held_time": _(
+            "Its time %(time)s is kept: correct the bib with ⌫ or C and press Enter, or discard it."
+            " A new bib typed starts a new entry."
+        ),
         "phone_trouble": _("This phone could not send (%(error)s); entries are kept and retried."),
         "empty_list": _("No entries at this station on this phone yet."),
         "delete_tap": _("Delete tap %(number)s"),

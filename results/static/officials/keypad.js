@@ -59,6 +59,7 @@
   // --- bib first -----------------------------------------------------------------------------
 
   let held = null; // an entry stopped by a warning (or a refused one being fixed: `fixes`), with its time
+  let spent = false; // the bib field shows a bib already entered: held, or brought back to fix
   let told = null; // the entry the message line speaks of, while the server does not have it yet
   let enterPressed = null;
 
@@ -96,6 +97,7 @@
     const warnings = confirmed ? [] : roster.warningsFor(bib, at);
     if (warnings.length) {
       held = { bib, at, fixes };
+      spent = true;
       $("check-message").textContent = warnings.join(" ") + " " + say("held_time", { time: formatTime(at) });
       $("check").hidden = false;
       return;
@@ -107,8 +109,19 @@
 
   function hideCheck() {
     held = null;
+    spent = false;
     $("check").hidden = true;
     $("record-anyway").textContent = say("record_anyway");
+  }
+
+  // A bib entered and stopped is spent: the next digit starts a new bib, not a longer one (9999,
+  // then 276, is 276: never 9999276). After a warning that is a new entry, timed by its own
+  // Enter; a refused entry being fixed keeps its time. ⌫ and C correct the bib shown instead.
+  function startOver() {
+    if (!spent) return;
+    if (held && !held.fixes) hideCheck();
+    spent = false;
+    $("bib").value = "";
   }
 
   // --- a refused entry: fixed (a new entry, the bib corrected or the time now) or dismissed ------
@@ -119,6 +132,7 @@
     // is recorded by pressing Enter again.
     held = { bib: null, at: entry.time, fixes: entry.id };
     $("bib").value = entry.bib;
+    spent = true;
     $("check-message").textContent = say("fixing", { bib: entry.bib, time: formatTime(entry.time) });
     $("record-anyway").textContent = say("record_now");
     $("check").hidden = false;
@@ -129,7 +143,11 @@
   async function dismiss(entry) {
     entry.dismissed = true;
     await outbox.keep(entry);
-    if (held && held.fixes === entry.id) hideCheck();
+    if (held && held.fixes === entry.id) {
+      hideCheck();
+      $("bib").value = ""; // its bib was on the field to fix: the next bib starts empty
+      renderTeamCard();
+    }
     tell(say("dismissed", { bib: entry.bib }));
     renderAll();
   }
@@ -292,10 +310,17 @@
       const key = event.target.closest("button[data-key]");
       if (!key) return;
       const value = key.dataset.key;
+      if (value === "back" || value === "clear") spent = false;
+      else startOver();
       if (value === "back") input.value = input.value.slice(0, -1);
       else if (value === "clear") input.value = "";
       else input.value += value;
       renderTeamCard();
+    });
+    // The phone's own keyboard: a character typed on a spent bib starts a new one too.
+    input.addEventListener("beforeinput", (event) => {
+      if (event.inputType.startsWith("insert")) startOver();
+      else spent = false;
     });
     input.addEventListener("input", () => renderTeamCard());
 
