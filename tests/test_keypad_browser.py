@@ -18,8 +18,9 @@ from playwright.sync_api import Page, expect
 
 from races.audit import Actor
 from races.models import OfficialRole, Race, RaceOfficial, Station
-from races.services import entries_import, race_import
+from races.services import entries_import, race_close, race_import
 from results.timing.models import TimingRecord
+from results.timing.services import timing_record_create
 from tests.chromium import launched_chromium, require_chromium
 from tests.race_payloads import KL_EKIDEN
 
@@ -161,6 +162,16 @@ def race_today() -> Race:
         duty = RaceOfficial.objects.create(race=race, user=user, role=OfficialRole.STATION)
         duty.stations.add(Station.objects.get(race=race, code=code))
     return race
+
+
+@pytest.fixture
+def race_under_way(race_today) -> Race:
+    """Team 110 reached R1 22 minutes after the gun: the other nine are due there, at its pace."""
+    gun = race_today.gun.astimezone(ZoneInfo(ZONE))
+    timing_record_create(
+        race=race_today, bib="110", station="R1", time=(gun + timedelta(minutes=22)).strftime("%H:%M:%S")
+    )
+    return race_today
 
 
 def log_in_at(page: Page, live_server, username: str, code: str) -> None:
@@ -464,3 +475,112 @@ def test_time_first_names_the_tap_the_next_bib_pairs_with(phone: Page, live_serv
     assert in_first_screen(phone, "#bib-form > label")
     expect(phone.locator("#bib-form > label")).to_have_text("Bib")
     assert in_first_screen(phone, "#enter")
+
+
+def test_a_team_recorded_here_leaves_next_in_at_once_and_the_list_is_asked_again(
+    phone: Page, network, live_server, race_under_way
+):
+    log_in_at(phone, live_server, "alice", "R1")
+    due = phone.locator("#next-in li[data-bib]")
+    expect(due).to_have_count(9)
+    asked: list[str] = []
+    phone.on("request", lambda request: asked.append(request.url) if "/next-in" in request.url else None)
+
+    tap_bib(phone, "101")
+    expect(phone.locator("#message")).to_have_text(re.compile(r"^101 recorded at "))
+    # Not at the next poll (every 20 s): at once; and the server, asked again, leaves it out too.
+    expect(phone.locator("#next-in li[data-bib='101']")).to_be_hidden(timeout=2_000)
+    expect(phone.locator("#next-in li[data-bib='101']")).to_have_count(0, timeout=5_000)
+    assert asked
+    expect(due).to_have_count(8)
+
+    network.cut()  # an entry waiting in the outbox counts as recorded here as well
+    tap_bib(phone, "102")
+    expect(phone.locator("#message")).to_have_text(re.compile(r"^102 at .* is kept on this phone"))
+    expect(phone.locator("#next-in li[data-bib='102']")).to_be_hidden(timeout=2_000)
+    expect(phone.locator("#next-in li[data-bib='103']")).to_be_visible()
+
+
+def test_the_keypad_of_a_closed_race_says_so_first_and_takes_no_entry(phone: Page, live_server, race_today):
+    race_close(race=race_today, actor=Actor("test"))
+    log_in_at(phone, live_server, "alice", "R1")
+    banner = phone.locator("#race-closed")
+    expect(banner).to_have_text(
+        "The race is closed. This keypad records no more entries: corrections go to the results desk."
+    )
+    phone.evaluate("window.scrollTo(0, 0)")
+    assert in_first_screen(phone, "#race-closed")
+    for control in ("#bib", "#enter", "#record-anyway", "#tap-button", "#undo"):
+        expect(phone.locator(control)).to_be_disabled()
+    expect(phone.locator("#keys").get_by_role("button", name="1", exact=True)).to_be_disabled()
+    expect(phone.get_by_role("button", name="Time first")).to_be_disabled()
+    expect(phone.locator("#entry-area")).to_have_attribute("aria-describedby", "race-closed")
+
+
+def test_an_entry_refused_because_the_race_closed_says_so_and_offers_no_fix(
+    phone: Page, live_server, race_today
+):
+    log_in_at(phone, live_server, "alice", "R1")
+    expect(phone.locator("#race-closed")).to_be_hidden()
+    race_close(race=race_today, actor=Actor("test"))  # the results desk closes it meanwhile
+
+    tap_bib(phone, "101")
+    refused = phone.locator("#refused")
+    expect(refused).to_contain_text("101 at ")
+    expect(refused).to_contain_text("the race is closed: ask the results desk.")
+    expect(refused).to_contain_text(
+        "No fix is possible at this keypad: dismiss it, and tell the results desk."
+    )
+    expect(refused).not_to_contain_text("Fix the bib or the time")
+    expect(refused.get_by_role("button", name="Fix")).to_have_count(0)
+    expect(phone.locator("#message")).to_contain_text(
+        "was REFUSED: the race is closed: ask the results desk."
+    )
+    # From then on the keypad is that of a closed race.
+    expect(phone.locator("#race-closed")).to_be_visible()
+    expect(phone.locator("#enter")).to_be_disabled()
+    refused.get_by_role("button", name="Dismiss").tap()
+    expect(phone.locator("#counts")).to_have_text("0 stored · 0 waiting · 0 refused")
+    assert not TimingRecord.objects.filter(race=race_today).exists()
+
+
+def test_after_a_stopped_bib_the_next_digits_start_a_new_entry_with_its_own_time(
+    phone: Page, live_server, race_today
+):
+    log_in_at(phone, live_server, "alice", "R1")
+    bib, check = phone.get_by_label("Bib", exact=True), phone.locator("#check")
+    tap_bib(phone, "9999")
+    expect(check).to_contain_text("Bib 9999 is not in this race's list.")
+    phone.wait_for_timeout(1200)  # the next runner comes a little later
+    window = tap_bib(phone, "101")  # typed over the unknown bib: a new entry, not 9999101
+    expect(phone.locator("#message")).to_have_text(re.compile(r"^101 recorded at "))
+    expect(check).to_be_hidden()
+
+    tap_bib(phone, "9998")  # the same on the phone's own keyboard
+    expect(check).to_contain_text("Bib 9998 is not in this race's list.")
+    bib.press_sequentially("102")
+    expect(bib).to_have_value("102")
+    expect(check).to_be_hidden()
+    windows = [window, type_bib(phone, "102")]
+
+    # ⌫ corrects the bib shown instead, and the entry keeps the time of its first Enter.
+    windows.append(tap_bib(phone, "1033"))
+    expect(check).to_contain_text("Bib 1033 is not in this race's list.")
+    phone.wait_for_timeout(1200)
+    key(phone, "Delete the last digit")
+    key(phone, "Enter")
+    expect(phone.locator("#message")).to_have_text(re.compile(r"^103 recorded at "))
+    assert_tap_times(stored(race_today, "R1"), windows)
+
+    # A refused entry: fixing it, digits replace its bib (keeping its time); dismissed, the field is empty.
+    tap_bib(phone, "9997")
+    phone.get_by_role("button", name="Record anyway").tap()
+    expect(phone.locator("#count-refused")).to_have_text("1 refused")
+    phone.get_by_role("button", name="Fix").tap()
+    expect(bib).to_have_value("9997")
+    key(phone, "1")
+    expect(bib).to_have_value("1")
+    expect(check).to_contain_text("Fixing 9997 at ")
+    phone.locator("#refused").get_by_role("button", name="Dismiss").tap()
+    expect(bib).to_have_value("")
+    expect(check).to_be_hidden()

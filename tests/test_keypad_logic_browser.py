@@ -1,6 +1,7 @@
 """The keypad's logic on its own (results/static/officials/keypad-logic.js), in headless Chromium:
 the outbox's back-off, which tap a bib pairs with, the clock offset and how it and a time are
-written, and what the counts line counts. The functions are called with page.evaluate.
+written, what the counts line counts and which teams leave the "next in" list. The functions are
+called with page.evaluate.
 """
 
 from datetime import datetime
@@ -60,6 +61,20 @@ def test_the_keypad_logic_on_its_own(phone, live_server):
         {"state": "voided"},
     ]
     assert phone.evaluate(f"e => {logic}.counts(e)", entries) == {"stored": 1, "waiting": 2, "refused": 1}
+
+    here = [
+        {"bib": "101", "state": "waiting"},
+        {"bib": "R102", "state": "stored", "storedAt": 5000},  # a runner bib of team 102
+        {"bib": "103", "state": "stored", "storedAt": 1000},  # the list asked at 2000 has it
+        {"bib": "104", "state": "stored", "storedAt": 5000, "voidReason": "wrong bib"},
+        {"bib": "105", "state": "refused"},
+        {"bib": "106", "state": "tap"},
+        {"bib": "", "state": "waiting"},
+    ]
+    recorded = phone.evaluate(
+        f"e => Array.from({logic}.recordedHere(e, 2000, (x) => x.bib.replace('R', ''))).sort()", here
+    )
+    assert recorded == ["101", "102"]
 
     tapped = datetime(2025, 11, 23, 7, 24, 24, 700_000, tzinfo=ZoneInfo(ZONE)).timestamp() * 1000
     same_day = tapped + 15 * 3_600_000  # 22:24 the same day in Kuala Lumpur

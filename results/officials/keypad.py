@@ -95,6 +95,7 @@ def keypad_strings() -> dict[str, str]:
         "refused_entry": _("%(bib)s at %(time)s REFUSED:"),
         "refused_told": _("%(bib)s at %(time)s was REFUSED: %(message)s"),
         "refused_help": _("Fix the bib or the time and enter it again, or dismiss it."),
+        "refused_closed_help": _("No fix is possible at this keypad: dismiss it, and tell the results desk."),
         "more_refused": _("%(count)s more refused: see the list below."),
         "fix": _("Fix"),
         "dismiss": _("Dismiss"),
@@ -126,7 +127,10 @@ def keypad_strings() -> dict[str, str]:
         "taps_waiting": _("Taps without a bib: %(count)s"),
         "recorded": _("%(bib)s recorded at %(time)s."),
         "kept": _("%(bib)s at %(time)s is kept on this phone; sending…"),
-        "held_time": _("Its time %(time)s is kept: correct the bib and press Enter, or discard it."),
+        "held_time": _(
+            "Its time %(time)s is kept: correct the bib with ⌫ or C and press Enter, or discard it."
+            " A new bib typed starts a new entry."
+        ),
         "phone_trouble": _("This phone could not send (%(error)s); entries are kept and retried."),
         "empty_list": _("No entries at this station on this phone yet."),
         "delete_tap": _("Delete tap %(number)s"),
@@ -144,6 +148,8 @@ def keypad(request, race, station):
         "timezone": race.timezone,
         "language": request.LANGUAGE_CODE,
         "source": Source.TABLET,
+        # A closed race refuses reads (409): the page opens with its entry area disabled.
+        "closed": race.is_closed,
         "entriesShown": ENTRIES_SHOWN,
         "csrfCookie": settings.CSRF_COOKIE_NAME,
         # The cookie's token is fresher (a login changes it); this one serves if it is unreadable.

@@ -1,5 +1,6 @@
 /* The keypad's rules that need no page: the outbox's back-off, which tap a bib pairs with, the
- * clock offset from its round trips, what the counts line counts, and how a time is written.
+ * clock offset from its round trips, what the counts line counts, which teams leave the "next in"
+ * list, and how a time is written.
  * Plain functions of their arguments (no clock, no DOM), so a test calls them on their own
  * (tests/test_keypad_browser.py); the other keypad*.js files use them.
  */
@@ -56,6 +57,21 @@
         else if (entry.state === "refused" && !entry.dismissed) counts.refused += 1;
       }
       return counts;
+    },
+
+    /** The team bibs the station's "next in" list leaves out at once: every entry waiting to go,
+     * and every one the server stored since the list was asked for (`listAskedAt`, ms). A list
+     * asked for after that has the server's word, a void at the results desk included.
+     * `teamBibOf(entry)`: the team of a runner bib or chip id. */
+    recordedHere(entries, listAskedAt, teamBibOf) {
+      const bibs = new Set();
+      for (const entry of entries) {
+        if (!entry.bib || entry.voidReason) continue;
+        if (entry.state === "waiting" || (entry.state === "stored" && (entry.storedAt || 0) >= listAskedAt)) {
+          bibs.add(teamBibOf(entry));
+        }
+      }
+      return bibs;
     },
 
     /** A function writing a moment as the race's clock time with tenths, 07:24:24.7, and its

@@ -7,10 +7,10 @@
  * phone is back online; nothing is posted while the phone says it is offline.
  *
  * An entry's state: "tap" (time first: held for its bib, never sent as such), "waiting",
- * "stored", "refused" (the server said why, in `message`; `dismissed` once the official has
- * dealt with it) or "voided". `attempted`: a post
+ * "stored", "refused" (the server said why, in `message`; `raceClosed` when the race is closed and
+ * no fix can help; `dismissed` once the official has dealt with it) or "voided". `attempted`: a post
  * left the phone, so the server may have it; from then on it can only be voided, not dropped.
- * `voidReason`: a void asked for and not yet confirmed by the server.
+ * `storedAt`: when this phone heard the server has it. `voidReason`: a void asked for and not yet confirmed by the server.
  */
 (function (keypad) {
   "use strict";
@@ -42,8 +42,9 @@
   }
 
   /* config: the page's keypad config; store: keypad.openStore(); say: the page's words;
-   * changed(): called whenever an entry or the state below changes, for the screen to redraw. */
-  keypad.Outbox = function ({ config, store, say, changed }) {
+   * changed(): called whenever an entry or the state below changes, for the screen to redraw;
+   * stored(): called once the server has stored entries, for what it shows to be asked again. */
+  keypad.Outbox = function ({ config, store, say, changed, stored = () => undefined }) {
     const stationKey = config.race + "/" + config.station;
 
     // The API's and the void's problems ({"errors": [{index, field, message}]}) as one line,
@@ -70,6 +71,7 @@
       nextTryAt: null,
       trouble: "", // why the last try failed, when it was not the network
       loginNeeded: null, // null, or the server's words when the session ended
+      closed: Boolean(config.closed), // the race is closed: the server stores no more entries
     };
 
     function nextSeq() {
@@ -236,12 +238,15 @@
       setOnline(true);
       if (response.ok) {
         state.loginNeeded = null;
+        const storedAt = Date.now();
         for (const entry of batch) {
           entry.state = "stored";
+          entry.storedAt = storedAt;
           entry.message = "";
           await keep(entry);
         }
         changed();
+        stored();
         return "done";
       }
       const body = await readJson(response);
@@ -255,6 +260,16 @@
         // and keep the entries for an organiser to send or void.
         state.trouble = messagesOf(body, String(response.status));
         return "retry";
+      }
+      if (response.status === 409 && !perRead(body)) {
+        // The race is closed (provisional or official): the server refuses every entry, whatever
+        // its bib or time, and only the results desk can add one now.
+        state.loginNeeded = null;
+        state.closed = true;
+        const message = messagesOf(body, String(response.status));
+        for (const entry of batch) await refuse(entry, message, true);
+        changed();
+        return "done";
       }
       if (response.status === 400 || response.status === 409) {
         // A batch is stored whole or not at all: refuse the entries the server names, and the
@@ -285,9 +300,10 @@
       return "retry";
     }
 
-    async function refuse(entry, message) {
+    async function refuse(entry, message, raceClosed = false) {
       entry.state = "refused";
       entry.message = message;
+      entry.raceClosed = raceClosed; // no fix makes the server take it
       entry.voidReason = ""; // nothing stored: nothing to void
       await keep(entry);
     }

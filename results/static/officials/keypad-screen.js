@@ -1,5 +1,6 @@
 /* The keypad's screen drawn from its state: the network and clock line, the outbox line and
- * its counts, the refused entries, the team card of the bib being typed, the time-first taps and the last entries. Drawing only:
+ * its counts, the refused entries, the team card of the bib being typed, the time-first taps, the last entries and
+ * the teams still due in the "next in" list. Drawing only:
  * what a button does is in keypad.js.
  */
 (function (keypad) {
@@ -20,7 +21,8 @@
     return entry.state;
   }
 
-  /** `view`: the page's mode ("bib" or "time") and the tap picked for a bib (`selectedTap`). */
+  /** `view`: the page's mode ("bib" or "time"), the tap picked for a bib (`selectedTap`) and
+   * when the "next in" list shown was asked for (`nextInAskedAt`, ms). */
   const REFUSED_SHOWN = 1; // a second would push Enter off the first screen
 
   keypad.Screen = function ({ config, outbox, clock, roster, say, formatTime, view }) {
@@ -32,6 +34,9 @@
       net.textContent = online ? say("online") : say("offline");
       net.classList.toggle("offline", !online);
       $("clock-offset").textContent = clock.describe(say);
+      // A closed race takes no more entries: say so first, and nothing on the entry area answers.
+      $("race-closed").hidden = !outbox.state.closed;
+      $("entry-area").disabled = outbox.state.closed;
       const login = $("auth-problem");
       login.hidden = outbox.state.loginNeeded === null;
       if (outbox.state.loginNeeded) {
@@ -79,12 +84,11 @@
         item.dataset.id = entry.id;
         const words = el("p", "refused-reason");
         words.append(el("b", "", say("refused_entry", { bib: entry.bib, time: formatTime(entry.time) }) + " "));
-        words.append(document.createTextNode(entry.message + " " + say("refused_help")));
+        const help = entry.raceClosed ? say("refused_closed_help") : say("refused_help");
+        words.append(document.createTextNode(entry.message + " " + help));
         item.append(words);
-        for (const [action, label] of [
-          ["fix", say("fix")],
-          ["dismiss", say("dismiss")],
-        ]) {
+        const actions = entry.raceClosed ? [] : [["fix", say("fix")]];
+        for (const [action, label] of [...actions, ["dismiss", say("dismiss")]]) {
           const button = el("button", action === "dismiss" ? "secondary" : "", label);
           button.type = "button";
           button.dataset.action = action;
@@ -208,6 +212,15 @@
       }
     }
 
+    // The teams due here that this phone has recorded leave the server's list at once, without
+    // waiting for its next poll (or for a network).
+    function renderNextIn() {
+      const panel = $("next-in");
+      if (!panel) return;
+      const recorded = keypad.logic.recordedHere(outbox.inOrder(), view.nextInAskedAt, roster.teamBibOf);
+      for (const row of panel.querySelectorAll("li[data-bib]")) row.hidden = recorded.has(row.dataset.bib);
+    }
+
     return {
       taps,
       renderStatus,
@@ -215,12 +228,14 @@
       renderTeamCard,
       renderTaps,
       renderEntries,
+      renderNextIn,
       renderAll() {
         renderStatus();
         renderOutbox();
         renderRefused();
         renderTaps();
         renderEntries();
+        renderNextIn();
       },
     };
   };

@@ -38,9 +38,11 @@
       screen.renderAll();
       confirmTold();
     },
+    stored: askNextIn,
   });
   const roster = keypad.Roster({ config, store, outbox, say, formatTime });
-  const view = { mode: "bib", selectedTap: null }; // what the screen shows; setMode changes it
+  // What the screen shows; setMode changes the mode, the "next in" panel's answers its time.
+  const view = { mode: "bib", selectedTap: null, nextInAskedAt: 0 };
   const screen = keypad.Screen({ config, outbox, clock, roster, say, formatTime, view });
   const { taps, renderAll, renderOutbox, renderStatus, renderTaps, renderTeamCard } = screen;
   const { pairTarget } = keypad.logic;
@@ -57,10 +59,12 @@
   // --- bib first -----------------------------------------------------------------------------
 
   let held = null; // an entry stopped by a warning (or a refused one being fixed: `fixes`), with its time
+  let spent = false; // the bib field shows a bib already entered: held, or brought back to fix
   let told = null; // the entry the message line speaks of, while the server does not have it yet
   let enterPressed = null;
 
   async function record(bib, at, fixes) {
+    if (outbox.state.closed) return; // its entry area is disabled; the server would refuse it
     const entry = await outbox.create(bib, at, clock.offset, "waiting");
     const refused = fixes && outbox.get(fixes);
     if (refused) {
@@ -93,6 +97,7 @@
     const warnings = confirmed ? [] : roster.warningsFor(bib, at);
     if (warnings.length) {
       held = { bib, at, fixes };
+      spent = true;
       $("check-message").textContent = warnings.join(" ") + " " + say("held_time", { time: formatTime(at) });
       $("check").hidden = false;
       return;
@@ -104,8 +109,19 @@
 
   function hideCheck() {
     held = null;
+    spent = false;
     $("check").hidden = true;
     $("record-anyway").textContent = say("record_anyway");
+  }
+
+  // A bib entered and stopped is spent: the next digit starts a new bib, not a longer one (9999,
+  // then 276, is 276: never 9999276). After a warning that is a new entry, timed by its own
+  // Enter; a refused entry being fixed keeps its time. ⌫ and C correct the bib shown instead.
+  function startOver() {
+    if (!spent) return;
+    if (held && !held.fixes) hideCheck();
+    spent = false;
+    $("bib").value = "";
   }
 
   // --- a refused entry: fixed (a new entry, the bib corrected or the time now) or dismissed ------
@@ -116,6 +132,7 @@
     // is recorded by pressing Enter again.
     held = { bib: null, at: entry.time, fixes: entry.id };
     $("bib").value = entry.bib;
+    spent = true;
     $("check-message").textContent = say("fixing", { bib: entry.bib, time: formatTime(entry.time) });
     $("record-anyway").textContent = say("record_now");
     $("check").hidden = false;
@@ -126,7 +143,11 @@
   async function dismiss(entry) {
     entry.dismissed = true;
     await outbox.keep(entry);
-    if (held && held.fixes === entry.id) hideCheck();
+    if (held && held.fixes === entry.id) {
+      hideCheck();
+      $("bib").value = ""; // its bib was on the field to fix: the next bib starts empty
+      renderTeamCard();
+    }
     tell(say("dismissed", { bib: entry.bib }));
     renderAll();
   }
@@ -141,6 +162,7 @@
   }
 
   async function addTap() {
+    if (outbox.state.closed) return;
     const entry = await outbox.create("", clock.now(), clock.offset, "tap");
     tell(say("tap_recorded", { number: taps().length, time: formatTime(entry.time) }) + nextBibPrompt());
     renderTaps();
@@ -251,6 +273,28 @@
     renderOutbox();
   }
 
+  // --- the teams due next: the server's list, asked again once an entry is stored --------------
+
+  // The panel's own trigger (keypad.html) asks the server; the drawing leaves out what this
+  // phone has recorded since (keypad-screen.js).
+  function askNextIn() {
+    const panel = $("next-in");
+    if (panel) panel.dispatchEvent(new CustomEvent("stored-here"));
+  }
+
+  function bindNextIn() {
+    const panel = $("next-in");
+    if (!panel) return;
+    let askedAt = 0;
+    panel.addEventListener("htmx:beforeRequest", () => {
+      askedAt = Date.now();
+    });
+    panel.addEventListener("htmx:afterSwap", () => {
+      view.nextInAskedAt = askedAt;
+      screen.renderNextIn();
+    });
+  }
+
   // --- hands on the screen -------------------------------------------------------------------
 
   function bind() {
@@ -266,10 +310,17 @@
       const key = event.target.closest("button[data-key]");
       if (!key) return;
       const value = key.dataset.key;
+      if (value === "back" || value === "clear") spent = false;
+      else startOver();
       if (value === "back") input.value = input.value.slice(0, -1);
       else if (value === "clear") input.value = "";
       else input.value += value;
       renderTeamCard();
+    });
+    // The phone's own keyboard: a character typed on a spent bib starts a new one too.
+    input.addEventListener("beforeinput", (event) => {
+      if (event.inputType.startsWith("insert")) startOver();
+      else spent = false;
     });
     input.addEventListener("input", () => renderTeamCard());
 
@@ -391,6 +442,7 @@
   }
 
   async function start() {
+    bindNextIn(); // before the panel's first answer
     clock.load();
     await roster.load().catch(() => undefined);
     await outbox.load();
