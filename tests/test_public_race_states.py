@@ -1,7 +1,8 @@
 """The families' phone (issue 24): what the public pages say before the gun, on the course and
 at a tie; the clubs' embed and the only page that may be framed; the favicon; the chips."""
 
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta
 from unittest import mock
 from zoneinfo import ZoneInfo
 
@@ -11,8 +12,9 @@ from django.urls import reverse
 
 from ekiden import memo
 from races.audit import Actor
-from races.services import entries_import, race_import, team_status_set
+from races.services import entries_import, gun_set, race_import, team_status_set
 from results.publishing.search import what_matched
+from results.standings.selectors import TEAM_PROJECTION_LAG_SECONDS
 from results.timing.services import timing_import
 from tests.test_live_pages import listed_team
 from tests.test_pages import RACE, build_hand_race, entries_csv
@@ -112,6 +114,18 @@ class TeamOnTheCourseTest(TestCase):
         after = self.team_page(on_race_day("07:35:00"), HTTP_IF_NONE_MATCH=before["ETag"])
         self.assertEqual(after.status_code, 200, "the cached page is not kept past its minute")
         self.assertIn("Expected at R2 about 07:34: not recorded there yet", after.content.decode())
+
+    def test_after_a_gun_correction_the_forecast_follows_within_half_a_minute(self):
+        assert "Expected at R2 about 07:34<" in self.team_page(on_race_day("07:20:00")).content.decode()
+        gun_set(
+            race=self.race, at=self.race.gun + timedelta(minutes=5), reason="late start", actor=Actor("o")
+        )
+        # 107 ran 5 km in 27 minutes from the new gun: due at R2 at 07:29. The team page reads
+        # race control's projections at most 30 s behind (TEAM_PROJECTION_LAG_SECONDS).
+        real_time = time.time
+        with mock.patch("time.time", lambda: real_time() + TEAM_PROJECTION_LAG_SECONDS):
+            body = self.team_page(on_race_day("07:21:00")).content.decode()
+        assert "Expected at R2 about 07:29<" in body
 
     def test_a_finished_team_or_one_out_of_the_race_is_expected_nowhere(self):
         for bib in ("101", "105", "104"):  # finished, disqualified, no split at all (DNS)
