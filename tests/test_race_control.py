@@ -183,6 +183,12 @@ class TestRaceControl(RaceControlTestCase):
         assert "leg 2</span>" not in overdue and "on the course: leg 2, Sakura runner 2" in overdue
         assert f'<a href="tel:{PHONE_DIGITS}">{PHONE}</a>' in overdue
         assert "101 Harimau" not in overdue  # due at 07:33, overdue only after 07:43
+        # 103 has no split at all: the public pages already say "Did not start"; here, check it.
+        garuda = overdue[overdue.index("103 Garuda") : overdue.index("102 Sakura")]
+        assert "no split yet: still on leg 1, or it never started" in garuda
+        assert 'href="/officials/kl-ekiden/teams/103/">If it never started, set DNS on its page' in garuda
+        sakura = overdue[overdue.index("102 Sakura") :]
+        assert "never started" not in sakura
 
     def test_the_most_overdue_are_listed_and_the_rest_counted(self):
         with mock.patch("results.officials.race_control.OVERDUE_SHOWN", 1):

@@ -151,10 +151,14 @@ def _overdue_rows(control: RaceControl, teams: LiveTeams, race: Race, now_ms: in
     phones = dict(
         Team.objects.filter(race=race, bib__in=[p.bib for p, _ in late]).values_list("bib", "captain_phone")
     )
+    start = race.course[0].code
     rows = [
         {
             "team": teams.line(p.bib, p.leg),
             "leg": p.leg,
+            # No split at all: still on leg 1, or it never started (the public pages say "Did
+            # not start" already, by the standings' rule 6).
+            "unseen": p.last_station == start,
             "station": p.next_station,
             "due": clock(p.projected_ms, race),
             "minutes": overdue // 60_000,
