@@ -58,6 +58,21 @@ def birth_date_problem(birth_date: date, race_date: date) -> str | None:
     return None
 
 
+# Nobody runs a relay leg at this age or older: a runner change giving it mistyped the year.
+OLDEST_PLAUSIBLE_AGE = 120
+
+
+def implausible_age_problem(birth_date: date, race_date: date) -> str | None:
+    """A birth date that makes the runner 120 or older on race day (1800 for 1980)."""
+    age = age_on(birth_date, race_date)
+    if age < OLDEST_PLAUSIBLE_AGE:
+        return None
+    return _("%(born)s makes the runner %(age)d on race day; check the year.") % {
+        "born": birth_date.isoformat(),
+        "age": age,
+    }
+
+
 # The public form's bounds. A child of 3 or a runner of 101 on a relay leg is, in practice, a
 # mistyped year (2021 for 1921, 1925 for 1995); the organisers can still enter such a runner
 # with the entries file, which keeps only the birth-date check above.

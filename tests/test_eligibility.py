@@ -4,7 +4,13 @@ from datetime import date
 
 from django.test import SimpleTestCase
 
-from races.eligibility import CategoryRules, RunnerFacts, age_on, eligibility_problems
+from races.eligibility import (
+    CategoryRules,
+    RunnerFacts,
+    age_on,
+    eligibility_problems,
+    implausible_age_problem,
+)
 
 RACE_DAY = date(2025, 11, 23)
 MIXED_SENIOR = CategoryRules("MXS", "Mixed Senior", min_women=2, min_men=1, min_age=40)
@@ -24,6 +30,15 @@ class AgeOnRaceDayTests(SimpleTestCase):
     def test_a_leap_day_birthday_comes_on_the_first_of_march_in_a_common_year(self):
         self.assertEqual(age_on(date(1984, 2, 29), date(2025, 2, 28)), 40)
         self.assertEqual(age_on(date(1984, 2, 29), date(2025, 3, 1)), 41)
+
+
+class ImplausibleAgeTests(SimpleTestCase):
+    def test_119_on_race_day_may_be_right_and_120_is_a_mistyped_year(self):
+        self.assertIsNone(implausible_age_problem(date(1905, 11, 24), RACE_DAY))
+        self.assertEqual(
+            implausible_age_problem(date(1905, 11, 23), RACE_DAY),
+            "1905-11-23 makes the runner 120 on race day; check the year.",
+        )
 
 
 class MixedSeniorTests(SimpleTestCase):

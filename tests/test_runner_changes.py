@@ -113,6 +113,11 @@ class TestTheCommand(RunnerChangeTestCase):
             "gender: 'Q' is not a gender; use F, M or X.",
             "birth_date: '1980-13-01' is not a date; write it as YYYY-MM-DD (e.g. 1984-02-29).",
         ]
+        ancient = run("change_runner", "kl-ekiden", "101", "1", "--name", "A", "--gender", "F",
+                      "--birth-date", "1800-01-01")  # fmt: skip
+        assert (
+            ancient.problems[0] == "birth_date: 1800-01-01 makes the runner 225 on race day; check the year."
+        )
         unknown_race = run("change_runner", "no-such-race", "101", "1", "--name", "A", "--gender", "F",
                            "--birth-date", "1980-01-01")  # fmt: skip
         assert not unknown_race.ok

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from races.audit import Actor, LegRunner, RunnerChanged, audit
-from races.eligibility import birth_date_problem
+from races.eligibility import birth_date_problem, implausible_age_problem
 from races.models import AuditEntry, Gender, Race, Runner, Team
 from races.names import clean_name
 from races.problems import InputProblems, Problem
@@ -146,7 +146,9 @@ def _runner_problems(race: Race, name: str, gender: str, birth_date: date | str)
                     field="birth_date",
                 )
             )
-    if isinstance(birth_date, date) and (problem := birth_date_problem(birth_date, race.date)):
+    if isinstance(birth_date, date) and (
+        problem := birth_date_problem(birth_date, race.date) or implausible_age_problem(birth_date, race.date)
+    ):
         problems.append(Problem(problem, field="birth_date"))
     if problems:
         raise InputProblems(problems)
