@@ -16,6 +16,7 @@ from pathlib import Path
 from django.contrib.auth.models import User
 from django.test import TestCase, override_settings
 from django.urls import reverse
+from reportlab.lib.units import mm
 
 from races.audit import Actor
 from races.models import OfficialRole, Race, RaceOfficial, Runner, Team
@@ -214,6 +215,17 @@ class WhatACertificateSaysTest(CertificatesTestCase):
                 self.assertEqual(
                     qr_codes_on(path, page), [f"https://results.example.org/races/mini-ekiden/teams/{bib}/"]
                 )
+
+    def test_a_place_in_a_25000_team_race_fits_its_column(self):
+        from results.publishing.pdf.certificates import _Facts
+
+        fonts.register()
+        facts = _Facts([])
+        wide = "12345 of 25000"
+        size = facts.value_size(wide)
+        assert size < _Facts.VALUE_SIZE
+        assert text_width(wide, size, SANS_BOLD.name) <= _Facts.COLUMN - 2 * mm
+        assert facts.value_size("3 of 41") == _Facts.VALUE_SIZE  # a usual place keeps its size
 
     @override_settings(TASUKI_PUBLIC_URL="")
     def test_no_public_address_no_qr_code(self):

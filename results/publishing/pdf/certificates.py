@@ -26,7 +26,7 @@ from reportlab.platypus.flowables import Flowable, HRFlowable
 
 from results.publishing.pdf import fonts
 from results.publishing.pdf.certificate_page import BORDER, CertificateDocument, TeamMark
-from results.publishing.pdf.fonts import SANS_BOLD, draw_text
+from results.publishing.pdf.fonts import SANS_BOLD, draw_text, text_width
 from results.publishing.pdf.layout import (
     ACCENT,
     INK,
@@ -179,6 +179,7 @@ class _Facts(Flowable):
     """Labels above values, side by side, centred: what a runner looks for first."""
 
     COLUMN = 45 * mm
+    VALUE_SIZE = 16
 
     def __init__(self, facts: list[tuple[str, str]]):
         super().__init__()
@@ -193,7 +194,24 @@ class _Facts(Flowable):
         for i, (label, value) in enumerate(self.facts):
             x = left + i * self.COLUMN
             draw_text(self.canv, x, self.height - 8.5, label, 8.5, align="centre", colour=MUTED)
-            draw_text(self.canv, x, 0, value, 16, base=SANS_BOLD.name, align="centre", colour=INK)
+            draw_text(
+                self.canv,
+                x,
+                0,
+                value,
+                self.value_size(value),
+                base=SANS_BOLD.name,
+                align="centre",
+                colour=INK,
+            )
+
+    def value_size(self, value: str) -> float:
+        """16 pt, smaller for a value wider than its column ("12,345 of 25,000" in a big race)."""
+        room = self.COLUMN - 3 * mm
+        return min(
+            self.VALUE_SIZE,
+            self.VALUE_SIZE * room / max(text_width(value, self.VALUE_SIZE, SANS_BOLD.name), 1),
+        )
 
 
 # --- the pages ----------------------------------------------------------------------------
