@@ -507,6 +507,21 @@ def test_a_team_recorded_here_leaves_next_in_at_once_and_the_list_is_asked_again
     expect(phone.locator("#next-in li[data-bib='102']")).to_have_count(0, timeout=5_000)
 
 
+def test_once_every_team_due_is_recorded_here_next_in_says_none_is_due(
+    phone: Page, network, live_server, race_under_way
+):
+    log_in_at(phone, live_server, "alice", "R1")
+    due = phone.locator("#next-in li[data-bib]")
+    expect(due).to_have_count(9)
+    bibs = [row.get_attribute("data-bib") for row in due.all()]
+    network.cut()  # the phone alone hides them: the server is not asked again
+    for bib in bibs:
+        tap_bib(phone, bib)
+    expect(phone.locator("#next-in .next-in-none")).to_have_text("No team is due here at the moment.")
+    network.restore()  # and the test ends with every entry sent
+    expect(phone.locator("#outbox")).to_have_text("All entries sent", timeout=20_000)
+
+
 def test_the_keypad_of_a_closed_race_says_so_first_and_takes_no_entry(phone: Page, live_server, race_today):
     race_close(race=race_today, actor=Actor("test"))
     log_in_at(phone, live_server, "alice", "R1")

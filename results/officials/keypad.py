@@ -133,6 +133,7 @@ def keypad_strings() -> dict[str, str]:
         ),
         "phone_trouble": _("This phone could not send (%(error)s); entries are kept and retried."),
         "empty_list": _("No entries at this station on this phone yet."),
+        "next_in_none": _("No team is due here at the moment."),
         "delete_tap": _("Delete tap %(number)s"),
         "edit_tap": _("Tap %(number)s: type the right bib and press Enter."),
     }

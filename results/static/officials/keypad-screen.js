@@ -218,7 +218,13 @@
       const panel = $("next-in");
       if (!panel) return;
       const recorded = keypad.logic.recordedHere(outbox.inOrder(), view.nextInAskedAt, roster.teamBibOf);
-      for (const row of panel.querySelectorAll("li[data-bib]")) row.hidden = recorded.has(row.dataset.bib);
+      const rows = [...panel.querySelectorAll("li[data-bib]")];
+      for (const row of rows) row.hidden = recorded.has(row.dataset.bib);
+      // Every team listed is in: say so, as the server does when none is due.
+      const none = rows.length > 0 && rows.every((row) => row.hidden);
+      let note = panel.querySelector(".next-in-none");
+      if (none && !note) panel.append((note = el("p", "muted next-in-none", say("next_in_none"))));
+      if (!none && note) note.remove();
     }
 
     return {
