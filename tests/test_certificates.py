@@ -216,6 +216,19 @@ class WhatACertificateSaysTest(CertificatesTestCase):
                     qr_codes_on(path, page), [f"https://results.example.org/races/mini-ekiden/teams/{bib}/"]
                 )
 
+    def test_a_team_page_heading_wraps_between_words_never_inside_one(self):
+        from results.publishing.pdf.certificates import CELL_PADDING, TEAM_PAGE_COLUMNS, _heading_size
+
+        fonts.register()
+        # Malay's headings of the leg and the category place columns, the longest words there.
+        for heading, column in (("Peringkat", 0), ("Kedudukan kat.", 4), ("Leg", 0)):
+            with self.subTest(heading=heading):
+                room = TEAM_PAGE_COLUMNS[column] - 2 * CELL_PADDING
+                size = _heading_size(heading, room)
+                assert size >= 6
+                assert all(text_width(word, size, SANS_BOLD.name) <= room for word in heading.split())
+        assert _heading_size("Leg", TEAM_PAGE_COLUMNS[0] - 2 * CELL_PADDING) == 8  # room to spare
+
     def test_a_place_in_a_25000_team_race_fits_its_column(self):
         from results.publishing.pdf.certificates import _Facts
 

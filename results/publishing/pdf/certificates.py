@@ -225,7 +225,7 @@ def _centred(*lines: Span | list[Span]) -> TextBox:
 TEXT_WIDTH = WIDTH - 2 * BORDER - 24 * mm - 12 * mm
 #: The team page's table: leg, km, runner, time, category place, place; the places get the room
 #: of "171 of 292" at full size (the reference race's 300 teams).
-TEAM_PAGE_COLUMNS = [10 * mm, 20 * mm, 47 * mm, 21 * mm, 26 * mm, 26 * mm]
+TEAM_PAGE_COLUMNS = [17 * mm, 20 * mm, 40 * mm, 21 * mm, 26 * mm, 26 * mm]
 CELL_PADDING = 6  # points each side, ReportLab's default, said here as the texts' room counts it
 
 
@@ -332,8 +332,13 @@ def _team_page(race: PrintedRace, team: TeamResults, counts: "_Counts") -> list[
         (_("Cat. place"), "right"),
         (_("Place"), "right"),
     ]
-    rows: list[list] = [[TextBox(Span(h, 8, bold=True, colour=MUTED), align=align) for h, align in heads]]
     room = [width - 2 * CELL_PADDING for width in TEAM_PAGE_COLUMNS]
+    rows: list[list] = [
+        [
+            TextBox(Span(h, _heading_size(h, width), bold=True, colour=MUTED), align=align)
+            for (h, align), width in zip(heads, room, strict=True)
+        ]
+    ]
     for leg in team.legs:
         course = race.leg(leg.number)
         time = format_short_duration(leg.time_ms) or UNKNOWN
@@ -394,6 +399,13 @@ def _team_page(race: PrintedRace, team: TeamResults, counts: "_Counts") -> list[
         ]
     story += [Spacer(1, 12 * mm), _team_facts(team, counts)]
     return story
+
+
+def _heading_size(heading: str, width: float, largest: float = 8, smallest: float = 6) -> float:
+    """A column's heading wraps between its words, never inside one: the type shrinks until its
+    longest word fits (Malay's "Peringkat" in the leg column)."""
+    longest = max(text_width(word, largest, SANS_BOLD.name) for word in heading.split() or [heading])
+    return max(smallest, min(largest, largest * width / longest))
 
 
 def _one_line(text: str, width: float) -> list[Span]:
