@@ -1,6 +1,7 @@
 """The families' phone (issue 24): what the public pages say before the gun, on the course and
 at a tie; the clubs' embed and the only page that may be framed; the favicon; the chips."""
 
+import json
 import time
 from datetime import UTC, datetime, timedelta
 from unittest import mock
@@ -12,7 +13,7 @@ from django.urls import reverse
 
 from ekiden import memo
 from races.audit import Actor
-from races.services import entries_import, gun_set, race_import, team_status_set
+from races.services import entries_import, gun_set, race_close, race_import, team_status_set
 from results.publishing.search import what_matched
 from results.standings.selectors import TEAM_PROJECTION_LAG_SECONDS
 from results.timing.services import timing_import
@@ -87,6 +88,51 @@ class UpcomingRaceTest(TestCase):
         self.assertNotIn("Start list", body)
 
 
+class JustAfterTheGunTest(TestCase):
+    """Ten minutes after the gun nobody has reached R1: every team is out on leg 1. Rule 6 calls
+    a team with no split DNS, and the exports say so; a family's page says it is on the course
+    until a split or an official says otherwise."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.race, _ = race_import(payload={**RACE, "slug": "early"})
+        entries_import(race=cls.race, raw=entries_csv(), filename="entries.csv")
+        team_status_set(race=cls.race, bib="107", status="DNS", reason="ill", actor=Actor("olivia"))
+
+    def setUp(self):
+        fresh()
+
+    def get(self, path: str, clock: str = "06:40:00"):
+        with mock.patch("django.utils.timezone.now", return_value=on_race_day(clock).astimezone(UTC)):
+            return self.client.get(path)
+
+    def test_the_standings_show_every_team_on_the_course_but_the_one_an_official_called_dns(self):
+        table = self.get("/races/early/").context["table"]
+        badges = {row.record.team.bib: table.render_name(None, row.record) for row in table.paginated_rows}
+        assert len(badges) == 7
+        for bib, cell in badges.items():
+            with self.subTest(bib=bib):
+                if bib == "107":
+                    assert 'class="badge badge-dns" title="Did not start">DNS<' in cell
+                else:
+                    assert 'class="badge badge-run" title="On the course: no split yet">RUN<' in cell
+
+    def test_a_team_page_says_on_the_course_and_not_did_not_start(self):
+        body = self.get("/races/early/teams/101/").content.decode()
+        assert "<dd>On the course: no split yet</dd>" in body
+        assert "Did not start" not in body
+        assert "<dd>Did not start</dd>" in self.get("/races/early/teams/107/").content.decode()
+
+    def test_the_export_keeps_rule_6(self):
+        document = json.loads(self.get("/api/v1/races/early/results").content)
+        assert {team["bib"]: team["status"] for team in document["teams"]}["101"] == "DNS"
+
+    def test_once_closed_a_team_never_seen_did_not_start(self):
+        race_close(race=self.race, actor=Actor("olivia"))
+        body = self.get("/races/early/teams/101/", clock="10:00:00").content.decode()
+        assert "<dd>Did not start</dd>" in body
+
+
 class TeamOnTheCourseTest(TestCase):
     """A team still out says where and when race control expects it next."""
 
@@ -128,10 +174,26 @@ class TeamOnTheCourseTest(TestCase):
         assert "Expected at R2 about 07:29<" in body
 
     def test_a_finished_team_or_one_out_of_the_race_is_expected_nowhere(self):
-        for bib in ("101", "105", "104"):  # finished, disqualified, no split at all (DNS)
+        for bib in ("101", "105"):  # finished, disqualified
             with self.subTest(bib=bib):
                 body = self.client.get(reverse("results:team", kwargs={"slug": "hand", "bib": bib})).content
                 self.assertNotIn(b"Expected at", body)
+
+    def test_a_team_never_seen_is_expected_at_the_first_station_until_an_official_calls_it_dns(self):
+        # 104 has no split at all; the others reached R1 after 30 to 32 minutes.
+        page = self.client.get(
+            reverse("results:team", kwargs={"slug": "hand", "bib": "104"})
+        ).content.decode()
+        assert "<dd>On the course: no split yet</dd>" in page
+        assert "Expected at R1 about " in page and "not recorded there yet" in page
+        team_status_set(
+            race=self.race, bib="104", status="DNS", reason="never started", actor=Actor("olivia")
+        )
+        fresh()
+        page = self.client.get(
+            reverse("results:team", kwargs={"slug": "hand", "bib": "104"})
+        ).content.decode()
+        assert "<dd>Did not start</dd>" in page and "Expected at" not in page
 
 
 class SameSecondTest(TestCase):

@@ -30,9 +30,15 @@ from results.publishing.paging import paginate_table
 from results.publishing.position_chart import position_chart
 from results.publishing.print_jobs import latest_book
 from results.publishing.tables import LiveStandingsTable, TeamLegsTable, TeamStationsTable
-from results.standings.display import KURIAGE_MARK, format_duration, format_gap, status_label
+from results.standings.display import KURIAGE_MARK, NOT_SEEN_YET, format_duration, format_gap, status_label
 from results.standings.engine import Status
-from results.standings.selectors import standings_for_race, team_progress_for, team_projection_for
+from results.standings.selectors import (
+    not_seen_yet_now,
+    standings_for_race,
+    team_progress_for,
+    team_projection_for,
+    teams_not_seen_yet,
+)
 from results.timing.race_time import from_epoch_ms
 
 # A page a phone scrolls comfortably; the DHL-size race has 25,000 teams.
@@ -104,6 +110,7 @@ class StandingsView(InertExportMixin, SingleTableMixin, TemplateView):
             race_slug=self.race.slug,
             link_target=self.link_target,
             empty_text=_("No team matches."),
+            not_seen_yet=teams_not_seen_yet(self.race, self.results, self.race.results_state(timezone.now())),
             **kwargs,
         )
         RequestConfig(self.request, paginate=False).configure(table)  # ?sort= only
@@ -221,18 +228,24 @@ def team_detail(request, slug: str, bib: str):
     latest = progress.latest
     page = live_context(race)
     upcoming = page["results_state"] == ResultsState.UPCOMING
+    # Live, a team with no split that no official called DNS is on the course for its family.
+    not_seen_yet = not_seen_yet_now(
+        ResultsState(page["results_state"]), standing.status, team.official_status
+    )
+    if upcoming:
+        status = _("Starts %s") % page["starts"]  # before the gun a team has no status yet
+    else:
+        status = NOT_SEEN_YET if not_seen_yet else status_label(standing.status)
     context = {
         **page,
         "upcoming": upcoming,
-        # A team with no split yet reads "Did not start" (rule 6): no forecast beside that.
         "expected": _expected(race, team.bib)
-        if page["results_state"] == ResultsState.LIVE and standing.status == Status.RUN
+        if page["results_state"] == ResultsState.LIVE and (standing.status == Status.RUN or not_seen_yet)
         else None,
         "team": team,
         "progress": progress,
         "standing": standing,
-        # Before the gun a team has no status yet: not "Did not start".
-        "status_label": _("Starts %s") % page["starts"] if upcoming else status_label(standing.status),
+        "status_label": status,
         "total": format_duration(standing.total_ms),
         "latest": latest,
         "leader_gap": format_gap(latest.leader_gap_ms) if latest else "",

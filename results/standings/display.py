@@ -16,6 +16,7 @@ __all__ = [
     "KURIAGE_MARK",
     "LEG_WINNER_MARK",
     "NEW_RECORD_MARK",
+    "NOT_SEEN_YET",
     "STATUS_LABELS",
     "UNKNOWN",
     "displayed_gap",
@@ -43,6 +44,10 @@ UNKNOWN = "–"
 
 #: What each status means, for people. An official's statuses are labelled where officials set
 #: them (races.models.OfficialStatus); the two the records alone give are labelled here.
+#: A team with no split while the race is live, whom no official has called DNS: the standings'
+#: rule 6 and the exports say DNS, but a family reads it as a runner still out on leg 1.
+NOT_SEEN_YET = gettext_lazy("On the course: no split yet")
+
 STATUS_LABELS = {
     Status.FIN: gettext_lazy("Finished"),
     Status.RUN: gettext_lazy("On the course"),

@@ -9,7 +9,7 @@ from django.conf import settings
 
 from ekiden.memo import Memo
 from ekiden.versioned_cache import Kept, VersionedCache
-from races.models import Race
+from races.models import OfficialStatus, Race, ResultsState
 from results.standings import anomalies, projections, race_control
 from results.standings import engine as standings
 from results.standings import progress as team_progress
@@ -27,6 +27,29 @@ logger = logging.getLogger(__name__)
 def standings_for_race(race: Race) -> RaceResults:
     """The race's results as last computed, never older than the last committed change."""
     return fresh_results(race.pk)
+
+
+def not_seen_yet_now(state: ResultsState, status: standings.Status, official_status: str) -> bool:
+    """One team of `teams_not_seen_yet`: live, no split (rule 6's DNS), and no official's DNS."""
+    return (
+        state == ResultsState.LIVE
+        and status is standings.Status.DNS
+        and official_status != OfficialStatus.DNS
+    )
+
+
+def teams_not_seen_yet(race: Race, results: RaceResults, state: ResultsState) -> frozenset[str]:
+    """While the race is live, the bibs of the teams with no split that no official has called
+    DNS. Rule 6 makes them DNS, and the exports and the API say so; the public pages show them
+    on the course (the first minutes after the gun, every team) until a split or an official
+    says otherwise."""
+    if state != ResultsState.LIVE:
+        return frozenset()
+    unseen = {team.bib for team in results.teams if team.status is standings.Status.DNS}
+    if not unseen:
+        return frozenset()
+    called = race.teams.filter(official_status=OfficialStatus.DNS).values_list("bib", flat=True)
+    return frozenset(unseen.difference(called))
 
 
 def team_progress_for(race: Race, bib: str) -> team_progress.TeamProgress | None:

@@ -15,6 +15,7 @@ from django_tables2.utils import Accessor
 from results.publishing.search import SearchMatch, what_matched
 from results.standings.display import (
     KURIAGE_MARK,
+    NOT_SEEN_YET,
     format_duration,
     format_gap,
     gap_behind,
@@ -22,7 +23,7 @@ from results.standings.display import (
     natural_bib_order,
     status_label,
 )
-from results.standings.engine import StationResult
+from results.standings.engine import StationResult, Status
 from results.standings.race_results import RunnerLeg, TeamResults
 
 
@@ -245,8 +246,17 @@ class LiveStandingsTable(tables.Table):
         template_name = "results/live_table.html"
         orderable = True
 
-    def __init__(self, *args, race_slug: str, link_target: str = "", **kwargs):
+    def __init__(
+        self,
+        *args,
+        race_slug: str,
+        link_target: str = "",
+        not_seen_yet: frozenset[str] = frozenset(),
+        **kwargs,
+    ):
         self.race_slug = race_slug
+        #: Live, the teams with no split whom no official has called DNS (`teams_not_seen_yet`).
+        self.not_seen_yet = not_seen_yet
         self._link_target = format_html(' target="{}" rel="noopener"', link_target) if link_target else ""
         # One reverse() for the page, not one per row: a bib is quoted as reverse() would.
         self._team_url = reverse("results:team", kwargs={"slug": race_slug, "bib": "BIB"}).rsplit("BIB/", 1)[
@@ -386,7 +396,13 @@ class LiveStandingsTable(tables.Table):
         there to leave the name room), and what a search found."""
         team = record.team
         details = []
-        if not team.finished:
+        if team.bib in self.not_seen_yet:
+            details.append(
+                format_html(
+                    '<abbr class="badge badge-run" title="{}">{}</abbr>', NOT_SEEN_YET, Status.RUN.value
+                )
+            )
+        elif not team.finished:
             details.append(
                 format_html(
                     '<abbr class="badge badge-{}" title="{}">{}</abbr>',
