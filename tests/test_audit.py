@@ -262,6 +262,24 @@ class TestTheDetailsReadInTheReadersLanguage:
             assert upheld.describe(str) == "bantahan 2 (diterima): marshal confirms"
         assert upheld.describe(str) == "protest 2 upheld: marshal confirms"
 
+    def test_an_entries_import_s_counts_are_said_in_the_language_of_the_page(self):
+        imported = EntriesImported(
+            file="entries.csv",
+            summary="300 teams created, 0 updated; 1200 runners created, 0 updated; 0 rows unchanged.",
+            teams_created=300,
+            teams_updated=0,
+            runners_created=1200,
+            runners_updated=0,
+            unchanged=0,
+        )
+        with translation.override("ja"):
+            described = imported.describe(str)
+            assert "300" in described and "1200" in described and "teams created" not in described
+        # An entry stored before the counts were kept says what the organiser was told.
+        older = EntriesImported(file="entries.csv", summary="3 teams created, 0 updated; ...")
+        with translation.override("ja"):
+            assert older.describe(str).endswith("3 teams created, 0 updated; ...")
+
 
 class TestWhatIsRefused:
     def test_a_key_the_dataclass_does_not_have_is_refused_when_made(self):

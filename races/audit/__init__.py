@@ -34,6 +34,7 @@ from races.audit.details import (
     TimingImported,
     UnmatchedReadReopened,
     UnmatchedReadResolved,
+    entries_counts_text,
     read_details,
 )
 from races.audit.schema import Clock, DetailsDoNotFit
@@ -74,5 +75,6 @@ __all__ = [
     "UnmatchedReadReopened",
     "UnmatchedReadResolved",
     "audit",
+    "entries_counts_text",
     "read_details",
 ]

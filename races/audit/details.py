@@ -166,14 +166,54 @@ def _file(name: str) -> str:
 # --- entries --------------------------------------------------------------------------------
 
 
+def entries_counts_text(
+    *, teams_created: int, teams_updated: int, runners_created: int, runners_updated: int, unchanged: int
+) -> str:
+    """An entries import's counts, in the reader's language."""
+    return _(
+        "%(tc)d teams created, %(tu)d updated; %(rc)d runners created, %(ru)d updated; "
+        "%(same)d rows unchanged."
+    ) % {
+        "tc": teams_created,
+        "tu": teams_updated,
+        "rc": runners_created,
+        "ru": runners_updated,
+        "same": unchanged,
+    }
+
+
 @dataclass(frozen=True, kw_only=True)
 class EntriesImported(AuditDetails):
     file: str
-    #: The import's summary as the organiser was told it ("3 teams created, ...").
+    #: The import's summary as the organiser was told it ("3 teams created, ..."), in their
+    #: language; the counts below say it again in the reader's (entries from before have none).
     summary: str
+    teams_created: int | None = left_out_when_none()
+    teams_updated: int | None = left_out_when_none()
+    runners_created: int | None = left_out_when_none()
+    runners_updated: int | None = left_out_when_none()
+    unchanged: int | None = left_out_when_none()
 
     def describe(self, clock: Clock) -> str:
-        return f"{_file(self.file)} · {self.summary}"
+        counts = (
+            self.summary
+            if None
+            in (
+                self.teams_created,
+                self.teams_updated,
+                self.runners_created,
+                self.runners_updated,
+                self.unchanged,
+            )
+            else entries_counts_text(
+                teams_created=self.teams_created,
+                teams_updated=self.teams_updated,
+                runners_created=self.runners_created,
+                runners_updated=self.runners_updated,
+                unchanged=self.unchanged,
+            )
+        )
+        return f"{_file(self.file)} · {counts}"
 
 
 @dataclass(frozen=True, kw_only=True)

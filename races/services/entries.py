@@ -1,14 +1,14 @@
 """Teams and runners: the entries file, the public registration form, the identifiers they use."""
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import BinaryIO
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from races.audit import SOMEONE_AT_THE_COMMAND_LINE, Actor, EntriesImported, audit
+from races.audit import SOMEONE_AT_THE_COMMAND_LINE, Actor, EntriesImported, audit, entries_counts_text
 from races.csv_rows import Row, read_rows
 from races.eligibility import (
     CategoryRules,
@@ -57,16 +57,7 @@ class EntriesSummary:
     unchanged: int = 0
 
     def __str__(self) -> str:
-        return _(
-            "%(tc)d teams created, %(tu)d updated; %(rc)d runners created, %(ru)d updated; "
-            "%(same)d rows unchanged."
-        ) % {
-            "tc": self.teams_created,
-            "tu": self.teams_updated,
-            "rc": self.runners_created,
-            "ru": self.runners_updated,
-            "same": self.unchanged,
-        }
+        return entries_counts_text(**asdict(self))
 
 
 @dataclass
@@ -327,7 +318,7 @@ def entries_import(
             race=race,
             action=AuditEntry.Action.ENTRIES_IMPORTED,
             actor=actor,
-            details=EntriesImported(file=filename, summary=str(summary)),
+            details=EntriesImported(file=filename, summary=str(summary), **asdict(summary)),
         )
         race.bump_standings_version()
     return summary
