@@ -182,6 +182,9 @@ def entries_counts_text(
     }
 
 
+ENTRIES_COUNTS = ("teams_created", "teams_updated", "runners_created", "runners_updated", "unchanged")
+
+
 @dataclass(frozen=True, kw_only=True)
 class EntriesImported(AuditDetails):
     file: str
@@ -195,25 +198,9 @@ class EntriesImported(AuditDetails):
     unchanged: int | None = left_out_when_none()
 
     def describe(self, clock: Clock) -> str:
-        counts = (
-            self.summary
-            if None
-            in (
-                self.teams_created,
-                self.teams_updated,
-                self.runners_created,
-                self.runners_updated,
-                self.unchanged,
-            )
-            else entries_counts_text(
-                teams_created=self.teams_created,
-                teams_updated=self.teams_updated,
-                runners_created=self.runners_created,
-                runners_updated=self.runners_updated,
-                unchanged=self.unchanged,
-            )
-        )
-        return f"{_file(self.file)} · {counts}"
+        counts = {name: getattr(self, name) for name in ENTRIES_COUNTS}
+        said = self.summary if None in counts.values() else entries_counts_text(**counts)
+        return f"{_file(self.file)} · {said}"
 
 
 @dataclass(frozen=True, kw_only=True)
