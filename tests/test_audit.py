@@ -266,11 +266,13 @@ class TestTheDetailsReadInTheReadersLanguage:
         imported = EntriesImported(
             file="entries.csv",
             summary="300 teams created, 0 updated; 1200 runners created, 0 updated; 0 rows unchanged.",
-            teams_created=300,
-            teams_updated=0,
-            runners_created=1200,
-            runners_updated=0,
-            unchanged=0,
+            counts={
+                "teams_created": 300,
+                "teams_updated": 0,
+                "runners_created": 1200,
+                "runners_updated": 0,
+                "unchanged": 0,
+            },
         )
         with translation.override("ja"):
             described = imported.describe(str)

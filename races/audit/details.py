@@ -182,25 +182,16 @@ def entries_counts_text(
     }
 
 
-ENTRIES_COUNTS = ("teams_created", "teams_updated", "runners_created", "runners_updated", "unchanged")
-
-
 @dataclass(frozen=True, kw_only=True)
 class EntriesImported(AuditDetails):
     file: str
     #: The import's summary as the organiser was told it ("3 teams created, ..."), in their
-    #: language; the counts below say it again in the reader's (entries from before have none).
+    #: language; `counts` (entries_counts_text's) say it in the reader's. Older entries have none.
     summary: str
-    teams_created: int | None = left_out_when_none()
-    teams_updated: int | None = left_out_when_none()
-    runners_created: int | None = left_out_when_none()
-    runners_updated: int | None = left_out_when_none()
-    unchanged: int | None = left_out_when_none()
+    counts: dict[str, int] = field(default_factory=dict)
 
     def describe(self, clock: Clock) -> str:
-        counts = {name: getattr(self, name) for name in ENTRIES_COUNTS}
-        said = self.summary if None in counts.values() else entries_counts_text(**counts)
-        return f"{_file(self.file)} · {said}"
+        return f"{_file(self.file)} · {entries_counts_text(**self.counts) if self.counts else self.summary}"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -318,7 +318,7 @@ def entries_import(
             race=race,
             action=AuditEntry.Action.ENTRIES_IMPORTED,
             actor=actor,
-            details=EntriesImported(file=filename, summary=str(summary), **asdict(summary)),
+            details=EntriesImported(file=filename, summary=str(summary), counts=asdict(summary)),
         )
         race.bump_standings_version()
     return summary
