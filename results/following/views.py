@@ -53,6 +53,20 @@ def _team(slug: str, bib: str) -> Team:
     return get_object_or_404(race.teams.select_related("race"), bib=bib)
 
 
+def _race_over() -> Problem:
+    """Following a team of a closed race, by push or by e-mail (409)."""
+    return Problem(_("the race is over: no more passes to tell. Its results are on the team's page."))
+
+
+def _too_many(request) -> tuple[Problem, int] | None:
+    """Too many follow requests from this address (429): the problem and the seconds to wait."""
+    attempt = follow_attempt(client_address(request), now=timezone.now().timestamp())
+    if attempt.allowed:
+        return None
+    message = _("too many requests to follow from here; try again in %d seconds.") % attempt.retry_after
+    return Problem(message), attempt.retry_after
+
+
 def _refused(status: int, *problems: Problem, retry_after: int | None = None) -> JsonResponse:
     response = JsonResponse(problems_document(problems), status=status)
     if retry_after:
@@ -68,15 +82,11 @@ def follow_push(request, slug: str, bib: str):
     """The Follow button: store the browser's push subscription for this team. Anyone may."""
     team = _team(slug, bib)
     if team.race.is_closed:
-        return _refused(
-            409, Problem(_("the race is over: no more passes to tell. Its results are on the team's page."))
-        )
+        return _refused(409, _race_over())
     if request.content_type != "application/json":
         return _refused(415, Problem(_("send the subscription as JSON (Content-Type: application/json).")))
-    attempt = follow_attempt(client_address(request), now=timezone.now().timestamp())
-    if not attempt.allowed:
-        message = _("too many requests to follow from here; try again in %d seconds.") % attempt.retry_after
-        return _refused(429, Problem(message), retry_after=attempt.retry_after)
+    if (wait := _too_many(request)) is not None:
+        return _refused(429, wait[0], retry_after=wait[1])
     try:
         payload = json_body(request, max_bytes=SUBSCRIPTION_MAX_BYTES)
         follower, created = push_subscription_add(team=team, subscription=payload, language=get_language())
@@ -101,19 +111,12 @@ def follow_email(request, slug: str, bib: str):
     email = request.POST.get("email", "")
     context = {"race": team.race, "team": team, "email": email}
     if team.race.is_closed:
-        context["problems"] = [
-            Problem(_("the race is over: no more passes to tell. Its results are on the team's page."))
-        ]
+        context["problems"] = [_race_over()]
         return render(request, "following/email_refused.html", context, status=409)
-    attempt = follow_attempt(client_address(request), now=timezone.now().timestamp())
-    if not attempt.allowed:
-        context["problems"] = [
-            Problem(
-                _("too many requests to follow from here; try again in %d seconds.") % attempt.retry_after
-            )
-        ]
+    if (wait := _too_many(request)) is not None:
+        context["problems"] = [wait[0]]
         response = render(request, "following/email_refused.html", context, status=429)
-        response["Retry-After"] = str(attempt.retry_after)
+        response["Retry-After"] = str(wait[1])
         return response
     try:
         email_follow_request(team=team, email=email, language=get_language(), now=timezone.now().timestamp())
