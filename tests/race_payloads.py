@@ -22,6 +22,9 @@ KL_EKIDEN = {
 }
 
 # Two teams of the KL race, with runner bibs and chip ids (the admin and keypad tests).
+#: A second race, for what one race's officials and devices may not do in another.
+PENANG = {**KL_EKIDEN, "slug": "penang-ekiden", "name": "Penang Ekiden"}
+
 KL_ENTRIES = """team_bib,team_name,category,leg,runner_name,gender,birth_date,club,runner_bib,chip_id
 101,Harimau Striders,MX,1,Siti Aminah binti Ibrahim,F,1980-03-14,KL Harriers,101-1,CHIP1011
 101,Harimau Striders,MX,2,Tan Wei Ming,M,1978-07-01,,101-2,CHIP1012

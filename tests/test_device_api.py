@@ -34,9 +34,7 @@ from results.timing.read_checker import ReadChecker
 from results.timing.read_store import timing_reads_add
 from results.timing.services import timing_import
 from tests.commands import run
-from tests.race_payloads import KL_EKIDEN
-
-PENANG = {**KL_EKIDEN, "slug": "penang-ekiden", "name": "Penang Ekiden"}
+from tests.race_payloads import KL_EKIDEN, PENANG
 
 ENTRIES = "team_bib,team_name,category,leg,runner_name,gender,birth_date,chip_id\n" + "".join(
     f"{bib},Team {bib},MX,{leg},Runner {bib}.{leg},{'F' if leg == 1 else 'M'},1980-01-01,C{bib}{leg}\n"

@@ -9,9 +9,7 @@ from races.access import duties_of, is_race_organiser, may_record_at, stations_u
 from races.models import AuditEntry, OfficialRole, RaceOfficial, Station
 from races.roles import ORGANISER
 from races.services import race_import
-from tests.race_payloads import KL_EKIDEN
-
-OTHER_RACE = {**KL_EKIDEN, "slug": "penang-ekiden", "name": "Penang Ekiden"}
+from tests.race_payloads import KL_EKIDEN, PENANG
 
 
 class OfficialsTestCase(TestCase):
@@ -19,7 +17,7 @@ class OfficialsTestCase(TestCase):
     def setUpTestData(cls):
         users = get_user_model().objects
         cls.race, _ = race_import(payload=KL_EKIDEN)
-        cls.other_race, _ = race_import(payload=OTHER_RACE)
+        cls.other_race, _ = race_import(payload=PENANG)
         cls.olivia = users.create_user("olivia", password="olivia-pass-123")
         cls.alice = users.create_user("alice", password="alice-pass-123")
         cls.bob = users.create_user("bob", password="bob-pass-123")

@@ -35,9 +35,8 @@ from results.timing.device_tokens import device_token_create, stations_by_code
 from results.timing.models import TimingRecord, UnmatchedRead
 from results.timing.services import timing_record_create, timing_record_void
 from tests.commands import run, write
-from tests.race_payloads import KL_EKIDEN
+from tests.race_payloads import KL_EKIDEN, PENANG
 
-PENANG = {**KL_EKIDEN, "slug": "penang-ekiden", "name": "Penang Ekiden"}
 ENTRIES = "team_bib,team_name,category,leg,runner_name,gender,birth_date\n" + "".join(
     f"{bib},Team {bib},MX,{leg},Runner {bib}.{leg},{'F' if leg == 1 else 'M'},1980-01-01\n"
     for bib in (101, 102, 103)

@@ -20,9 +20,8 @@ from races.services import entries_import, race_import, race_official_name
 from results.timing.models import DeviceToken, TimingRecord, UnmatchedRead
 from results.timing.services import timing_import, timing_record_void
 from tests.commands import run
-from tests.race_payloads import KL_EKIDEN, KL_ENTRIES, KL_TIMING
+from tests.race_payloads import KL_EKIDEN, KL_ENTRIES, KL_TIMING, PENANG
 
-PENANG = {**KL_EKIDEN, "slug": "penang-ekiden", "name": "Penang Ekiden"}
 A, B = KL_EKIDEN["slug"], PENANG["slug"]
 
 EVERYONE = ("root", "org_a", "desk_a", "station_a", "org_b", "desk_b", "station_b", "greta", "nobody")

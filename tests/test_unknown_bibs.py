@@ -20,10 +20,9 @@ from races.models import AuditEntry, OfficialRole, RaceOfficial
 from races.services import race_import
 from results.timing.models import UnmatchedRead
 from results.timing.unmatched_reads import NOTE_MAX_LENGTH, unmatched_read_reopen, unmatched_read_resolve
-from tests.race_payloads import KL_EKIDEN
+from tests.race_payloads import PENANG
 from tests.test_officials_desk import DeskTestCase
 
-PENANG = {**KL_EKIDEN, "slug": "penang-ekiden", "name": "Penang Ekiden"}
 NOTE = "bib 777 was 177, split added by hand"
 
 
