@@ -69,10 +69,10 @@ def request_book_again(sender, *, race_id: int, **kwargs) -> None:
     race = Race.objects.filter(pk=race_id).first()
     if race is None:
         return
-    books = race.print_jobs.filter(kind=PrintJob.Kind.BOOK)
-    newest = books.filter(state=PrintJob.State.DONE).exclude(file="").order_by("-finished_at", "-pk").first()
-    up_to_date = newest is not None and newest.standings_version == race.standings_version
-    if books.exists() and not (up_to_date and not books.filter(state__in=ACTIVE).exists()):
+    newest = latest_book(race)
+    if newest is not None and newest.standings_version == race.standings_version:
+        return
+    if race.print_jobs.filter(kind=PrintJob.Kind.BOOK).exists():
         print_job_request(race=race, kind=PrintJob.Kind.BOOK)
 
 
