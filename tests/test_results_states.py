@@ -504,24 +504,24 @@ class TestTheProtestsPage(DuringTheWindow):
             },
         )
 
+    def decide(self, protest: Protest, **fields):
+        """The decision form of one protest, posted with these fields."""
+        prefix = f"decide-{protest.pk}"
+        data = {"form": "decide", "protest": protest.pk, f"{prefix}-protest": protest.pk}
+        return self.client.post(self.URL, {**data, **{f"{prefix}-{name}": v for name, v in fields.items()}})
+
     def test_the_organiser_lodges_and_decides_with_a_status(self):
         self.close()
         self.client.force_login(self.olivia)
         self.assertEqual(self.lodge().status_code, 302)
         protest = Protest.objects.get()
         self.assertEqual((protest.team.bib, protest.status), ("101", "pending"))
-        prefix = f"decide-{protest.pk}"
-        response = self.client.post(
-            self.URL,
-            {
-                "form": "decide",
-                "protest": protest.pk,
-                f"{prefix}-protest": protest.pk,
-                f"{prefix}-outcome": "upheld",
-                f"{prefix}-decision": DECISION_TEXT,
-                f"{prefix}-status": "DQ",
-                f"{prefix}-public_note": "handover outside the zone",
-            },
+        response = self.decide(
+            protest,
+            outcome="upheld",
+            decision=DECISION_TEXT,
+            status="DQ",
+            public_note="handover outside the zone",
         )
         self.assertEqual(response.status_code, 302)
         protest.refresh_from_db()
@@ -531,17 +531,7 @@ class TestTheProtestsPage(DuringTheWindow):
     def test_a_decision_without_words_is_refused(self):
         self.client.force_login(self.olivia)
         self.lodge()
-        protest = Protest.objects.get()
-        prefix = f"decide-{protest.pk}"
-        response = self.client.post(
-            self.URL,
-            {
-                "form": "decide",
-                "protest": protest.pk,
-                f"{prefix}-protest": protest.pk,
-                f"{prefix}-outcome": "upheld",
-            },
-        )
+        response = self.decide(Protest.objects.get(), outcome="upheld")
         self.assertEqual(response.status_code, 400)
         self.assertIn("Write the decision", response.content.decode())
         self.assertTrue(Protest.objects.get().pending)
