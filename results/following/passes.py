@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from results.standings.display import format_duration
+from results.standings.race_control import places_at
 from results.standings.race_results import RaceResults, TeamResults
 
 PassKind = Literal["handoff", "finish", "checkpoint"]
@@ -59,23 +60,11 @@ def station_pass(
         next_runner=following.runner if stop.kind == "handoff" and following else None,
         kuriage=bool(stop.kind == "handoff" and following and following.kuriage),
         rank=split.rank,
-        category_rank=_category_station_rank(results, team, stop.code) if split.rank is not None else None,
+        # Race control's own places: the same rule 7 within the category, one pass over the teams.
+        category_rank=places_at(results, [(team.bib, stop.code)])[team.bib][1],
         category_name=category_name,
         cumulative_ms=split.cumulative_ms,
     )
-
-
-def _category_station_rank(results: RaceResults, team: TeamResults, code: str) -> int:
-    """The team's place at the station among its category's ranked teams (rule 7: ties share)."""
-    mine = team.at(code).cumulative_ms
-    ahead = 0
-    for other in results.teams:
-        if other.category != team.category:
-            continue
-        theirs = other.at(code)
-        if theirs.rank is not None and theirs.cumulative_ms is not None and theirs.cumulative_ms < mine:
-            ahead += 1
-    return ahead + 1
 
 
 def pass_text(station: StationPass) -> str:
