@@ -101,3 +101,7 @@ def log_in(page, url: str, username: str = "olivia", password: str = "olivia-pas
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
+    # Signed in once the page asked for is loaded with its scripts: a test that clicks sooner
+    # would press a button before its script has taken hold of it.
+    page.wait_for_url(lambda address: "/login/" not in address)
+    page.wait_for_load_state("load")

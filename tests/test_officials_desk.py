@@ -132,6 +132,30 @@ class TestWhoMayOpenWhat(DeskTestCase):
             for page in self.DESK_PAGES + self.OFFICIAL_PAGES:
                 assert self.client.get(self.url(page)).status_code == 200, (user, page)
 
+    def test_every_page_s_title_is_words_for_the_browser_tab(self):
+        # <title> is text: markup put in a title block shows as "<script …" in the tab.
+        self.as_user(self.olivia)
+        pages = (
+            self.DESK_PAGES
+            + self.OFFICIAL_PAGES
+            + (
+                "control/",
+                "announcer/",
+                "officials/",
+                "gun/",
+                "results/",
+                "protests/",
+                "print/",
+                "teams/101/runners/",
+                "stations/R1/",
+            )
+        )
+        for page in pages:
+            response = self.client.get(self.url(page))
+            assert response.status_code == 200, page
+            title = re.search(r"<title>(.*?)</title>", response.content.decode(), re.S).group(1)
+            assert "<" not in title and title.endswith("· Tasuki"), (page, title)
+
     def test_the_confirm_takes_only_a_post(self):
         self.as_user(self.olivia)
         assert self.client.get(self.url("upload/confirm/")).status_code == 405
