@@ -105,3 +105,12 @@ def log_in(page, url: str, username: str = "olivia", password: str = "olivia-pas
     # would press a button before its script has taken hold of it.
     page.wait_for_url(lambda address: "/login/" not in address)
     page.wait_for_load_state("load")
+
+
+def wait_until(page, condition, *, seconds: float = 10.0, step_ms: int = 100) -> None:
+    """Let the page run until `condition()` holds; fail after `seconds` (a loaded machine is slow)."""
+    for _ in range(int(seconds * 1000 / step_ms)):
+        if condition():
+            return
+        page.wait_for_timeout(step_ms)
+    assert condition(), f"still not so after {seconds} s"

@@ -14,7 +14,7 @@ from races.models import Race
 from races.services import race_import
 from results.timing.models import UnmatchedRead
 from tests.cast import organiser_of
-from tests.chromium import log_in, require_chromium, watched_page
+from tests.chromium import log_in, require_chromium, wait_until, watched_page
 from tests.race_payloads import KL_EKIDEN
 
 NOTE = "bib 777 was 177, split added by hand"
@@ -49,8 +49,7 @@ def test_an_official_deals_with_an_unknown_bib_while_the_list_polls(page: Page, 
     )
     log_in(page, f"{live_server.url}/officials/kl-ekiden/anomalies/")
     expect(page.get_by_text("R1 tablet read 777 at R1")).to_be_visible()
-    page.wait_for_timeout(1500)
-    assert polls, "the list polls"
+    wait_until(page, lambda: polls)  # the list polls
 
     # While she writes, the list waits: a new read shows only once she leaves the field.
     note = page.locator(f"#note-{unknown.pk}")

@@ -17,7 +17,7 @@ from races.models import Race
 from races.services import entries_import, race_import
 from results.standings.selectors import standings_for_race
 from results.timing.services import timing_record_create
-from tests.chromium import require_chromium
+from tests.chromium import require_chromium, wait_until
 from tests.test_live_browser import (
     DESKTOP,
     MINI,
@@ -179,8 +179,7 @@ def test_only_the_embed_may_be_framed(browser, live_server, mini_ekiden):
     expect(embed.locator("td.team a").first).to_have_attribute("target", "_blank")
     # The standings page itself says DENY: Chromium shows its error page in that frame instead.
     refused = page.locator("#page").element_handle().content_frame()
-    page.wait_for_timeout(1000)
-    assert refused.url.startswith("chrome-error://"), refused.url
+    wait_until(page, lambda: refused.url.startswith("chrome-error://"))
     page.context.close()
     assert trouble == []
 

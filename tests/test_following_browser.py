@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 
 from results.following.models import PushSubscription
 from results.timing.services import timing_record_create
-from tests.chromium import require_chromium, watch_for_trouble
+from tests.chromium import require_chromium, wait_until, watch_for_trouble
 from tests.following import (
     EXPECTED_AT_RELAY_2,
     SLUG,
@@ -75,7 +75,7 @@ def deliver_to_service_worker(page: Page, live_server, message: dict) -> dict:
         lambda event: registrations.extend(r["registrationId"] for r in event["registrations"]),
     )
     cdp.send("ServiceWorker.enable")
-    page.wait_for_timeout(200)
+    wait_until(page, lambda: registrations)
     cdp.send(
         "ServiceWorker.deliverPushMessage",
         {"origin": live_server.url, "registrationId": registrations[-1], "data": json.dumps(message)},
