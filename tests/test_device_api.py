@@ -415,7 +415,13 @@ class TestBadReads(DevicePosting):
 
     @mock.patch("django.utils.timezone.now", return_value=RACE_MORNING)
     def test_a_time_in_the_future_is_refused_a_minute_of_clock_drift_is_not(self, _now):
-        self.assert_refused(self.post_as_tablet(a_read(time="2025-11-23T08:30:00+08:00")), 400, (0, "time"))
+        response = self.post_as_tablet(a_read(time="2025-11-23T08:30:00+08:00"))
+        self.assert_refused(response, 400, (0, "time"))
+        # A device is told to look at its clock, not that the tasuki has not passed yet.
+        assert response.json()["errors"][0]["message"] == (
+            "2025-11-23T08:30:00.000+08:00 is in the future: the server accepts reads up to "
+            "2025-11-23T07:35:00+08:00 now; check the device's clock and time zone."
+        )
         assert self.post_as_tablet(a_read(time="2025-11-23T07:31:00+08:00")).status_code == 201
 
     def test_a_batch_holds_at_most_1000_reads(self):

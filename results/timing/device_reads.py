@@ -8,7 +8,7 @@ whole of it anyway), and a read sent twice is stored once (its id says it is the
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
@@ -72,8 +72,7 @@ def device_reads_store(
     # A closed race first, as it was read for this request: its reads are not even checked, so
     # not one is kept as an unknown bib either. Decided again under the lock below.
     _refuse_if_closed(race)
-    ahead = timedelta(seconds=settings.TASUKI_DEVICE_READS_MAX_AHEAD_SECONDS)
-    checker = ReadChecker(race, identifiers={read.bib for read in reads}, latest=timezone.now() + ahead)
+    checker = ReadChecker(race, identifiers={read.bib for read in reads}, now=timezone.now())
     problems: list[Problem] = []
     checked: list[tuple[int, SplitRead]] = []
     for index, read in enumerate(reads):

@@ -5,6 +5,7 @@ bib, a runner bib or a chip id; the time a time of day in the race's zone or an 
 from collections.abc import Collection
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import connection
 from django.utils.translation import gettext as _
 
@@ -71,9 +72,11 @@ class ReadChecker:
 
     Each problem goes to `bad(problem)`, naming its field; a read with none comes back ready to
     store, and the caller says where the read was (a file line, a batch index).
-    `identifiers`: the only bibs that will be checked (see BibResolver). `latest`: the latest
-    moment a read may have, for reads that arrive as they happen (a device's clock running
-    ahead, or set to the wrong zone, must not put a team at the finish before it got there).
+    `identifiers`: the only bibs that will be checked (see BibResolver). `now`: for reads that
+    arrive as they happen, the moment they are checked; a read may then be at most
+    TASUKI_DEVICE_READS_MAX_AHEAD_SECONDS later (a device's clock running ahead, or set to the
+    wrong zone, or an official's typo, must not put a team at the finish before it got there).
+    `typed`: an official types the reads in (a hand split), and a time to come is told as one.
     """
 
     # A typo in an ISO date (2052 for 2025) must not become a split decades after the gun.
@@ -81,13 +84,22 @@ class ReadChecker:
     ONE_DAY = timedelta(days=1)
 
     def __init__(
-        self, race: Race, *, identifiers: Collection[str] | None = None, latest: datetime | None = None
+        self,
+        race: Race,
+        *,
+        identifiers: Collection[str] | None = None,
+        now: datetime | None = None,
+        typed: bool = False,
     ):
         self.race = race
         self.resolver = BibResolver(race, identifiers)
         self.stations = {station.code: station for station in race.course}
         self.gun = race.gun
-        self.latest = latest
+        self.now = now
+        self.latest = (
+            None if now is None else now + timedelta(seconds=settings.TASUKI_DEVICE_READS_MAX_AHEAD_SECONDS)
+        )
+        self.typed = typed
         self.parse_time = SplitTimeParser(race)
 
     def check(
@@ -125,6 +137,20 @@ class ReadChecker:
             return None
         return SplitRead(team_id, station_obj.pk, at, source, read_id, bib)
 
+    def _to_come(self, at: datetime) -> str:
+        """A read's time still to come: an official's typo, or a device's clock running ahead."""
+        if self.typed:
+            return _(
+                "%(time)s has not come yet (it is %(now)s now): a split is added once the tasuki has passed."
+            ) % {"time": format_dated_clock(at, self.race), "now": format_dated_clock(self.now, self.race)}
+        return _(
+            "%(time)s is in the future: the server accepts reads up to %(latest)s now; "
+            "check the device's clock and time zone."
+        ) % {
+            "time": at.astimezone(self.race.zone).isoformat(timespec="milliseconds"),
+            "latest": self.latest.astimezone(self.race.zone).isoformat(timespec="seconds"),
+        }
+
     def _time(self, time: str | datetime, problem) -> datetime | None:
         if isinstance(time, datetime):
             if time.tzinfo is None:
@@ -161,15 +187,5 @@ class ReadChecker:
                 % {"time": format_dated_clock(at, self.race), "gun": format_dated_clock(self.gun, self.race)},
             )
         elif self.latest is not None and at > self.latest:
-            problem(
-                "time",
-                _(
-                    "%(time)s is in the future: the server accepts reads up to %(latest)s now; "
-                    "check the device's clock and time zone."
-                )
-                % {
-                    "time": at.astimezone(self.race.zone).isoformat(timespec="milliseconds"),
-                    "latest": self.latest.astimezone(self.race.zone).isoformat(timespec="seconds"),
-                },
-            )
+            problem("time", self._to_come(at))
         return at

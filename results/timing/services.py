@@ -2,10 +2,9 @@
 
 import io
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import BinaryIO
 
-from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.db.models import Min
 from django.utils import timezone
@@ -25,7 +24,7 @@ from races.models import AuditEntry, Race
 from races.problems import InputProblems, Problem
 from races.services import Change, check_reason_length, race_state_locked, refuse_if_closed
 from results.timing.models import Source, TimingRecord
-from results.timing.race_time import format_clock, format_dated_clock
+from results.timing.race_time import format_clock
 from results.timing.read_checker import ReadChecker
 from results.timing.read_store import (
     SplitRead,
@@ -63,12 +62,16 @@ def timing_record_create(
         race, change=Change.CORRECTION if source == Source.MANUAL else Change.READ, reason=reason
     )
     problems: list[Problem] = []
-    read = ReadChecker(race).check(
+    # A split typed in by hand has passed: a time to come is a typo. (Devices post through
+    # device_reads_store, which holds their reads to the clock too.)
+    typed = source == Source.MANUAL
+    checker = ReadChecker(race, now=timezone.now() if typed else None, typed=typed)
+    read = checker.check(
         bib=bib, station=station, time=time, source=source, read_id=read_id, bad=problems.append
     )
     if len(device) > 100:
         problems.append(Problem(_("longer than 100 characters."), field="device"))
-    if read is not None and source == Source.MANUAL:
+    if read is not None and typed:
         problems += _typed_split_problems(race, read)
     if problems:
         raise InputProblems(problems)
@@ -101,23 +104,12 @@ def timing_record_create(
 
 
 def _typed_split_problems(race: Race, read: SplitRead) -> list[Problem]:
-    """A split typed in by hand (from a station sheet, a marshal's watch) has passed, and comes
-    between the team's times at the stations before and after: a time in the future or out of
-    the course's order is a typo, which would otherwise rank the team on every public page
-    until someone saw it among the anomalies."""
+    """A split typed in by hand (from a station sheet, a marshal's watch) comes between the
+    team's times at the stations before and after: a time out of the course's order is a typo,
+    which would otherwise rank the team on every public page until someone saw it among the
+    anomalies. (One still to come is the read checker's to refuse.)"""
     station_at = {station.pk: station for station in race.course}
     station = station_at[read.station_id]
-    now = timezone.now()
-    if read.at > now + timedelta(seconds=settings.TASUKI_DEVICE_READS_MAX_AHEAD_SECONDS):
-        return [
-            Problem(
-                _(
-                    "%(time)s has not come yet (it is %(now)s now): a split is added once the tasuki has passed."
-                )
-                % {"time": format_dated_clock(read.at, race), "now": format_dated_clock(now, race)},
-                field="time",
-            )
-        ]
     effective = (
         TimingRecord.objects.filter(team_id=read.team_id, voided=False)
         .exclude(station_id=read.station_id)
