@@ -73,7 +73,6 @@ class CertificateDocument(BaseDocTemplate):
         self.logo = ImageReader(BytesIO(race.logo)) if race.logo else None
         self.progress = progress
         self.pages_total = 1
-        self.decoration_drawn = False
         self.qr_forms: dict[str, str] = {}  # a team's page address -> its QR code's form
         top = HEIGHT - BORDER - 8 * mm
         top -= LOGO_BOX[1] + 6 * mm if self.logo else 0
@@ -94,11 +93,10 @@ class CertificateDocument(BaseDocTemplate):
     def _decorate(self, canvas, document) -> None:
         """The frame, the band, the logo, the signature or the race: the same on every page, so
         drawn once as a form that each page places (a 1,200-page file stays small)."""
-        if not self.decoration_drawn:
+        if not canvas.hasForm("decoration"):
             canvas.beginForm("decoration")
             self._draw_decoration(canvas)
             canvas.endForm()
-            self.decoration_drawn = True
         canvas.doForm("decoration")
 
     def _draw_decoration(self, canvas) -> None:
